@@ -1,0 +1,1 @@
+//! Database targets: a task's result rows in SQLite or PostgreSQL.

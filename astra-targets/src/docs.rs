@@ -1,0 +1,1 @@
+//! Generated documentation of every linked task and plugin.

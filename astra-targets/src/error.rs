@@ -1,0 +1,78 @@
+//! The error type of astra-targets.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in astra-targets, each variant naming the thing and the
+/// value at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A parameter value cannot be placed in an output path.
+    #[error("parameter `{name}` of task {family}: value {value:?} {reason}")]
+    PathValue {
+        /// The task family.
+        family: &'static str,
+        /// The parameter (or built-in) name.
+        name: &'static str,
+        /// The offending value.
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A path does not match a task's path template.
+    #[error("path {path:?} does not match the template {template:?} of task {family}: {reason}")]
+    PathParse {
+        /// The task family.
+        family: &'static str,
+        /// The template.
+        template: &'static str,
+        /// The path given.
+        path: PathBuf,
+        /// What did not match.
+        reason: String,
+    },
+    /// A task was asked for a path but declares no path template.
+    #[error("task {0} declares no output path (add #[astra(path = \"...\")])")]
+    NoPathTemplate(&'static str),
+    /// A parameter is missing, or has a value of the wrong kind, when a task is rebuilt
+    /// from named parameters.
+    #[error("task {family}: parameter `{name}` {reason}")]
+    Parameter {
+        /// The task family.
+        family: &'static str,
+        /// The parameter name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A result value does not fit its column.
+    #[error("column `{column}`: {reason}")]
+    Column {
+        /// The column name.
+        column: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No task or plugin of that name is linked into this program.
+    #[error("no {kind} named {name:?} is linked into this program (known: {known})")]
+    NotRegistered {
+        /// `task` or `plugin`.
+        kind: &'static str,
+        /// The name asked for.
+        name: String,
+        /// The names that are known.
+        known: String,
+    },
+    /// An input/output error on a path.
+    #[error("{action} {path:?}: {source}")]
+    Io {
+        /// What was being done (`writing`, `renaming`, ...).
+        action: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

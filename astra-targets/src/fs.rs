@@ -1,0 +1,1 @@
+//! File-system targets: atomic writes and the file operations of a target path.

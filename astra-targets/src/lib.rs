@@ -1,0 +1,58 @@
+//! # astra-targets
+//!
+//! The outputs of astronomical survey pipelines, declared once and written correctly:
+//! a task's result rows in a database ([`db`]) and its `astraSource` FITS product
+//! ([`source`]), with output paths ([`path`]), task identity ([`identity`]) and generated
+//! documentation ([`docs`]) all derived from one declaration, `#[derive(AstraTask)]`.
+//!
+//! The building blocks:
+//! - [`task`]: the static metadata of a task ([`TaskMeta`]), its parameters and the
+//!   [`AstraTask`] trait the derive implements;
+//! - [`column`]: result columns ([`ColumnMeta`]), their SQL types and FITS formats, and the
+//!   [`AstraResults`] trait for result-row structs;
+//! - [`value`]: dynamically typed parameter and column values;
+//! - [`registry`]: every task and plugin linked into a program, found through `inventory`.
+
+extern crate self as astra_targets;
+
+pub mod column;
+pub mod db;
+pub mod docs;
+pub mod error;
+pub mod fits;
+pub mod fs;
+pub mod identity;
+pub mod param;
+pub mod path;
+pub mod plugin;
+pub mod registry;
+pub mod source;
+pub mod spectrum;
+pub mod task;
+pub mod value;
+
+pub use astra_targets_derive::{AstraResults, AstraTask};
+pub use column::{AstraResults, ColumnMeta, ScalarType};
+pub use error::{Error, Result};
+pub use param::{ParamKind, ParamMeta, ParamValue};
+pub use path::OutputRoot;
+pub use task::{AstraTask, TaskMeta};
+pub use value::Value;
+
+/// Re-exported so that plugin crates register with `astra_targets::inventory::submit!`
+/// without depending on `inventory` themselves.
+pub use inventory;
+
+/// The version of astra-targets, `major.minor.patch`: the `{astra_version}` of output paths.
+pub const ASTRA_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The major version, hashed into every task id as `astra_version_major`.
+pub const ASTRA_VERSION_MAJOR: &str = env!("CARGO_PKG_VERSION_MAJOR");
+/// The minor version, hashed into every task id as `astra_version_minor`.
+pub const ASTRA_VERSION_MINOR: &str = env!("CARGO_PKG_VERSION_MINOR");
+
+#[doc(hidden)]
+pub mod __private {
+    //! Items used by the code that `#[derive(AstraTask)]` generates. Not a public API.
+    pub use crate::param::{enum_from_str, enum_to_string};
+    pub use crate::path::{PathFunc, Segment, Spec};
+}

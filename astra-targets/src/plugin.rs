@@ -1,0 +1,1 @@
+//! Plugins: analysis-specific astraSource writers registered through `inventory`.

@@ -1,0 +1,1 @@
+//! The astraSource FITS product of a task.

@@ -1,0 +1,1 @@
+//! Input spectra: APOGEE apStar-style and BOSS spec-style files, and synthetic ones.
