@@ -1,1 +1,145 @@
-//! Input spectra: APOGEE apStar-style and BOSS spec-style files, and synthetic ones.
+//! Input spectra: what a task analysed, as the astraSource writer needs it.
+//!
+//! Two SDSS layouts exist: APOGEE (Milky Way Mapper) apStar-style files, one pixel mask,
+//! 8575 pixels on a log-linear grid described by WCS cards; and BOSS (Black Hole Mapper)
+//! spec-style files, a table with `flux`, `loglam`, `ivar`, `and_mask`, `or_mask` on a
+//! log10 grid of 4648 pixels. Readers for both and a generator of synthetic files live in
+//! the submodules.
+
+use ndarray::Array2;
+
+/// Which instrument (and so which layout) a spectrum comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpectrumKind {
+    /// APOGEE / Milky Way Mapper (apStar-style): one pixel mask.
+    Apogee,
+    /// BOSS / Black Hole Mapper (spec-style): AND and OR masks.
+    Boss,
+}
+
+/// One header card of an input file, kept to be propagated into the astraSource primary
+/// header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Card {
+    /// The keyword (`TELESCOP`, `HISTORY`, ...).
+    pub key: String,
+    /// The value, as a typed value.
+    pub value: CardValue,
+    /// The comment, possibly empty.
+    pub comment: String,
+}
+
+/// The value of a header card.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CardValue {
+    /// A string value.
+    Str(String),
+    /// An integer value.
+    Int(i64),
+    /// A floating-point value.
+    Float(f64),
+    /// A logical value.
+    Bool(bool),
+    /// No value (`COMMENT`, `HISTORY`, blank keys): the text is in the comment.
+    None,
+}
+
+/// The spectral world coordinates of the pixels, as FITS WCS cards describe them:
+/// `lambda = 10 ** (CRVAL1 + (pixel - CRPIX1) * CDELT1)` (1-based pixels) when
+/// `DC-FLAG = 1` (log10-linear).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WavelengthGrid {
+    /// `CRVAL1`: log10 wavelength (Angstrom) at the reference pixel.
+    pub crval1: f64,
+    /// `CDELT1`: step in log10 wavelength per pixel.
+    pub cdelt1: f64,
+    /// `CRPIX1`: the reference pixel (1-based).
+    pub crpix1: f64,
+    /// `CTYPE1`: `LOG-LINEAR` for these grids.
+    pub ctype1: &'static str,
+    /// `DC-FLAG`: 1 for log-linear dispersion.
+    pub dc_flag: i64,
+    /// The number of pixels.
+    pub npix: usize,
+}
+
+impl WavelengthGrid {
+    /// APOGEE's apStar grid: 8575 pixels from log10(lambda) = 4.179 in steps of 6e-6.
+    pub const APOGEE: WavelengthGrid =
+        WavelengthGrid { crval1: 4.179, cdelt1: 6e-6, crpix1: 1.0, ctype1: "LOG-LINEAR", dc_flag: 1, npix: 8575 };
+    /// BOSS's coadd grid: 4648 pixels from log10(lambda) = 3.5523 in steps of 1e-4.
+    pub const BOSS: WavelengthGrid =
+        WavelengthGrid { crval1: 3.5523, cdelt1: 1e-4, crpix1: 1.0, ctype1: "LOG-LINEAR", dc_flag: 1, npix: 4648 };
+
+    /// The wavelength (Angstrom, vacuum) of pixel `i` (0-based).
+    pub fn wavelength(&self, i: usize) -> f64 {
+        10f64.powf(self.crval1 + (i as f64 + 1.0 - self.crpix1) * self.cdelt1)
+    }
+}
+
+/// A spectrum's pixel mask(s), keeping the input's integer type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PixelMask {
+    /// One mask (APOGEE/MWM), as 16-bit integers (apStar's `MASK` HDU is 16-bit).
+    Single(Array2<i16>),
+    /// 32-bit AND and OR masks (BOSS/BHM).
+    AndOr {
+        /// Bits set in every exposure.
+        and_mask: Array2<i32>,
+        /// Bits set in any exposure.
+        or_mask: Array2<i32>,
+    },
+}
+
+/// The mask that goes into an astraSource `BITMASK` HDU, in the input's integer type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bitmask {
+    /// 16-bit (APOGEE).
+    I16(Array2<i16>),
+    /// 32-bit (BOSS).
+    I32(Array2<i32>),
+}
+
+impl Bitmask {
+    /// The (N, P) shape.
+    pub fn shape(&self) -> (usize, usize) {
+        let d = match self {
+            Bitmask::I16(a) => a.dim(),
+            Bitmask::I32(a) => a.dim(),
+        };
+        (d.0, d.1)
+    }
+}
+
+/// An input spectrum (N rows of P pixels): what a task analysed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spectrum {
+    /// The instrument and layout.
+    pub kind: SpectrumKind,
+    /// The primary header of the input file, in order.
+    pub header: Vec<Card>,
+    /// The pixels' wavelengths.
+    pub grid: WavelengthGrid,
+    /// Flux, (N, P), in 1e-17 erg/s/cm^2/Angstrom.
+    pub flux: Array2<f32>,
+    /// Inverse variance of the flux, (N, P).
+    pub ivar: Array2<f32>,
+    /// The pixel mask(s), (N, P).
+    pub mask: PixelMask,
+}
+
+impl Spectrum {
+    /// The bitmask the astraSource product carries: the OR mask of BOSS (BHM) spectra, the
+    /// single mask of APOGEE (MWM) spectra, as it is.
+    pub fn get_bitmask(&self) -> Bitmask {
+        match &self.mask {
+            PixelMask::Single(m) => Bitmask::I16(m.clone()),
+            PixelMask::AndOr { or_mask, .. } => Bitmask::I32(or_mask.clone()),
+        }
+    }
+
+    /// The (N, P) shape of the flux.
+    pub fn shape(&self) -> (usize, usize) {
+        self.flux.dim()
+    }
+}
