@@ -17,7 +17,7 @@ const MARKER: &str = ".astra-tmp-";
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Error + 'a {
     move |source| Error::Io { action, path: path.to_path_buf(), source }
 }
 
