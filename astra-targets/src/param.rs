@@ -311,3 +311,79 @@ mod tests {
         assert_eq!(ParamValue::parse(ParamKind::Int, "x"), None);
     }
 }
+
+/// Conversion of a task field to and from a [`ParamValue`]; implemented for every type a
+/// parameter may have except enums (which go through serde). The derive's code calls it.
+pub trait ParamField: Sized {
+    /// The field's value.
+    fn to_param(&self) -> ParamValue;
+    /// The field from a value; `None` when the value does not fit the type.
+    fn from_param(value: &ParamValue) -> Option<Self>;
+}
+
+impl ParamField for String {
+    fn to_param(&self) -> ParamValue {
+        ParamValue::Str(self.clone())
+    }
+    fn from_param(value: &ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::Str(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! int_param {
+    ($variant:ident, $wide:ty, [$($t:ty),*]) => {$(
+        impl ParamField for $t {
+            fn to_param(&self) -> ParamValue { ParamValue::$variant(<$wide>::from(*self)) }
+            fn from_param(value: &ParamValue) -> Option<Self> {
+                match value {
+                    ParamValue::Int(i) => <$t>::try_from(*i).ok(),
+                    ParamValue::UInt(u) => <$t>::try_from(*u).ok(),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+int_param!(Int, i64, [i8, i16, i32, i64]);
+int_param!(UInt, u64, [u8, u16, u32, u64]);
+
+impl ParamField for f64 {
+    fn to_param(&self) -> ParamValue {
+        ParamValue::F64(*self)
+    }
+    fn from_param(value: &ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::F64(x) => Some(*x),
+            ParamValue::F32(x) => Some(f64::from(*x)),
+            _ => None,
+        }
+    }
+}
+
+impl ParamField for f32 {
+    fn to_param(&self) -> ParamValue {
+        ParamValue::F32(*self)
+    }
+    fn from_param(value: &ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::F32(x) => Some(*x),
+            ParamValue::F64(x) => Some(*x as f32),
+            _ => None,
+        }
+    }
+}
+
+impl ParamField for bool {
+    fn to_param(&self) -> ParamValue {
+        ParamValue::Bool(*self)
+    }
+    fn from_param(value: &ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+}

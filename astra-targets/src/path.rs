@@ -202,6 +202,9 @@ impl PathTemplate {
                 }
             }
         }
+        if self.is_lossy() {
+            return Ok(PathBuf::from(out));
+        }
         let parsed = parse_all(meta, self, &out, 2);
         let faithful = parsed.len() == 1
             && parsed[0].iter().all(|(name, v)| meta.parameter(name).is_some_and(|(i, _)| same(&values[i], v)));
@@ -224,6 +227,12 @@ impl PathTemplate {
             });
         }
         Ok(PathBuf::from(out))
+    }
+
+    /// Whether the template loses information (a float written with a precision), so that
+    /// its paths cannot be parsed back into parameters.
+    pub fn is_lossy(&self) -> bool {
+        self.segments.iter().any(|s| matches!(s, Segment::Field { spec: Spec { precision: Some(_), .. }, .. }))
     }
 
     /// The literal pieces of the template (what separates values).
@@ -327,6 +336,9 @@ fn check_segment(meta: &TaskMeta, name: &'static str, text: &str, from_func: boo
 pub fn parse(meta: &'static TaskMeta, relative: &Path) -> Result<BTreeMap<String, ParamValue>> {
     let template = meta.path.ok_or(Error::NoPathTemplate(meta.family))?;
     let fail = |reason: String| Error::PathParse { family: meta.family, template: template.text, path: relative.to_path_buf(), reason };
+    if template.is_lossy() {
+        return Err(fail("the template writes a float with a precision, so its paths cannot be read back".into()));
+    }
     let text = relative.to_str().ok_or_else(|| fail("the path is not valid UTF-8".into()))?;
     let mut found = parse_all(meta, template, text, 2);
     match found.len() {
