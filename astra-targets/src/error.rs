@@ -72,6 +72,56 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// cfitsio reported an error on a file.
+    #[error("{action} {path:?}{}: cfitsio error {status} ({message})", hdu.map(|h| format!(" (HDU {h})")).unwrap_or_default())]
+    Cfitsio {
+        /// The file.
+        path: PathBuf,
+        /// The HDU (0-based) being worked on, when one was.
+        hdu: Option<usize>,
+        /// What was being done.
+        action: String,
+        /// cfitsio's status code.
+        status: i32,
+        /// cfitsio's text for that status.
+        message: String,
+    },
+    /// A spectrum file does not have the layout its reader expects.
+    #[error("spectrum file {path:?}, HDU {hdu}: {reason}")]
+    SpectrumFile {
+        /// The file.
+        path: PathBuf,
+        /// The HDU (0-based) at fault.
+        hdu: usize,
+        /// What is wrong (wrong shape, missing column, ...).
+        reason: String,
+    },
+    /// A spectrum cannot be written in the layout asked for.
+    #[error("cannot write {path:?} as {layout}: {reason}")]
+    SpectrumWrite {
+        /// The destination.
+        path: PathBuf,
+        /// `apStar` or `spec`.
+        layout: &'static str,
+        /// What does not fit (kind, shapes, mask type).
+        reason: String,
+    },
+    /// A destination exists and the operation was asked not to replace it.
+    #[error("{path:?} already exists (not replaced: raise_if_exists)")]
+    AlreadyExists {
+        /// The existing path.
+        path: PathBuf,
+    },
+    /// A synthetic spectrum was asked for with an unusable setting.
+    #[error("synthetic spectrum: {name} = {value} {reason}")]
+    Synthetic {
+        /// The label or setting.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
 }
 
 /// `Result` with [`Error`].

@@ -6,7 +6,37 @@
 //! log10 grid of 4648 pixels. Readers for both and a generator of synthetic files live in
 //! the submodules.
 
+use std::path::Path;
+
 use ndarray::Array2;
+
+use crate::Result;
+
+pub mod apstar;
+pub mod boss;
+mod cfitsio;
+mod header;
+pub mod synthetic;
+
+/// Reads a spectrum file, telling the layout from HDU 1: an image means apStar-style
+/// (APOGEE, [`apstar`]), a binary table BOSS spec-style ([`boss`]).
+pub fn read(path: impl AsRef<Path>) -> Result<Spectrum> {
+    let mut fits = cfitsio::Fits::open(path.as_ref())?;
+    let hdus = fits.num_hdus()?;
+    if hdus < 2 {
+        fits.move_to(0)?;
+        return Err(fits.bad(format!(
+            "{hdus} HDU(s): neither apStar-style (images in HDUs 1-3) nor spec-style (a COADD table)"
+        )));
+    }
+    match fits.move_to(1)? {
+        cfitsio::HduType::Image => apstar::read_open(&mut fits),
+        cfitsio::HduType::BinaryTable => boss::read_open(&mut fits),
+        cfitsio::HduType::AsciiTable => {
+            Err(fits.bad("an ASCII table: neither apStar-style (an image) nor spec-style (a binary table)"))
+        }
+    }
+}
 
 /// Which instrument (and so which layout) a spectrum comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,11 +95,23 @@ pub struct WavelengthGrid {
 
 impl WavelengthGrid {
     /// APOGEE's apStar grid: 8575 pixels from log10(lambda) = 4.179 in steps of 6e-6.
-    pub const APOGEE: WavelengthGrid =
-        WavelengthGrid { crval1: 4.179, cdelt1: 6e-6, crpix1: 1.0, ctype1: "LOG-LINEAR", dc_flag: 1, npix: 8575 };
+    pub const APOGEE: WavelengthGrid = WavelengthGrid {
+        crval1: 4.179,
+        cdelt1: 6e-6,
+        crpix1: 1.0,
+        ctype1: "LOG-LINEAR",
+        dc_flag: 1,
+        npix: 8575,
+    };
     /// BOSS's coadd grid: 4648 pixels from log10(lambda) = 3.5523 in steps of 1e-4.
-    pub const BOSS: WavelengthGrid =
-        WavelengthGrid { crval1: 3.5523, cdelt1: 1e-4, crpix1: 1.0, ctype1: "LOG-LINEAR", dc_flag: 1, npix: 4648 };
+    pub const BOSS: WavelengthGrid = WavelengthGrid {
+        crval1: 3.5523,
+        cdelt1: 1e-4,
+        crpix1: 1.0,
+        ctype1: "LOG-LINEAR",
+        dc_flag: 1,
+        npix: 4648,
+    };
 
     /// The wavelength (Angstrom, vacuum) of pixel `i` (0-based).
     pub fn wavelength(&self, i: usize) -> f64 {
