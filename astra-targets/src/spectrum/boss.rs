@@ -95,15 +95,31 @@ fn column<T: Element>(fits: &mut Fits, name: &str, rows: usize, integer: bool) -
     let is_float = code == sys::TFLOAT as c_int || code == sys::TDOUBLE as c_int;
     if integer && !is_integer {
         return Err(fits.bad(format!(
-            "column `{name}` has type code {code}; an integer column was expected"
+            "column `{name}` holds {}; an integer column was expected",
+            type_name(code)
         )));
     }
     if !integer && !is_float && !is_integer {
         return Err(fits.bad(format!(
-            "column `{name}` has type code {code}; a numeric column was expected"
+            "column `{name}` holds {}; a numeric column was expected",
+            type_name(code)
         )));
     }
     Ok((fits.read_column::<T>(col, name, rows)?, code))
+}
+
+/// A reader's name for a cfitsio column type code.
+fn type_name(code: c_int) -> String {
+    let name = match code as u32 {
+        sys::TFLOAT => "float32 (E)",
+        sys::TDOUBLE => "float64 (D)",
+        sys::TSTRING => "strings (A)",
+        sys::TLOGICAL => "logicals (L)",
+        sys::TCOMPLEX | sys::TDBLCOMPLEX => "complex numbers",
+        sys::TBIT => "bits (X)",
+        _ => return format!("values of cfitsio type code {code}"),
+    };
+    name.to_string()
 }
 
 /// The shortest decimal of `x` at single precision, as an `f64` (`3.5523f32` -> `3.5523`).
