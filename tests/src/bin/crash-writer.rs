@@ -1,1 +1,123 @@
-fn main() {}
+//! Writes a nine-HDU astraSource-like product to one fixed path, atomically, over and over
+//! until it is killed: the child process of the crash-safety test (tests/crash_safety.rs).
+//!
+//! Usage: `crash-writer PATH ROWS [once]`. Every write goes to a temporary file beside PATH
+//! (through `AtomicPath`), is checksummed HDU by HDU (`ffpcks`) and renamed over PATH.
+//! Pixel values are a fixed function of (row, pixel), so a reader can check them.
+
+use std::path::Path;
+
+use astra_targets::fs::AtomicPath;
+use fitsio::FitsFile;
+use fitsio::images::{ImageDescription, ImageType};
+use fitsio::tables::{ColumnDataType, ColumnDescription};
+
+/// Pixels per row (APOGEE's grid).
+const PIXELS: usize = 8575;
+/// The image HDUs, in product order.
+const IMAGES: [&str; 6] = [
+    "NORMALIZED_FLUX",
+    "NORMALIZED_IVAR",
+    "BITMASK",
+    "CONTINUUM",
+    "MODEL_FLUX",
+    "MODEL_IVAR",
+];
+
+/// The value written at (row, pixel) of image `hdu`.
+pub fn pixel(hdu: usize, row: usize, px: usize) -> f32 {
+    (hdu * 1000 + row) as f32 + px as f32 * 1e-4
+}
+
+fn checksum(f: &mut FitsFile) -> Result<(), String> {
+    let mut status = 0;
+    unsafe { fitsio::sys::ffpcks(f.as_raw(), &mut status) };
+    if status == 0 {
+        Ok(())
+    } else {
+        Err(format!("ffpcks status {status}"))
+    }
+}
+
+fn write(path: &Path, rows: usize, iteration: i64) -> Result<(), Box<dyn std::error::Error>> {
+    let atomic = AtomicPath::new(path)?;
+    {
+        let mut f = FitsFile::create(atomic.temp_path()).open()?;
+        let primary = f.primary_hdu()?;
+        primary.write_key(&mut f, "ITER", iteration)?;
+        primary.write_key(&mut f, "TASK_ID", "crash_test-0123abcd")?;
+        checksum(&mut f)?;
+        for (h, name) in IMAGES.iter().enumerate() {
+            let hdu = f.create_image(
+                *name,
+                &ImageDescription {
+                    data_type: ImageType::Float,
+                    dimensions: &[rows, PIXELS],
+                },
+            )?;
+            let data: Vec<f32> = (0..rows * PIXELS).map(|i| pixel(h, i / PIXELS, i % PIXELS)).collect();
+            hdu.write_image(&mut f, &data)?;
+            checksum(&mut f)?;
+        }
+        let params = [
+            ColumnDescription::new("NAME")
+                .with_type(ColumnDataType::String)
+                .that_repeats(32)
+                .create()?,
+            ColumnDescription::new("VALUE")
+                .with_type(ColumnDataType::String)
+                .that_repeats(32)
+                .create()?,
+        ];
+        let hdu = f.create_table("TASK_PARAMETERS", &params)?;
+        hdu.write_col(&mut f, "NAME", &["rows".to_string(), "iteration".to_string()])?;
+        hdu.write_col(&mut f, "VALUE", &[rows.to_string(), iteration.to_string()])?;
+        checksum(&mut f)?;
+        let results = [
+            ColumnDescription::new("TEFF")
+                .with_type(ColumnDataType::Float)
+                .create()?,
+            ColumnDescription::new("SNR")
+                .with_type(ColumnDataType::Double)
+                .create()?,
+        ];
+        let hdu = f.create_table("RESULTS", &results)?;
+        hdu.write_col(
+            &mut f,
+            "TEFF",
+            &(0..rows).map(|r| 4000.0 + r as f32).collect::<Vec<_>>(),
+        )?;
+        hdu.write_col(&mut f, "SNR", &(0..rows).map(|r| 10.0 + r as f64).collect::<Vec<_>>())?;
+        checksum(&mut f)?;
+        let mut status = 0;
+        unsafe { fitsio::sys::ffflus(f.as_raw(), &mut status) };
+        if status != 0 {
+            return Err(format!("flushing: status {status}").into());
+        }
+    }
+    atomic.commit(true)?;
+    Ok(())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 3 {
+        eprintln!("usage: crash-writer PATH ROWS [once]");
+        std::process::exit(2);
+    }
+    let path = Path::new(&args[1]);
+    let Ok(rows) = args[2].parse::<usize>() else {
+        eprintln!("ROWS must be a number, not {:?}", args[2]);
+        std::process::exit(2);
+    };
+    let once = args.get(3).is_some_and(|a| a == "once");
+    for iteration in 0.. {
+        if let Err(e) = write(path, rows, iteration) {
+            eprintln!("crash-writer: {e}");
+            std::process::exit(1);
+        }
+        if once {
+            break;
+        }
+    }
+}
