@@ -182,7 +182,11 @@ fn python_float_repr(sci: String, nan: bool, inf: bool, negative: bool) -> Strin
     } else {
         let (first, rest) = digits.split_at(1);
         let exp_sign = if exp < 0 { '-' } else { '+' };
-        let mant = if rest.is_empty() { first.to_string() } else { format!("{first}.{rest}") };
+        let mant = if rest.is_empty() {
+            first.to_string()
+        } else {
+            format!("{first}.{rest}")
+        };
         format!("{sign}{mant}e{exp_sign}{:02}", exp.abs())
     }
 }
@@ -241,7 +245,11 @@ impl serde::Serializer for EnumNameSerializer {
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, NotAString> {
         Ok(variant.to_string())
     }
-    fn serialize_newtype_struct<T: ?Sized + serde::Serialize>(self, _: &'static str, v: &T) -> Result<String, NotAString> {
+    fn serialize_newtype_struct<T: ?Sized + serde::Serialize>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<String, NotAString> {
         v.serialize(self)
     }
     refuse!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
@@ -256,7 +264,13 @@ impl serde::Serializer for EnumNameSerializer {
     fn serialize_unit(self) -> Result<String, NotAString> {
         Err(NotAString)
     }
-    fn serialize_newtype_variant<T: ?Sized + serde::Serialize>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Result<String, NotAString> {
+    fn serialize_newtype_variant<T: ?Sized + serde::Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<String, NotAString> {
         Err(NotAString)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotAString> {
@@ -268,7 +282,13 @@ impl serde::Serializer for EnumNameSerializer {
     fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, NotAString> {
         Err(NotAString)
     }
-    fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeTupleVariant, NotAString> {
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, NotAString> {
         Err(NotAString)
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotAString> {
@@ -277,7 +297,13 @@ impl serde::Serializer for EnumNameSerializer {
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, NotAString> {
         Err(NotAString)
     }
-    fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeStructVariant, NotAString> {
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, NotAString> {
         Err(NotAString)
     }
 }
@@ -289,10 +315,21 @@ mod tests {
     #[test]
     fn floats_print_as_python_repr() {
         let cases: &[(f64, &str)] = &[
-            (0.1, "0.1"), (1.0, "1.0"), (1e20, "1e+20"), (1e-5, "1e-05"), (-0.0, "-0.0"),
-            (1e16, "1e+16"), (1e15, "1000000000000000.0"), (0.0001, "0.0001"), (123.456, "123.456"),
-            (5e-324, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
-            (f64::NAN, "nan"), (f64::INFINITY, "inf"), (f64::NEG_INFINITY, "-inf"), (-2.5e-7, "-2.5e-07"),
+            (0.1, "0.1"),
+            (1.0, "1.0"),
+            (1e20, "1e+20"),
+            (1e-5, "1e-05"),
+            (-0.0, "-0.0"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (0.0001, "0.0001"),
+            (123.456, "123.456"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (f64::NAN, "nan"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (-2.5e-7, "-2.5e-07"),
             (12345678.9, "12345678.9"),
         ];
         for (x, want) in cases {
@@ -305,7 +342,13 @@ mod tests {
 
     #[test]
     fn parse_reads_back_python_str() {
-        for v in [ParamValue::F64(1e-5), ParamValue::F64(-0.0), ParamValue::Int(-3), ParamValue::Bool(false), ParamValue::F32(0.1)] {
+        for v in [
+            ParamValue::F64(1e-5),
+            ParamValue::F64(-0.0),
+            ParamValue::Int(-3),
+            ParamValue::Bool(false),
+            ParamValue::F32(0.1),
+        ] {
             assert_eq!(ParamValue::parse(v.kind(), &v.python_str()), Some(v.clone()));
         }
         assert_eq!(ParamValue::parse(ParamKind::Int, "x"), None);

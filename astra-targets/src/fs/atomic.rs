@@ -18,7 +18,11 @@ const MARKER: &str = ".astra-tmp-";
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Error + 'a {
-    move |source| Error::Io { action, path: path.to_path_buf(), source }
+    move |source| Error::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// A temporary path beside a final path, for writers that open files by name (cfitsio).
@@ -45,7 +49,11 @@ impl AtomicPath {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let temp_name = format!(".{}{MARKER}{}-{n}", name.to_string_lossy(), std::process::id());
         let temp_path = dir.join(temp_name);
-        Ok(AtomicPath { final_path, temp_path, committed: false })
+        Ok(AtomicPath {
+            final_path,
+            temp_path,
+            committed: false,
+        })
     }
 
     /// The temporary path to write to.
@@ -147,7 +155,9 @@ fn parent_of(path: &Path) -> &Path {
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(io_err("syncing the folder", dir))
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err("syncing the folder", dir))
 }
 
 /// Whether a file name is one of our temporary files, and the pid that made it.
@@ -165,7 +175,13 @@ pub fn clean_temporaries(root: &Path) -> Result<Vec<PathBuf>> {
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(Error::Io { action: "listing", path: dir, source: e }),
+            Err(e) => {
+                return Err(Error::Io {
+                    action: "listing",
+                    path: dir,
+                    source: e,
+                });
+            }
         };
         for entry in entries {
             let entry = entry.map_err(io_err("listing", &dir))?;
