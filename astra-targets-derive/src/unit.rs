@@ -20,10 +20,7 @@ const PREFIXES: &[&str] = &[
 
 /// Conventional units that are not FITS units, with advice.
 const NOT_FITS: &[(&str, &str)] = &[
-    (
-        "dex",
-        "`dex` is not a FITS unit: leave the unit empty and say \"in dex\" in the description",
-    ),
+    ("dex", "leave the unit empty and say \"in dex\" in the description"),
     (
         "log",
         "logarithmic quantities have no FITS unit: leave the unit empty and name the quantity (e.g. \"log10 of surface gravity in cm/s2\") in the description",

@@ -16,9 +16,11 @@
 extern crate self as astra_targets;
 
 pub mod column;
+#[cfg(feature = "db")]
 pub mod db;
 pub mod docs;
 pub mod error;
+#[cfg(feature = "fits")]
 pub mod fits;
 pub mod fs;
 pub mod identity;
@@ -26,7 +28,9 @@ pub mod param;
 pub mod path;
 pub mod plugin;
 pub mod registry;
+#[cfg(feature = "fits")]
 pub mod source;
+#[cfg(feature = "fits")]
 pub mod spectrum;
 pub mod task;
 pub mod value;
