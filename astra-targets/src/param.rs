@@ -81,8 +81,8 @@ impl ParamValue {
             ParamValue::Str(s) | ParamValue::Enum(s) => s.clone(),
             ParamValue::Int(i) => i.to_string(),
             ParamValue::UInt(u) => u.to_string(),
-            ParamValue::F64(x) => python_float_repr(format!("{x:e}"), x.is_nan(), x.is_infinite(), *x < 0.0),
-            ParamValue::F32(x) => python_float_repr(format!("{x:e}"), x.is_nan(), x.is_infinite(), *x < 0.0),
+            ParamValue::F64(x) => python_float_repr(nearest_shortest(*x), x.is_nan(), x.is_infinite(), *x < 0.0),
+            ParamValue::F32(x) => python_float_repr(nearest_shortest(*x), x.is_nan(), x.is_infinite(), *x < 0.0),
             ParamValue::Bool(true) => "True".to_string(),
             ParamValue::Bool(false) => "False".to_string(),
         }
@@ -152,6 +152,27 @@ fn parse_float(text: &str) -> Option<f64> {
     }
 }
 
+/// The shortest digits that read back as `x`, in `{:e}` form; among equally short
+/// candidates, the one nearest to `x` (ties to the even digit), as Python's `repr` picks.
+///
+/// Rust's `{:e}` finds the shortest length but may pick another candidate of that length:
+/// 1442863750845589.25 (a tie at 16 digits) is `...589.3` in Rust's shortest form and
+/// `...589.2` in Python's. Rust's fixed-precision form rounds exactly (ties to even), so
+/// at the shortest length it gives the nearest candidate.
+fn nearest_shortest<T>(x: T) -> String
+where
+    T: fmt::LowerExp + std::str::FromStr + PartialEq + Copy,
+{
+    let shortest = format!("{x:e}");
+    let mantissa = shortest.split_once('e').map_or(shortest.as_str(), |(m, _)| m);
+    let digits = mantissa.chars().filter(char::is_ascii_digit).count();
+    let nearest = format!("{x:.prec$e}", prec = digits.saturating_sub(1));
+    match nearest.parse::<T>() {
+        Ok(y) if y == x => nearest,
+        _ => shortest,
+    }
+}
+
 /// Lays out the shortest round-trip digits of a float (Rust's `{:e}` form, for example
 /// `1.2345e-5`) the way Python's `repr` does: positional for exponents from -4 to 15,
 /// scientific with a signed, at least two-digit exponent otherwise.
@@ -169,6 +190,10 @@ fn python_float_repr(sci: String, nan: bool, inf: bool, negative: bool) -> Strin
         None => ("", mantissa),
     };
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let digits = match digits.trim_end_matches('0') {
+        "" => "0".to_string(),
+        significant => significant.to_string(),
+    };
     if (-4..16).contains(&exp) {
         let n = digits.len() as i32;
         if exp < 0 {
@@ -331,6 +356,9 @@ mod tests {
             (f64::NEG_INFINITY, "-inf"),
             (-2.5e-7, "-2.5e-07"),
             (12345678.9, "12345678.9"),
+            // Two shortest candidates, equally near: Python picks the even digit.
+            (1442863750845589.25, "1442863750845589.2"),
+            (-1567878143990492.25, "-1567878143990492.2"),
         ];
         for (x, want) in cases {
             assert_eq!(ParamValue::F64(*x).python_str(), *want, "{x:?}");
