@@ -125,15 +125,15 @@ pub(crate) fn grid_from_wcs(fits: &mut Fits, npix: usize) -> Result<WavelengthGr
         .key_f64("CDELT1")?
         .ok_or_else(|| fits.bad("no CDELT1 card: the wavelength grid is unknown"))?;
     let crpix1 = fits.key_f64("CRPIX1")?.unwrap_or(1.0);
-    if !crval1.is_finite() || !crpix1.is_finite() || !(cdelt1.is_finite() && cdelt1 > 0.0) {
+    if !(crval1.is_finite() && crpix1.is_finite() && cdelt1.is_finite() && cdelt1 > 0.0) {
         return Err(fits.bad(format!(
             "unusable wavelength grid: CRVAL1 = {crval1}, CDELT1 = {cdelt1}, CRPIX1 = {crpix1}"
         )));
     }
-    if let Some(ctype) = fits.key_str("CTYPE1")? {
-        if !ctype.trim().eq_ignore_ascii_case("LOG-LINEAR") {
-            return Err(fits.bad(format!("CTYPE1 = {ctype:?}: only LOG-LINEAR grids are read")));
-        }
+    if let Some(ctype) = fits.key_str("CTYPE1")?
+        && !ctype.trim().eq_ignore_ascii_case("LOG-LINEAR")
+    {
+        return Err(fits.bad(format!("CTYPE1 = {ctype:?}: only LOG-LINEAR grids are read")));
     }
     let dc_flag = fits.key_f64("DC-FLAG")?.unwrap_or(1.0);
     if dc_flag != 1.0 {

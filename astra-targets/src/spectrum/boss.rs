@@ -135,7 +135,7 @@ fn grid_from_loglam(fits: &Fits, loglam: &[f64], single: bool) -> Result<Wavelen
     }
     let (first, last) = (loglam[0], loglam[n - 1]);
     let step = (last - first) / (n - 1) as f64;
-    if !(step > 0.0) {
+    if step.is_nan() || step <= 0.0 {
         return Err(fits.bad(format!(
             "loglam does not increase: loglam[0] = {first}, loglam[{}] = {last}",
             n - 1

@@ -113,8 +113,9 @@ pub(crate) fn read_cards(fits: &mut Fits) -> Result<Vec<Card>> {
         let key = buf_string(&key);
         let value = buf_string(&value);
         let comment = buf_string(&comment).trim_end().to_string();
-        if key == "CONTINUE" && continuing {
-            if let (
+        if key == "CONTINUE"
+            && continuing
+            && let (
                 Some(part),
                 Some(Card {
                     value: CardValue::Str(s),
@@ -122,15 +123,14 @@ pub(crate) fn read_cards(fits: &mut Fits) -> Result<Vec<Card>> {
                     ..
                 }),
             ) = (continued_part(&comment), cards.last_mut())
-            {
-                s.pop(); // the '&' that announced this card
-                s.push_str(&part.0);
-                continuing = s.ends_with('&');
-                if !part.1.is_empty() {
-                    *c = part.1;
-                }
-                continue;
+        {
+            s.pop(); // the '&' that announced this card
+            s.push_str(&part.0);
+            continuing = s.ends_with('&');
+            if !part.1.is_empty() {
+                *c = part.1;
             }
+            continue;
         }
         if is_structural(&key) {
             continuing = false;
