@@ -164,6 +164,30 @@ fn truncated_files_are_refused() {
     }
 }
 
+/// Writes `huge` into the value of the first `NAXIS2` card of the file.
+fn announce(path: &Path, huge: u64) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = bytes.windows(10).position(|w| w == b"NAXIS2  = ").expect("an NAXIS2 card");
+    bytes[at + 10..at + 30].copy_from_slice(format!("{huge:>20}").as_bytes());
+    std::fs::write(path, &bytes).unwrap();
+}
+
+#[test]
+fn headers_announcing_more_data_than_the_file_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    // The flux image (the primary has no data): the following HDUs are then out of reach.
+    let path = file(&dir, "apStar-huge.fits");
+    synthetic::write_apstar(&path, &synthetic::apogee(2, Labels::SUN, 20.0, 1).unwrap()).unwrap();
+    announce(&path, 4_000_000_000_000);
+    refused(any, &path, &[]);
+    refused(ap, &path, &[]);
+    // The COADD table, the last HDU: no allocation of 4e12 values.
+    let path = file(&dir, "spec-huge.fits");
+    synthetic::write_boss_spec(&path, &synthetic::boss(2, Labels::SUN, 20.0).unwrap()).unwrap();
+    announce(&path, 4_000_000_000_000);
+    refused(any, &path, &["HDU 1", "4000000000000 values, more than the file's"]);
+}
+
 #[test]
 fn spec_layout_errors() {
     let dir = tempfile::tempdir().unwrap();

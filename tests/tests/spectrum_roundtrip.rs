@@ -182,5 +182,22 @@ fn bad_settings_are_refused_with_the_value() {
     let mut two_rows = synthetic::apogee(1, Labels::SUN, 10.0, 2).unwrap();
     two_rows.kind = SpectrumKind::Boss;
     assert!(synthetic::write_boss_spec(&path, &two_rows).is_err());
+    // Cards that are not valid FITS are refused before anything is written.
+    let mut bad = synthetic::boss(1, Labels::SUN, 10.0).unwrap();
+    bad.header.push(spectrum::Card {
+        key: "OBSERVER".into(),
+        value: CardValue::Str("Ångström".into()),
+        comment: String::new(),
+    });
+    let e = synthetic::write_boss_spec(&path, &bad).unwrap_err().to_string();
+    assert!(e.contains("OBSERVER") && e.contains("not printable ASCII"), "{e}");
+    bad.header.pop();
+    bad.header.push(spectrum::Card {
+        key: "lower".into(),
+        value: CardValue::Int(1),
+        comment: String::new(),
+    });
+    let e = synthetic::write_boss_spec(&path, &bad).unwrap_err().to_string();
+    assert!(e.contains("\"lower\" is not a FITS keyword"), "{e}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

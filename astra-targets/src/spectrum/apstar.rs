@@ -102,7 +102,11 @@ fn read_image<T: Element>(fits: &mut Fits, hdu: usize, what: &str) -> Result<((u
     if shape.0 == 0 || shape.1 == 0 {
         return Err(fits.bad(format!("the {what} image is empty (shape {dims:?})")));
     }
-    let data = fits.read_pixels::<T>(shape.0 * shape.1)?;
+    let n = shape
+        .0
+        .checked_mul(shape.1)
+        .ok_or_else(|| fits.bad(format!("the {what} image of shape {dims:?} is too large")))?;
+    let data = fits.read_pixels::<T>(n)?;
     Ok((shape, data))
 }
 

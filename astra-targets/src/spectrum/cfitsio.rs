@@ -48,6 +48,9 @@ pub(crate) struct Fits {
     ptr: *mut sys::fitsfile,
     path: PathBuf,
     hdu: usize,
+    /// The file's size when opened: no HDU can hold more elements than this many bytes,
+    /// so a corrupt header cannot make a reader allocate more than the file could hold.
+    size: u64,
 }
 
 fn c_string(path: &Path, what: &str) -> Result<CString> {
@@ -99,11 +102,24 @@ impl Fits {
                 message: status_text(status),
             });
         }
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         Ok(Fits {
             ptr,
             path: path.to_path_buf(),
             hdu: 0,
+            size,
         })
+    }
+
+    /// Refuses to read `n` elements that the file is too small to hold.
+    fn check_count(&self, n: usize, what: &str) -> Result<()> {
+        if n as u64 > self.size {
+            return Err(self.bad(format!(
+                "the header announces {n} {what}, more than the file's {} bytes can hold",
+                self.size
+            )));
+        }
+        Ok(())
     }
 
     /// Creates a new, empty file (which must not exist yet).
@@ -125,6 +141,7 @@ impl Fits {
             ptr,
             path: path.to_path_buf(),
             hdu: 0,
+            size: u64::MAX,
         })
     }
 
@@ -212,6 +229,7 @@ impl Fits {
 
     /// Reads `n` pixels of the current image, converted to `T` by cfitsio.
     pub(crate) fn read_pixels<T: Element>(&mut self, n: usize) -> Result<Vec<T>> {
+        self.check_count(n, "pixels")?;
         let mut out = vec![T::default(); n];
         if n == 0 {
             return Ok(out);
@@ -316,6 +334,7 @@ impl Fits {
 
     /// Reads `n` elements of column `col` (1-based) from the first row, converted to `T`.
     pub(crate) fn read_column<T: Element>(&mut self, col: c_int, name: &str, n: usize) -> Result<Vec<T>> {
+        self.check_count(n, "values")?;
         let mut out = vec![T::default(); n];
         if n == 0 {
             return Ok(out);

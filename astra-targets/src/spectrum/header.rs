@@ -203,6 +203,36 @@ pub(crate) fn format_float(v: f64) -> String {
     }
 }
 
+/// What keeps a card from being written as valid FITS, if anything: a key that is not
+/// 1-8 upper-case letters, digits, `-` or `_` (or blank for commentary), or text that is
+/// not printable ASCII.
+pub(crate) fn card_problem(card: &Card) -> Option<String> {
+    let key_ok = card.key.len() <= 8
+        && card
+            .key
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !key_ok || (card.key.is_empty() && card.value != CardValue::None) {
+        return Some(format!(
+            "the key {:?} is not a FITS keyword (1-8 of A-Z, 0-9, - and _)",
+            card.key
+        ));
+    }
+    let printable = |s: &str| s.bytes().all(|b| (0x20..=0x7e).contains(&b));
+    if let CardValue::Str(v) = &card.value
+        && !printable(v)
+    {
+        return Some(format!("the value of {} ({v:?}) is not printable ASCII", card.key));
+    }
+    if !printable(&card.comment) {
+        return Some(format!(
+            "the comment of {} ({:?}) is not printable ASCII",
+            card.key, card.comment
+        ));
+    }
+    None
+}
+
 /// Writes one card at the end of the current header. Structural keys are skipped.
 pub(crate) fn write_card(fits: &mut Fits, card: &Card) -> Result<()> {
     if is_structural(&card.key) {

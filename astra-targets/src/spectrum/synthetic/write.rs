@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::super::cfitsio::Fits;
-use super::super::header::{write_card, write_cards};
+use super::super::header::{card_problem, write_card, write_cards};
 use super::super::{Card, CardValue, PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
 use crate::fs::AtomicPath;
 use crate::{Error, Result};
@@ -26,6 +26,14 @@ fn refuse(path: &Path, layout: &'static str, reason: String) -> Error {
         path: path.to_path_buf(),
         layout,
         reason,
+    }
+}
+
+/// Checks that every header card can be written as valid FITS.
+fn check_header(path: &Path, layout: &'static str, header: &[Card]) -> Result<()> {
+    match header.iter().find_map(card_problem) {
+        Some(problem) => Err(refuse(path, layout, problem)),
+        None => Ok(()),
     }
 }
 
@@ -108,6 +116,7 @@ pub fn write_apstar(path: impl AsRef<Path>, spectrum: &Spectrum) -> Result<()> {
         ));
     }
     check_shapes(path, "apStar", spectrum, &[mask.dim()])?;
+    check_header(path, "apStar", &spectrum.header)?;
     let (n, p) = spectrum.flux.dim();
     let atomic = AtomicPath::new(path)?;
     let mut fits = Fits::create(atomic.temp_path())?;
@@ -183,6 +192,7 @@ pub fn write_boss_spec(path: impl AsRef<Path>, spectrum: &Spectrum) -> Result<()
         ));
     }
     check_shapes(path, "spec", spectrum, &[and_mask.dim(), or_mask.dim()])?;
+    check_header(path, "spec", &spectrum.header)?;
     let (n, p) = spectrum.flux.dim();
     if n != 1 {
         return Err(refuse(
