@@ -7,6 +7,9 @@
         values a correct reader must find.
     spectrum_fixtures.py read FILE...
         opens files (ours) with astropy, every warning an error, and prints what it read.
+    spectrum_fixtures.py bench K FILE...
+        reads each file K times the way a pipeline would with astropy (primary header,
+        arrays, ivar from errors or the loglam grid) and prints `bench FILE seconds-per-read`.
 """
 import os
 import sys
@@ -139,9 +142,36 @@ def read(paths):
             emit("synthetic", name, hdul[0].header.get("SYNTHETC"), len(hdul[0].header))
 
 
+def bench(k, paths):
+    import time
+
+    for path in paths:
+        start = time.perf_counter()
+        for _ in range(k):
+            with fits.open(path, memmap=False) as hdul:
+                cards = list(hdul[0].header.cards)
+                if isinstance(hdul[1], fits.BinTableHDU):
+                    t = hdul[1].data
+                    flux, ivar = np.array(t["flux"]), np.array(t["ivar"])
+                    loglam = np.array(t["loglam"], np.float64)
+                    and_mask, or_mask = np.array(t["and_mask"]), np.array(t["or_mask"])
+                    step = (loglam[-1] - loglam[0]) / (len(loglam) - 1)
+                    assert np.all(np.abs(loglam - (loglam[0] + step * np.arange(len(loglam)))) < 0.01 * step)
+                else:
+                    flux = np.array(hdul[1].data)
+                    e = hdul[2].data.astype(np.float64)
+                    good = np.isfinite(e) & (e > 0)
+                    ivar = np.where(good, 1.0 / np.where(good, e, 1.0) ** 2, 0.0).astype(np.float32)
+                    mask = np.array(hdul[3].data)
+                assert len(cards) > 0 and flux.size == ivar.size
+        emit("bench", os.path.basename(path), repr((time.perf_counter() - start) / k))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "write":
         apstar(os.path.join(sys.argv[2], "apStar-fixture.fits"))
         spec(os.path.join(sys.argv[2], "spec-fixture.fits"))
+    elif sys.argv[1] == "bench":
+        bench(int(sys.argv[2]), sys.argv[3:])
     else:
         read(sys.argv[2:])
