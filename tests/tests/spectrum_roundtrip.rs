@@ -77,6 +77,51 @@ fn boss_written_then_read_gives_the_same_spectrum() {
 }
 
 #[test]
+fn long_strings_and_quotes_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spec-long.fits");
+    let mut s = synthetic::boss(8, Labels::SUN, 25.0).unwrap();
+    let long = format!("apVisit-{}-it''s-{}.fits", "a".repeat(60), "b".repeat(40)).replace("''", "'");
+    let extra = [
+        spectrum::Card {
+            key: "LONGSTRN".into(),
+            value: CardValue::Str("OGIP 1.0".into()),
+            comment: "Long strings".into(),
+        },
+        spectrum::Card {
+            key: "SFILE1".into(),
+            value: CardValue::Str(long.clone()),
+            comment: String::new(),
+        },
+        spectrum::Card {
+            key: "QUOTED".into(),
+            value: CardValue::Str("it's".into()),
+            comment: "a quote".into(),
+        },
+        spectrum::Card {
+            key: "BIGINT".into(),
+            value: CardValue::Int(i64::MAX),
+            comment: String::new(),
+        },
+        spectrum::Card {
+            key: "TINY".into(),
+            value: CardValue::Float(-1.25e-300),
+            comment: String::new(),
+        },
+        spectrum::Card {
+            key: "COMMENT".into(),
+            value: CardValue::None,
+            comment: "  indented comment".into(),
+        },
+    ];
+    s.header.extend(extra.iter().cloned());
+    synthetic::write_boss_spec(&path, &s).unwrap();
+    let back = boss::read(&path).unwrap();
+    same_header(&back.header, &s.header);
+    assert!(back.header.iter().any(|c| c.value == CardValue::Str(long.clone())));
+}
+
+#[test]
 fn synthetic_files_are_labelled_and_deterministic() {
     let a = synthetic::apogee(3, Labels::SUN, 50.0, 1).unwrap();
     let b = synthetic::apogee(3, Labels::SUN, 50.0, 1).unwrap();
