@@ -167,7 +167,10 @@ fn truncated_files_are_refused() {
 /// Writes `huge` into the value of the first `NAXIS2` card of the file.
 fn announce(path: &Path, huge: u64) {
     let mut bytes = std::fs::read(path).unwrap();
-    let at = bytes.windows(10).position(|w| w == b"NAXIS2  = ").expect("an NAXIS2 card");
+    let at = bytes
+        .windows(10)
+        .position(|w| w == b"NAXIS2  = ")
+        .expect("an NAXIS2 card");
     bytes[at + 10..at + 30].copy_from_slice(format!("{huge:>20}").as_bytes());
     std::fs::write(path, &bytes).unwrap();
 }
@@ -223,4 +226,49 @@ fn spec_layout_errors() {
     );
     let s = boss::read(&p).unwrap();
     assert_eq!(s.grid, spectrum::WavelengthGrid::BOSS);
+}
+
+#[test]
+fn corrupted_bytes_give_a_spectrum_or_an_error_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = synthetic::Rng::new(0xC0FFEE);
+    let a = file(&dir, "apStar-orig.fits");
+    synthetic::write_apstar(&a, &synthetic::apogee(3, Labels::SUN, 20.0, 2).unwrap()).unwrap();
+    let b = file(&dir, "spec-orig.fits");
+    synthetic::write_boss_spec(&b, &synthetic::boss(3, Labels::SUN, 20.0).unwrap()).unwrap();
+    let (mut ok, mut refused) = (0, 0);
+    for original in [a, b] {
+        let bytes = std::fs::read(&original).unwrap();
+        // Headers are where corruption changes meaning: mostly hit the header blocks.
+        let header_end = bytes.windows(4).rposition(|w| w == b"END ").unwrap_or(bytes.len()) + 80;
+        for i in 0..150 {
+            let mut damaged = bytes.clone();
+            for _ in 0..1 + rng.below(8) {
+                let at = if rng.uniform() < 0.8 {
+                    rng.below(header_end as u64)
+                } else {
+                    rng.below(bytes.len() as u64)
+                };
+                damaged[at as usize] = match rng.below(3) {
+                    0 => rng.below(256) as u8,
+                    1 => b"0123456789"[rng.below(10) as usize],
+                    _ => b' ',
+                };
+            }
+            let path = file(&dir, &format!("damaged-{i}.fits"));
+            std::fs::write(&path, &damaged).unwrap();
+            match spectrum::read(&path) {
+                Ok(s) => {
+                    assert_eq!(s.flux.dim(), s.ivar.dim());
+                    ok += 1;
+                }
+                Err(e) => {
+                    assert!(e.to_string().contains(&format!("damaged-{i}.fits")), "{e}");
+                    refused += 1;
+                }
+            }
+        }
+    }
+    println!("corrupted files: {ok} read, {refused} refused");
+    assert!(refused > 0);
 }
