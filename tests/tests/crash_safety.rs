@@ -18,9 +18,13 @@ const ROWS: &str = "20";
 /// How many times the child is killed.
 const KILLS: usize = 60;
 
-fn writer(path: &Path, once: bool) -> Child {
+fn writer(path: &Path, mode: &str, once: bool) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_crash-writer"));
-    cmd.arg(path).arg(ROWS).stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.arg(path)
+        .arg(ROWS)
+        .arg(mode)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     if once {
         cmd.arg("once");
     }
@@ -55,8 +59,8 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-#[test]
-fn killed_writers_leave_a_complete_product_or_none() {
+/// Kills a writer in `mode` KILLS times, checking the product after each kill.
+fn kill_writers(mode: &str) {
     let dir = tempfile::tempdir().unwrap();
     let products = dir.path().join("0.1.0/thepayne/apo25m/24");
     let path = products.join("AstraSource-2M00001023-0000126-thepayne-0123abcd.fits");
@@ -65,7 +69,7 @@ fn killed_writers_leave_a_complete_product_or_none() {
     let mut once = Duration::ZERO;
     for _ in 0..3 {
         let start = Instant::now();
-        let out = writer(&path, true).wait_with_output().unwrap();
+        let out = writer(&path, mode, true).wait_with_output().unwrap();
         assert!(
             out.status.success(),
             "crash-writer failed: {}",
@@ -102,7 +106,7 @@ fn killed_writers_leave_a_complete_product_or_none() {
             // Also exercise the case of a first write, with no old product to fall back on.
             std::fs::remove_file(&path).unwrap();
         }
-        let mut child = writer(&path, false);
+        let mut child = writer(&path, mode, false);
         std::thread::sleep(window.mul_f64(rng.uniform()));
         child.kill().unwrap(); // SIGKILL
         let status = child.wait().unwrap(); // reaped: its pid is gone before cleaning
@@ -124,7 +128,7 @@ fn killed_writers_leave_a_complete_product_or_none() {
         assert_eq!(left, expected, "kill {kill} (seed {seed}): only the product may remain");
     }
     println!(
-        "{KILLS} kills (window {window:?}, seed {seed}): {complete} left a complete product, {absent} none; \
+        "{mode}: {KILLS} kills (window {window:?}, seed {seed}): {complete} left a complete product, {absent} none; \
          {interrupted} interrupted a write (temporary file cleaned)"
     );
     assert!(
@@ -133,4 +137,14 @@ fn killed_writers_leave_a_complete_product_or_none() {
     );
     assert!(complete >= 1, "no kill came after a completed write");
     assert!(absent >= 1, "no kill came before a first write completed");
+}
+
+#[test]
+fn killed_atomic_path_writers_leave_a_complete_product_or_none() {
+    kill_writers("atomic");
+}
+
+#[test]
+fn killed_temporary_path_writers_leave_a_complete_product_or_none() {
+    kill_writers("target");
 }

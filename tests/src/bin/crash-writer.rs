@@ -1,13 +1,14 @@
 //! Writes a nine-HDU astraSource-like product to one fixed path, atomically, over and over
 //! until it is killed: the child process of the crash-safety test (tests/crash_safety.rs).
 //!
-//! Usage: `crash-writer PATH ROWS [once]`. Every write goes to a temporary file beside PATH
-//! (through `AtomicPath`), is checksummed HDU by HDU (`ffpcks`) and renamed over PATH.
-//! Pixel values are a fixed function of (row, pixel), so a reader can check them.
+//! Usage: `crash-writer PATH ROWS MODE [once]`. Every write goes to a temporary file beside
+//! PATH, is checksummed HDU by HDU (`ffpcks`) and renamed over PATH; MODE says through
+//! what: `atomic` (an `AtomicPath`) or `target` (`FileTarget::temporary_path`). Pixel
+//! values are a fixed function of (row, pixel), so a reader can check them.
 
 use std::path::Path;
 
-use astra_targets::fs::AtomicPath;
+use astra_targets::fs::{AtomicPath, FileTarget};
 use fitsio::FitsFile;
 use fitsio::images::{ImageDescription, ImageType};
 use fitsio::tables::{ColumnDataType, ColumnDescription};
@@ -39,10 +40,12 @@ fn checksum(f: &mut FitsFile) -> Result<(), String> {
     }
 }
 
-fn write(path: &Path, rows: usize, iteration: i64) -> Result<(), Box<dyn std::error::Error>> {
-    let atomic = AtomicPath::new(path)?;
+type Failure = Box<dyn std::error::Error>;
+
+/// Writes one product at `temp` (a new file).
+fn product(temp: &Path, rows: usize, iteration: i64) -> Result<(), Failure> {
     {
-        let mut f = FitsFile::create(atomic.temp_path()).open()?;
+        let mut f = FitsFile::create(temp).open()?;
         let primary = f.primary_hdu()?;
         primary.write_key(&mut f, "ITER", iteration)?;
         primary.write_key(&mut f, "TASK_ID", "crash_test-0123abcd")?;
@@ -95,14 +98,29 @@ fn write(path: &Path, rows: usize, iteration: i64) -> Result<(), Box<dyn std::er
             return Err(format!("flushing: status {status}").into());
         }
     }
-    atomic.commit(true)?;
+    Ok(())
+}
+
+/// Writes one product to `path` atomically, the way `mode` says.
+fn write(path: &Path, rows: usize, iteration: i64, mode: &str) -> Result<(), Failure> {
+    match mode {
+        "atomic" => {
+            let atomic = AtomicPath::new(path)?;
+            product(atomic.temp_path(), rows, iteration)?;
+            atomic.commit(true)?;
+        }
+        "target" => {
+            FileTarget::new(path).temporary_path(|temp| product(temp, rows, iteration))?;
+        }
+        other => return Err(format!("unknown mode {other:?} (atomic, target)").into()),
+    }
     Ok(())
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() < 3 {
-        eprintln!("usage: crash-writer PATH ROWS [once]");
+    if args.len() < 4 {
+        eprintln!("usage: crash-writer PATH ROWS MODE [once]");
         std::process::exit(2);
     }
     let path = Path::new(&args[1]);
@@ -110,9 +128,9 @@ fn main() {
         eprintln!("ROWS must be a number, not {:?}", args[2]);
         std::process::exit(2);
     };
-    let once = args.get(3).is_some_and(|a| a == "once");
+    let once = args.get(4).is_some_and(|a| a == "once");
     for iteration in 0.. {
-        if let Err(e) = write(path, rows, iteration) {
+        if let Err(e) = write(path, rows, iteration, &args[3]) {
             eprintln!("crash-writer: {e}");
             std::process::exit(1);
         }
