@@ -129,6 +129,9 @@ fn synthetic_files_are_labelled_and_deterministic() {
     assert_eq!(a, b);
     assert_ne!(a.flux, c.flux);
     assert_eq!(a.flux.dim(), (1, 8575));
+    assert!(a.header.len() >= 100, "{} cards with one visit", a.header.len());
+    let b = synthetic::boss(3, Labels::SUN, 50.0).unwrap();
+    assert!(b.header.len() >= 100, "{} cards in a BOSS header", b.header.len());
     assert_eq!(card(&a, "SYNTHETC"), Some(&CardValue::Bool(true)));
     assert_eq!(card(&a, "ORIGIN"), Some(&CardValue::Str(synthetic::ORIGIN.into())));
     assert_eq!(card(&a, "NVISITS"), Some(&CardValue::Int(1)));

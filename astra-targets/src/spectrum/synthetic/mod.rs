@@ -275,6 +275,44 @@ fn apogee_header(
             round(labels.fe_h + rng.range(-0.2, 0.2), 2),
             "[Fe/H] of the RV template",
         )
+        .f(
+            "VMACRO",
+            round(rng.range(2.0, 8.0), 2),
+            "[km/s] Macroturbulence of the RV fit",
+        )
+        .f("VSINI", round(rng.range(0.0, 10.0), 2), "[km/s] Rotation of the RV fit")
+        .f(
+            "CHISQ",
+            round(rng.range(0.8, 3.0), 3),
+            "Reduced chi-square of the RV fit",
+        )
+        .f(
+            "CCPFWHM",
+            round(rng.range(15.0, 25.0), 3),
+            "[km/s] FWHM of the cross-correlation peak",
+        )
+        .f(
+            "AUTOFWHM",
+            round(rng.range(15.0, 25.0), 3),
+            "[km/s] FWHM of the autocorrelation",
+        )
+        .i("N_COMPON", 1, "Number of RV components")
+        .i("NCOMBINE", visit_snr.len() as i64, "Number of visits combined")
+        .f(
+            "MINSN",
+            round(visit_snr.iter().copied().fold(f64::INFINITY, f64::min), 3),
+            "Lowest visit S/N",
+        )
+        .f(
+            "MAXSN",
+            round(visit_snr.iter().copied().fold(0.0, f64::max), 3),
+            "Highest visit S/N",
+        )
+        .f("EXPTIME", 1000.0 * visit_snr.len() as f64, "[s] Total exposure time")
+        .i("MEANFIB", 150, "Mean fiber of the visits")
+        .f("SIGFIB", 0.0, "Scatter of the visits' fibers")
+        .s("STACKS", "pixel-weighted, global-weighted", "Rows 1-2 when NVISITS > 1")
+        .s("APSTRVER", "synthetic", "apStar version")
         .i("MJDBEG", first_mjd, "First MJD of the visits")
         .i("MJDEND", last_mjd, "Last MJD of the visits")
         .i("MJD", last_mjd, "MJD of the last visit")
@@ -417,6 +455,35 @@ fn boss_header(seed: u64, rng: &mut Rng, star: &Star, labels: &Labels, snr: f64,
         .f("Z_ERR", round(rng.range(1e-6, 1e-5), 8), "Redshift error")
         .f("SNR", round(snr, 3), "Median S/N per pixel")
         .f("SN_MEDIA", round(snr, 3), "Median S/N over all pixels")
+        .f("SPEC1_G", round(snr * rng.range(0.8, 1.1), 3), "S/N per pixel in g")
+        .f("SPEC1_R", round(snr * rng.range(0.9, 1.2), 3), "S/N per pixel in r")
+        .f("SPEC1_I", round(snr * rng.range(0.9, 1.2), 3), "S/N per pixel in i")
+        .f(
+            "WAVEMIN",
+            round(WavelengthGrid::BOSS.wavelength(0), 2),
+            "[Angstrom] Shortest wavelength",
+        )
+        .f(
+            "WAVEMAX",
+            round(WavelengthGrid::BOSS.wavelength(WavelengthGrid::BOSS.npix - 1), 2),
+            "[Angstrom] Longest wavelength",
+        )
+        .f(
+            "WCOVERAG",
+            round(WavelengthGrid::BOSS.cdelt1 * WavelengthGrid::BOSS.npix as f64, 4),
+            "Coverage in log10 wavelength",
+        )
+        .i("ZWARNING", 0, "Redshift warning flags")
+        .f(
+            "RCHI2",
+            round(rng.range(0.9, 1.3), 4),
+            "Reduced chi-square of the redshift fit",
+        )
+        .i(
+            "DOF",
+            WavelengthGrid::BOSS.npix as i64 - 10,
+            "Degrees of freedom of the redshift fit",
+        )
         .f("AIRMASS", round(rng.range(1.0, 1.6), 3), "Mean airmass")
         .f("SEEING50", round(rng.range(1.0, 2.0), 2), "[arcsec] Median seeing")
         .f("EXPTIME", 900.0 * nexp as f64, "[s] Total exposure time")
