@@ -12,6 +12,24 @@
 //!   rename, then remove the source.
 //! - With `durable` (the default), files are fsync'd before they are renamed into place and
 //!   the folders after.
+//!
+//! ```
+//! use astra_targets::fs::FileTarget;
+//!
+//! # fn main() -> astra_targets::Result<()> {
+//! # let dir = tempfile::tempdir().unwrap();
+//! let target = FileTarget::new(dir.path().join("thepayne/AstraSource-1.fits"));
+//! // Parent folders are made; the file appears complete, or not at all.
+//! target.temporary_path(|tmp| {
+//!     std::fs::write(tmp, b"SIMPLE  =                    T")
+//!         .map_err(|source| astra_targets::Error::Io { action: "writing", path: tmp.into(), source })
+//! })?;
+//! assert!(target.exists());
+//! target.copy(dir.path().join("copy.fits"), true)?;
+//! assert!(target.copy(dir.path().join("copy.fits"), true).is_err()); // raise_if_exists
+//! # Ok(())
+//! # }
+//! ```
 
 use std::fs::{self, File, FileTimes};
 use std::io::{self, BufReader};

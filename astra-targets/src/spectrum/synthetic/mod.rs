@@ -6,6 +6,22 @@
 //! spec-style file (through cfitsio, atomically), which [`super::apstar`] and
 //! [`super::boss`] read back.
 //!
+//! ```
+//! use astra_targets::spectrum::{self, synthetic::{self, Labels}};
+//!
+//! # fn main() -> astra_targets::Result<()> {
+//! # let dir = tempfile::tempdir().unwrap();
+//! let star = Labels { teff: 4750.0, logg: 2.6, fe_h: -0.4 };
+//! let made = synthetic::apogee(42, star, 100.0, 3)?; // two stacks, then three visits
+//! let path = dir.path().join("apStar-synthetic.fits");
+//! synthetic::write_apstar(&path, &made)?;
+//! let read = spectrum::read(&path)?;
+//! assert_eq!(read.flux, made.flux);
+//! assert_eq!(read.flux.dim(), (5, 8575));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # The model
 //! - **Continuum** `C(lambda)`: a black body of the star's Teff scaled to a level set by a
 //!   drawn magnitude, times a gentle quadratic instrument response `1 + a1 x + a2 x^2`
