@@ -20,10 +20,7 @@ const PREFIXES: &[&str] = &[
 
 /// Conventional units that are not FITS units, with advice.
 const NOT_FITS: &[(&str, &str)] = &[
-    (
-        "dex",
-        "`dex` is not a FITS unit: leave the unit empty and say \"in dex\" in the description",
-    ),
+    ("dex", "leave the unit empty and say \"in dex\" in the description"),
     (
         "log",
         "logarithmic quantities have no FITS unit: leave the unit empty and name the quantity (e.g. \"log10 of surface gravity in cm/s2\") in the description",
@@ -95,9 +92,16 @@ impl Parser<'_> {
         if self.s.is_empty() {
             return Err("an empty unit: leave the attribute out instead".into());
         }
-        if self.s.starts_with(b"10") && (self.s[2..].starts_with(b"**") || self.s[2..].starts_with(b"^")) {
+        let signed_power = matches!(self.s.get(2), Some(b'+') | Some(b'-'));
+        if self.s.starts_with(b"10")
+            && (self.s[2..].starts_with(b"**") || self.s[2..].starts_with(b"^") || signed_power)
+        {
             self.i = 2;
-            self.power_op()?;
+            if signed_power {
+                self.signed_int()?
+            } else {
+                self.power_op()?
+            }
             if self.i == self.s.len() {
                 return Ok(());
             }
@@ -134,9 +138,6 @@ impl Parser<'_> {
             self.product()?;
             if !self.eat(")") {
                 return Err(self.fail("expected `)`"));
-            }
-            if matches!(self.peek(), Some(b'*') | Some(b'^')) {
-                self.power_op()?;
             }
             return Ok(());
         }
@@ -197,10 +198,12 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+    use std::process::{Command, Stdio};
 
-    /// Units astropy's FITS format accepts, and some it refuses (checked against astropy
-    /// by the workspace's tests through the derive).
-    pub const GOOD: &[&str] = &[
+    /// Units to judge: FITS units astronomers write, conventional non-FITS ones, and
+    /// malformed strings.
+    const CASES: &[&str] = &[
         "K",
         "km/s",
         "s",
@@ -219,27 +222,125 @@ mod tests {
         "count",
         "km s-1",
         "m**(1/2)",
-    ];
-    pub const BAD: &[&str] = &[
         "dex",
         "log(cm/s2)",
-        "",
         "foo",
         "km//s",
         "km/",
-        " K",
-        "K ",
         "cm/s^",
         "kms",
+        "10^-17 erg/s",
+        "10**3",
+        "m2",
+        "s^-1",
+        "m/s/s",
+        "(m/s)**2",
+        "ct/s",
+        "pix",
+        "Angstrom",
+        "angstrom",
+        "nm",
+        "um",
+        "mJy",
+        "dyn",
+        "Ba",
+        "erg",
+        "adu",
+        "%",
+        "Msun",
+        "K.s",
+        "K*s",
+        "km.s**-1",
+        "10+3 m",
+        "10**(-17) erg",
+        "mdeg",
+        "kpc",
+        "Gyr",
+        "yr",
+        "a",
+        "h",
+        "min",
+        "kmin",
+        "Ohm",
+        "uas",
+        "ph",
+        "photon/cm2/s",
+        "d",
+        "dd",
+        "W/m2/Hz",
+        "solLum",
+        "beam",
+        "ln(K)",
     ];
 
-    #[test]
-    fn grammar() {
-        for u in GOOD {
-            assert!(check(u).is_ok(), "{u}: {:?}", check(u));
+    /// Where we are deliberately stricter than astropy: surrounding spaces would be
+    /// written into `TUNITn` as they are.
+    const STRICTER: &[&str] = &[" K", "K ", ""];
+
+    fn python() -> String {
+        if let Ok(p) = std::env::var("ASTRA_TEST_PYTHON") {
+            return p;
         }
-        for u in BAD {
-            assert!(check(u).is_err(), "{u} should be refused");
+        let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python");
+        assert!(
+            std::path::Path::new(venv).exists(),
+            "ASTRA_TEST_PYTHON is not set and .venv is missing: run scripts/test.sh (it installs astropy)"
+        );
+        venv.to_string()
+    }
+
+    /// astropy's verdict ("ok"/"no") on each unit, in order.
+    fn astropy_verdicts(units: &[&str]) -> Vec<bool> {
+        let script = "import sys, warnings\nwarnings.simplefilter('error')\nfrom astropy import units as u\n\
+            for line in sys.stdin.read().split('\\x1e'):\n\
+            \x20   try:\n        u.Unit(line, format='fits'); print('ok')\n    except Exception:\n        print('no')\n";
+        let mut child = Command::new(python())
+            .args(["-c", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start python");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(units.join("\x1e").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "python failed");
+        let text = String::from_utf8(out.stdout).unwrap();
+        text.lines().map(|l| l == "ok").collect()
+    }
+
+    #[test]
+    fn grammar_agrees_with_astropy() {
+        let verdicts = astropy_verdicts(CASES);
+        assert_eq!(verdicts.len(), CASES.len());
+        let disagreements: Vec<String> = CASES
+            .iter()
+            .zip(&verdicts)
+            .filter(|(u, ok)| check(u).is_ok() != **ok)
+            .map(|(u, ok)| {
+                format!(
+                    "{u:?}: astropy {}, ours {:?}",
+                    if *ok { "accepts" } else { "refuses" },
+                    check(u)
+                )
+            })
+            .collect();
+        assert!(
+            disagreements.is_empty(),
+            "FITS unit grammar disagrees with astropy:\n{}",
+            disagreements.join("\n")
+        );
+        assert!(verdicts.iter().filter(|v| **v).count() > 30 && verdicts.iter().any(|v| !v));
+    }
+
+    #[test]
+    fn stricter_than_astropy_only_where_stated() {
+        for (u, ok) in STRICTER.iter().zip(astropy_verdicts(STRICTER)) {
+            assert!(ok, "astropy refuses {u:?}: no longer a deliberate difference");
+            assert!(check(u).is_err(), "{u:?} should be refused");
         }
     }
 }

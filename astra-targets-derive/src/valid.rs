@@ -151,29 +151,30 @@ pub fn task(cx: &mut Ctxt, task: &Task) -> ValidTask {
 }
 
 fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitStr) -> Vec<Segment> {
-    let pieces = match template::parse(&lit.value()) {
+    let text = lit.value();
+    if text.starts_with('/') {
+        cx.error_spanned_by(
+            lit,
+            "the path template must be relative: it resolves under the output root",
+        );
+    }
+    if text.split('/').any(|part| part == ".." || part == ".") {
+        cx.error_spanned_by(
+            lit,
+            "the path template may not hold `.` or `..` folders: paths stay under the output root",
+        );
+    }
+    let pieces = match template::parse(&text) {
         Ok(p) => p,
         Err(e) => {
             cx.error_spanned_by(lit, e);
             return Vec::new();
         }
     };
-    if lit.value().starts_with('/') {
-        cx.error_spanned_by(
-            lit,
-            "the path template must be relative: it resolves under the output root",
-        );
-    }
     let mut out = Vec::new();
     for piece in pieces {
         let f = match piece {
             Piece::Literal(text) => {
-                if text.split('/').any(|part| part == "..") {
-                    cx.error_spanned_by(
-                        lit,
-                        "the path template may not hold `..`: paths stay under the output root",
-                    );
-                }
                 out.push(Segment::Literal(text));
                 continue;
             }

@@ -595,15 +595,19 @@ impl<'t> ParseState<'t> {
     }
 
     /// Checks built-ins and function outputs against what the read parameters render to.
+    /// Ids are checked once every significant parameter is read (insignificant ones do not
+    /// change them); a function's output once its parameter is read.
     fn deferred_checks_pass(&self, bound: &Bindings) -> bool {
         let meta = self.meta;
-        let all_bound = meta.parameters.iter().all(|p| bound.iter().any(|(n, _)| *n == p.name));
-        let values: Option<Vec<ParamValue>> = all_bound.then(|| {
-            meta.parameters
-                .iter()
-                .map(|p| bound.iter().find(|(n, _)| *n == p.name).unwrap().1.clone())
-                .collect()
-        });
+        let lookup = |name: &str| bound.iter().find(|(n, _)| *n == name).map(|b| &b.1);
+        let ids_known = meta.significant_parameters().all(|p| lookup(p.name).is_some());
+        // Unread parameters get a placeholder: only checks that do not depend on them run.
+        let filled: Vec<ParamValue> = meta
+            .parameters
+            .iter()
+            .map(|p| lookup(p.name).cloned().unwrap_or(ParamValue::Int(0)))
+            .collect();
+        let ids = Ids::new(meta, &filled);
         self.checks.iter().all(|(index, piece)| {
             let Segment::Field { source, func, spec } = &self.segments[*index] else {
                 return false;
@@ -623,34 +627,14 @@ impl<'t> ParseState<'t> {
             if !shape_ok {
                 return false;
             }
-            // An id depends on the significant parameters only: once they are all read, it
-            // is checked even if an insignificant one is not in the path.
-            let significant_bound = meta
-                .significant_parameters()
-                .all(|p| bound.iter().any(|(n, _)| *n == p.name));
-            let param_bound = match source {
-                Source::Param(i) => bound.iter().any(|(n, _)| *n == meta.parameters[*i].name),
-                Source::TaskId | Source::TaskShortId => significant_bound,
+            let checkable = match source {
+                Source::Param(i) => lookup(meta.parameters[*i].name).is_some(),
+                Source::TaskId | Source::TaskShortId => ids_known,
                 _ => true,
             };
-            if !param_bound {
+            if !checkable {
                 return true;
             }
-            let filled: Vec<ParamValue> = match &values {
-                Some(v) => v.clone(),
-                None => meta
-                    .parameters
-                    .iter()
-                    .map(|p| {
-                        bound
-                            .iter()
-                            .find(|(n, _)| *n == p.name)
-                            .map(|b| b.1.clone())
-                            .unwrap_or(ParamValue::Int(0))
-                    })
-                    .collect(),
-            };
-            let ids = Ids::new(meta, &filled);
             matches!(render_field(meta, &filled, &ids, *source, *func, spec), Ok((_, t)) if t == *piece)
         })
     }
