@@ -48,6 +48,10 @@ command -v fitsverify >/dev/null || fail "fitsverify is still not on PATH after 
 requirements=$repo/../shared/reference/requirements.txt
 [ -f "$requirements" ] || requirements=$repo/scripts/requirements.txt
 venv=$repo/.venv
+if [ -e "$venv" ] && ! "$venv/bin/python" -c '' >/dev/null 2>&1; then
+  say "the venv .venv is broken (its python does not run): recreating it"
+  rm -rf "$venv"
+fi
 if [ ! -x "$venv/bin/python" ]; then
   say "creating the Python venv .venv"
   python=$(command -v python3.11 || command -v python3) || fail "no python3 found" /dev/null
@@ -64,6 +68,8 @@ if [ ! -f "$stamp" ]; then
   say "installing the Python requirements into .venv (pip, $(basename "$(dirname "$requirements")")/requirements.txt)"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >"$logs/pip.log" 2>&1 \
     || fail "pip install -r $requirements" "$logs/pip.log"
+  "$venv/bin/python" -c 'import astropy, fitsio, numpy, peewee, psycopg, sqlalchemy' >>"$logs/pip.log" 2>&1 \
+    || fail "importing the Python requirements after pip install" "$logs/pip.log"
   rm -f "$venv"/.requirements-*
   touch "$stamp"
 fi
