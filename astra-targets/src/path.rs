@@ -13,7 +13,9 @@
 //! root. A rendered path is parsed back before it is returned, and a value that would make
 //! the path ambiguous (a value holding the template's own separator where nothing else
 //! settles where it ends) is refused: every path this module returns parses back into the
-//! parameters it came from.
+//! parameters it came from. A padded value (`{run2d:_<8}`) reads back with as much of
+//! the padding removed as possible, so a value whose own edge holds the fill character
+//! (`v5_`) is refused rather than read back as another value (`v5`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

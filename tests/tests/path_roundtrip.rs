@@ -367,6 +367,37 @@ static ADJ_PARAMS: [ParamMeta; 4] = [
 ];
 static ADJ: TaskMeta = meta("Adjacent", "adj", &ADJ_PARAMS, &ADJ_PATH);
 
+const STAR_CENTER9: Spec = Spec {
+    fill: '*',
+    align: Align::Center,
+    width: 9,
+    ..Spec::PLAIN
+};
+const RIGHT6: Spec = Spec {
+    align: Align::Right,
+    width: 6,
+    ..Spec::PLAIN
+};
+
+/// Centred and space-padded values: `{name:*^9}/{n:+}/{v:>6}.dat`.
+static CENTER_PATH: PathTemplate = PathTemplate {
+    text: "{name:*^9}/{n:+}/{v:>6}.dat",
+    segments: &[
+        param_field(0, None, STAR_CENTER9),
+        Segment::Literal("/"),
+        param_field(1, None, PLUS),
+        Segment::Literal("/"),
+        param_field(2, None, RIGHT6),
+        Segment::Literal(".dat"),
+    ],
+};
+static CENTER_PARAMS: [ParamMeta; 3] = [
+    pm("name", ParamKind::Str, true),
+    pm("n", ParamKind::Int, true),
+    pm("v", ParamKind::UInt, true),
+];
+static CENTER: TaskMeta = meta("Centre", "centre", &CENTER_PARAMS, &CENTER_PATH);
+
 /// A separator that overlaps itself: `{a}--{b}.txt` (`---` holds `--` twice).
 static DASHES_PATH: PathTemplate = PathTemplate {
     text: "{a}--{b}.txt",
@@ -601,6 +632,19 @@ fn format_specs_round_trip() {
             ParamValue::Bool(rng.chance(50)),
         ];
         let result = render_and_check(&SPEC, &values);
+        if let Ok(path) = &result {
+            // What Rust's own `format!` writes for the integer and text specs.
+            let (ParamValue::Int(plate), ParamValue::Int(mjd), ParamValue::UInt(fiber)) =
+                (&values[1], &values[2], &values[3])
+            else {
+                unreachable!()
+            };
+            let want = format!("{run2d:_<8}/{plate:0>5}/spec-{plate:0>5}-{mjd:05}-{fiber:03}-");
+            assert!(
+                path.to_str().unwrap().starts_with(&want),
+                "{path:?} should start with {want:?}"
+            );
+        }
         if is_bad(&run2d) {
             assert_refused(&result, &SPEC, &["run2d"], &values);
         } else if !run2d.contains(['_', '-']) {
@@ -649,6 +693,60 @@ fn format_specs_pad_as_declared() {
     let mut under = values.clone();
     under[0] = ParamValue::Str("v5_".into());
     assert_refused(&render_and_check(&SPEC, &under), &SPEC, &["run2d"], &under);
+}
+
+#[test]
+fn padding_follows_rusts_format_grammar() {
+    let mut rng = Rng(8);
+    let (mut ok, mut refused) = (0, 0);
+    for _ in 0..1500 {
+        let name = match rng.below(3) {
+            0 => string_value(&mut rng),
+            1 => format!("*{}", plain_string(&mut rng)),
+            _ => plain_string(&mut rng),
+        };
+        let (n, v) = (
+            int_value(&mut rng),
+            if rng.chance(50) { rng.next() % 1000 } else { rng.next() },
+        );
+        let values = vec![ParamValue::Str(name.clone()), ParamValue::Int(n), ParamValue::UInt(v)];
+        let result = render_and_check(&CENTER, &values);
+        if is_bad(&name) {
+            assert_refused(&result, &CENTER, &["name"], &values);
+        } else {
+            // What Rust's own `format!` writes for the same specs, and how many names
+            // write the same centred text (`*aM` and `****aM***` both write `****aM***`).
+            let piece = format!("{name:*^9}");
+            let lead = piece.chars().take_while(|c| *c == '*').count();
+            let trail = piece.chars().rev().take_while(|c| *c == '*').count();
+            let mut names: Vec<String> = Vec::new();
+            for l in 0..=lead {
+                for t in 0..=trail {
+                    let (start, end) = (l, piece.len().saturating_sub(t));
+                    if start < end
+                        && format!("{:*^9}", &piece[start..end]) == piece
+                        && !names.contains(&piece[start..end].to_string())
+                    {
+                        names.push(piece[start..end].to_string());
+                    }
+                }
+            }
+            // The path reads back as the shortest of them (padding is preferred over
+            // fill characters in the value): that one renders, the others are refused.
+            names.sort_by_key(String::len);
+            if names[0] == name {
+                let want = format!("{piece}/{n:+}/{v:>6}.dat");
+                assert_eq!(
+                    result.as_ref().unwrap_or_else(|e| panic!("{values:?}: {e}")),
+                    &PathBuf::from(want)
+                );
+            } else {
+                assert_refused(&result, &CENTER, &["name"], &values);
+            }
+        }
+        if result.is_ok() { ok += 1 } else { refused += 1 }
+    }
+    assert!(ok > 700 && refused > 150, "{ok} rendered, {refused} refused");
 }
 
 #[test]
