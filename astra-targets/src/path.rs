@@ -549,7 +549,13 @@ impl<'t> ParseState<'t> {
                     match (source, func) {
                         (Source::Param(i), None) => {
                             let p = &self.meta.parameters[*i];
-                            if let Some(value) = field_reading(p.kind, spec, piece) {
+                            // Only values that rendering accepts: a path holding `..` as a
+                            // value does not parse.
+                            let reading = field_reading(p.kind, spec, piece).filter(|v| {
+                                check_segment(self.meta, p.name, &v.python_str(), false).is_ok()
+                                    && check_segment(self.meta, p.name, piece, false).is_ok()
+                            });
+                            if let Some(value) = reading {
                                 if let Some((_, old)) = bound.iter().find(|(n, _)| *n == p.name) {
                                     if same(old, &value) {
                                         self.walk(index + 1, &rest[end..], bound);

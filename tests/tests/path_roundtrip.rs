@@ -805,7 +805,8 @@ fn sdss_id_groups_round_trip() {
 }
 
 /// Every reading of `text` as `{a}-{b}-{c}_{n}.txt`, judged independently of the library:
-/// non-empty pieces, no `/`, and `n` in its canonical decimal form.
+/// pieces that are values a path may hold (not empty, `.` or `..`, no `/`, NUL or `\`),
+/// and `n` in its canonical decimal form.
 fn adjacent_readings(text: &str) -> Vec<(String, String, String, i64)> {
     let Some(body) = text.strip_suffix(".txt") else {
         return vec![];
@@ -817,7 +818,7 @@ fn adjacent_readings(text: &str) -> Vec<(String, String, String, i64)> {
         for &d2 in dashes.iter().filter(|d| **d > d1) {
             for &u in unders.iter().filter(|u| **u > d2) {
                 let (a, b, c, n) = (&body[..d1], &body[d1 + 1..d2], &body[d2 + 1..u], &body[u + 1..]);
-                if [a, b, c, n].iter().any(|s| s.is_empty() || s.contains('/')) {
+                if [a, b, c, n].iter().any(|s| is_bad(s)) {
                     continue;
                 }
                 let Ok(n) = n.parse::<i64>() else { continue };
@@ -929,6 +930,25 @@ fn an_ambiguous_pair_is_refused_both_ways() {
 }
 
 #[test]
+fn paths_holding_refused_values_do_not_parse() {
+    for text in [
+        "a-..-c_1.txt",
+        "a-.-c_1.txt",
+        "..-b-c_1.txt",
+        "a-b-._1.txt",
+        "a-b\\x-c_1.txt",
+        "a-b-c_01.txt",
+        "a-b-c_+1.txt",
+    ] {
+        assert!(
+            matches!(path::parse(&ADJ, Path::new(text)), Err(Error::PathParse { .. })),
+            "{text:?} parsed"
+        );
+    }
+    assert!(path::parse(&ADJ, Path::new("a-b-c_1.txt")).is_ok());
+}
+
+#[test]
 fn refusals_name_the_parameter_and_value() {
     for bad in BAD_STR {
         let values = vec![
@@ -947,6 +967,81 @@ fn refusals_name_the_parameter_and_value() {
         let message = err.to_string();
         assert!(message.contains("`obj`") && message.contains("ThePayne"), "{message}");
     }
+}
+
+/// A placeholder for a parameter that is not in the path (insignificant ones only).
+fn placeholder(kind: ParamKind) -> ParamValue {
+    match kind {
+        ParamKind::Str => ParamValue::Str("x".into()),
+        ParamKind::Enum => ParamValue::Enum("x".into()),
+        ParamKind::Int => ParamValue::Int(0),
+        ParamKind::UInt => ParamValue::UInt(0),
+        ParamKind::F64 => ParamValue::F64(0.0),
+        ParamKind::F32 => ParamValue::F32(0.0),
+        ParamKind::Bool => ParamValue::Bool(false),
+    }
+}
+
+/// Whatever `parse` accepts is a path that `render` writes: altered paths either fail to
+/// parse or parse into parameters that render to exactly the altered path.
+#[test]
+fn parse_accepts_only_what_render_writes() {
+    let mut rng = Rng(9);
+    let templates: [&'static TaskMeta; 5] = [&SDSS, &SPEC, &SDSS_ID, &ADJ, &CENTER];
+    let mut accepted = 0;
+    for meta in templates {
+        let mut rendered = 0;
+        while rendered < 300 {
+            let values: Vec<ParamValue> = meta
+                .parameters
+                .iter()
+                .map(|p| match p.kind {
+                    ParamKind::Str => ParamValue::Str(good_string(&mut rng)),
+                    ParamKind::Enum => ParamValue::Enum(good_string(&mut rng)),
+                    ParamKind::Int => ParamValue::Int(int_value(&mut rng).rem_euclid(1 << 40)),
+                    ParamKind::UInt => ParamValue::UInt(rng.next() % 5000),
+                    ParamKind::F64 => ParamValue::F64(f64_value(&mut rng)),
+                    ParamKind::F32 => ParamValue::F32(f32_value(&mut rng)),
+                    ParamKind::Bool => ParamValue::Bool(rng.chance(50)),
+                })
+                .collect();
+            let Ok(path) = meta.relative_path(&values) else {
+                continue;
+            };
+            rendered += 1;
+            let chars: Vec<char> = path.to_str().unwrap().chars().collect();
+            for _ in 0..10 {
+                let mut altered = chars.clone();
+                let at = rng.below(altered.len());
+                match rng.below(4) {
+                    0 => {
+                        altered.remove(at);
+                    }
+                    1 => altered.insert(at, altered[at]),
+                    2 => altered[at] = *rng.pick(&['-', '_', '.', '/', '0', '1', 'a', '*', ' ', '+']),
+                    _ => altered.insert(at, *rng.pick(&['-', '_', '.', '/', '0', '*', ' ', '+'])),
+                }
+                let altered: String = altered.into_iter().collect();
+                let Ok(parsed) = path::parse(meta, Path::new(&altered)) else {
+                    continue;
+                };
+                accepted += 1;
+                let back: Vec<ParamValue> = meta
+                    .parameters
+                    .iter()
+                    .map(|p| parsed.get(p.name).cloned().unwrap_or_else(|| placeholder(p.kind)))
+                    .collect();
+                match meta.relative_path(&back) {
+                    Ok(again) => assert_eq!(again, PathBuf::from(&altered), "{altered:?} parsed as {parsed:?}"),
+                    Err(e) => panic!("{altered:?} parsed as {parsed:?}, which does not render: {e}"),
+                }
+            }
+        }
+    }
+    assert!(
+        accepted > 100,
+        "only {accepted} altered paths parsed: the alterations test nothing"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
