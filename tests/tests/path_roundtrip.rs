@@ -1161,6 +1161,16 @@ fn the_derive_renders_the_same_paths() {
             );
         }
     }
+    // A file outside the output root, or not of this template, is no task of this kind.
+    for outside in [
+        "/elsewhere/0.1.0/thepayne/star/a/0/1/AstraSource-b-a-c-thepayne-00000000.fits",
+        "/out/notes.txt",
+    ] {
+        match DerivedPayne::from_path(&root, Path::new(outside)) {
+            Err(Error::PathParse { family: "ThePayne", .. }) => {}
+            other => panic!("{outside}: {other:?}"),
+        }
+    }
     let named: BTreeMap<String, ParamValue> = BTreeMap::new();
     assert!(DerivedPayne::from_parameters(&named).is_err());
 }
