@@ -72,6 +72,8 @@ impl Rng {
     }
 }
 
+// Exact halfway values (…589.25, 2097152.25) are written in full on purpose.
+#[allow(clippy::excessive_precision)]
 const HARD_F64: &[f64] = &[
     1e20,
     1e-5,
@@ -106,6 +108,7 @@ const HARD_F64: &[f64] = &[
     3.141592653589793,
 ];
 
+#[allow(clippy::excessive_precision)]
 const HARD_F32: &[f32] = &[
     0.1,
     1e-5,
