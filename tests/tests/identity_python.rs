@@ -105,7 +105,7 @@ const HARD_F64: &[f64] = &[
     -1e-100,
     4500.0,
     15100.0,
-    3.141592653589793,
+    std::f64::consts::PI,
 ];
 
 #[allow(clippy::excessive_precision)]
