@@ -11,8 +11,10 @@ use crate::{Error, Result};
 
 /// The keywords that describe an HDU's structure or checksums: the writer sets them, so
 /// copies from an input header are dropped.
-pub const RESERVED_KEYS: &[&str] =
-    &["SIMPLE", "XTENSION", "BITPIX", "EXTEND", "PCOUNT", "GCOUNT", "TFIELDS", "BSCALE", "BZERO", "BLANK", "CHECKSUM", "DATASUM", "END"];
+pub const RESERVED_KEYS: &[&str] = &[
+    "SIMPLE", "XTENSION", "BITPIX", "EXTEND", "PCOUNT", "GCOUNT", "TFIELDS", "BSCALE", "BZERO", "BLANK", "CHECKSUM",
+    "DATASUM", "END",
+];
 
 /// Whether `key` is set by the writer itself (structure, `NAXISn`, checksums).
 pub fn is_reserved(key: &str) -> bool {
@@ -38,7 +40,10 @@ pub enum Formatted {
 /// Formats a card, refusing keys and text that FITS cannot hold.
 pub fn format(card: &Card) -> Result<Formatted> {
     let key = card.key.trim_end();
-    let refuse = |reason: String| Error::Card { key: card.key.clone(), reason };
+    let refuse = |reason: String| Error::Card {
+        key: card.key.clone(),
+        reason,
+    };
     check_text(key, &card.comment).map_err(&refuse)?;
     if let CardValue::Str(s) = &card.value {
         check_text(key, s).map_err(&refuse)?;
@@ -53,7 +58,9 @@ pub fn format(card: &Card) -> Result<Formatted> {
         return Ok(Formatted::Records(commentary_records(key, text)));
     }
     let hierarch = key.len() > 8;
-    let valid_char = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || (hierarch && (b == b' ' || b == b'.'));
+    let valid_char = |b: u8| {
+        b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || (hierarch && (b == b' ' || b == b'.'))
+    };
     if key.is_empty() || !key.bytes().all(valid_char) {
         return Err(refuse("keywords are upper-case letters, digits, '-' and '_'".into()));
     }
@@ -64,16 +71,27 @@ pub fn format(card: &Card) -> Result<Formatted> {
                 if hierarch {
                     return Err(refuse("a HIERARCH card cannot hold a string this long".into()));
                 }
-                return Ok(Formatted::LongString { key: key.into(), value: s.clone(), comment: card.comment.clone() });
+                return Ok(Formatted::LongString {
+                    key: key.into(),
+                    value: s.clone(),
+                    comment: card.comment.clone(),
+                });
             }
             format!("{quoted:<20}")
         }
         CardValue::Int(i) => format!("{i:>20}"),
-        CardValue::Float(x) => format!("{:>20}", float(*x).ok_or_else(|| refuse(format!("{x} has no FITS form")))?),
+        CardValue::Float(x) => format!(
+            "{:>20}",
+            float(*x).ok_or_else(|| refuse(format!("{x} has no FITS form")))?
+        ),
         CardValue::Bool(b) => format!("{:>20}", if *b { "T" } else { "F" }),
         CardValue::None => " ".repeat(20),
     };
-    let mut record = if hierarch { format!("HIERARCH {key} = {value}") } else { format!("{key:<8}= {value}") };
+    let mut record = if hierarch {
+        format!("HIERARCH {key} = {value}")
+    } else {
+        format!("{key:<8}= {value}")
+    };
     if record.len() > 80 {
         return Err(refuse("the card is longer than 80 characters".into()));
     }
@@ -104,13 +122,19 @@ fn commentary_records(key: &str, text: &str) -> Vec<String> {
     if text.is_empty() {
         return vec![pad(key.to_string())];
     }
-    text.as_bytes().chunks(72).map(|piece| pad(format!("{key:<8}{}", String::from_utf8_lossy(piece)))).collect()
+    text.as_bytes()
+        .chunks(72)
+        .map(|piece| pad(format!("{key:<8}{}", String::from_utf8_lossy(piece))))
+        .collect()
 }
 
 fn check_text(key: &str, text: &str) -> std::result::Result<(), String> {
     match text.chars().find(|c| !(' '..='~').contains(c)) {
         None => Ok(()),
-        Some(c) => Err(format!("{text:?} holds {c:?}; FITS {} text is printable ASCII", if key.is_empty() { "header" } else { key })),
+        Some(c) => Err(format!(
+            "{text:?} holds {c:?}; FITS {} text is printable ASCII",
+            if key.is_empty() { "header" } else { key }
+        )),
     }
 }
 
@@ -142,28 +166,48 @@ pub fn float(x: f64) -> Option<String> {
     } else {
         let (first, rest) = digits.split_at(1);
         let rest = if rest.is_empty() { "0" } else { rest };
-        format!("{sign}{first}.{rest}E{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+        format!(
+            "{sign}{first}.{rest}E{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        )
     })
 }
 
 /// A card with a string value.
 pub fn string(key: &str, value: &str, comment: &str) -> Card {
-    Card { key: key.into(), value: CardValue::Str(value.into()), comment: comment.into() }
+    Card {
+        key: key.into(),
+        value: CardValue::Str(value.into()),
+        comment: comment.into(),
+    }
 }
 
 /// A card with an integer value.
 pub fn int(key: &str, value: i64, comment: &str) -> Card {
-    Card { key: key.into(), value: CardValue::Int(value), comment: comment.into() }
+    Card {
+        key: key.into(),
+        value: CardValue::Int(value),
+        comment: comment.into(),
+    }
 }
 
 /// A card with a float value.
 pub fn real(key: &str, value: f64, comment: &str) -> Card {
-    Card { key: key.into(), value: CardValue::Float(value), comment: comment.into() }
+    Card {
+        key: key.into(),
+        value: CardValue::Float(value),
+        comment: comment.into(),
+    }
 }
 
 /// A `HISTORY` card.
 pub fn history(text: &str) -> Card {
-    Card { key: "HISTORY".into(), value: CardValue::None, comment: text.into() }
+    Card {
+        key: "HISTORY".into(),
+        value: CardValue::None,
+        comment: text.into(),
+    }
 }
 
 #[cfg(test)]
@@ -183,17 +227,38 @@ mod tests {
 
     #[test]
     fn values_are_laid_out_in_fixed_format() {
-        assert_eq!(one(string("TELESCOP", "apo25m", "Telescope")), "TELESCOP= 'apo25m  '           / Telescope");
+        assert_eq!(
+            one(string("TELESCOP", "apo25m", "Telescope")),
+            "TELESCOP= 'apo25m  '           / Telescope"
+        );
         assert_eq!(one(int("NAXIS1", 8575, "")), "NAXIS1  =                 8575");
-        assert_eq!(one(real("CDELT1", 6e-6, "step")), "CDELT1  =              6.0E-06 / step");
+        assert_eq!(
+            one(real("CDELT1", 6e-6, "step")),
+            "CDELT1  =              6.0E-06 / step"
+        );
         assert_eq!(one(string("O", "it's", "")), "O       = 'it''s   '");
         assert_eq!(one(history("HDU 1")), "HISTORY HDU 1");
-        assert_eq!(one(string("ESO DET CHIP", "x", "")), "HIERARCH ESO DET CHIP = 'x       '");
+        assert_eq!(
+            one(string("ESO DET CHIP", "x", "")),
+            "HIERARCH ESO DET CHIP = 'x       '"
+        );
     }
 
     #[test]
     fn floats_read_back_exactly() {
-        for x in [0.1, 1.0, 4.179, 6e-6, 1e-4, 123.4567891, -12.3456789, 1.5e20, -0.0, 2f64.powi(60), 1.0 / 3.0] {
+        for x in [
+            0.1,
+            1.0,
+            4.179,
+            6e-6,
+            1e-4,
+            123.4567891,
+            -12.3456789,
+            1.5e20,
+            -0.0,
+            2f64.powi(60),
+            1.0 / 3.0,
+        ] {
             let text = float(x).unwrap();
             assert_eq!(text.parse::<f64>().unwrap().to_bits(), x.to_bits(), "{text}");
             assert!(text.contains('.'), "{text}");
@@ -208,8 +273,21 @@ mod tests {
         assert!(format(&string("lower", "x", "")).is_err());
         assert!(format(&real("X", f64::INFINITY, "")).is_err());
         let long = "x".repeat(100);
-        assert!(matches!(format(&string("LONG", &long, "")).unwrap(), Formatted::LongString { .. }));
-        assert_eq!(format(&Card { key: "COMMENT".into(), value: CardValue::None, comment: long }).unwrap(),
-            Formatted::Records(vec![pad(format!("COMMENT {}", "x".repeat(72))), pad(format!("COMMENT {}", "x".repeat(28)))]));
+        assert!(matches!(
+            format(&string("LONG", &long, "")).unwrap(),
+            Formatted::LongString { .. }
+        ));
+        assert_eq!(
+            format(&Card {
+                key: "COMMENT".into(),
+                value: CardValue::None,
+                comment: long
+            })
+            .unwrap(),
+            Formatted::Records(vec![
+                pad(format!("COMMENT {}", "x".repeat(72))),
+                pad(format!("COMMENT {}", "x".repeat(28)))
+            ])
+        );
     }
 }

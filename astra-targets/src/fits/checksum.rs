@@ -93,7 +93,9 @@ fn fold64(mut x: u64) -> u64 {
 /// The 16-character ASCII encoding of a checksum (appendix J); with `complement`, of its
 /// complement, which is what a `CHECKSUM` card holds so that the whole HDU sums to -0.
 pub fn encode(sum: u32, complement: bool) -> String {
-    const EXCLUDE: [u8; 13] = [0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f, 0x60];
+    const EXCLUDE: [u8; 13] = [
+        0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f, 0x60,
+    ];
     let value = if complement { !sum } else { sum };
     let mut asc = [0u8; 16];
     for i in 0..4 {

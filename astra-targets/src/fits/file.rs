@@ -63,13 +63,22 @@ impl FitsWriter {
         // SAFETY: valid C string and out-pointers.
         unsafe { sys::ffdkinit(&mut fptr, c.as_ptr(), &mut status) };
         check(status, || format!("creating {name}"))?;
-        Ok(FitsWriter { fptr, mem: None, checksum, name, hdus: 0 })
+        Ok(FitsWriter {
+            fptr,
+            mem: None,
+            checksum,
+            name,
+            hdus: 0,
+        })
     }
 
     /// Creates a new FITS file in memory, with room for `capacity` bytes before cfitsio
     /// has to grow it (it grows by `capacity` again each time).
     pub fn create_memory(capacity: usize, checksum: bool) -> Result<Self> {
-        let mut mem = Box::new(MemFile { ptr: ptr::null_mut(), size: 0 });
+        let mut mem = Box::new(MemFile {
+            ptr: ptr::null_mut(),
+            size: 0,
+        });
         let mut fptr = ptr::null_mut();
         let mut status = 0;
         let delta = capacity.div_ceil(2880).max(1) * 2880;
@@ -77,7 +86,13 @@ impl FitsWriter {
         // and outlive the file (it is closed in `into_bytes` or `drop` before `mem` goes).
         unsafe { sys::ffimem(&mut fptr, &mut mem.ptr, &mut mem.size, delta, Some(grow), &mut status) };
         check(status, || "creating a FITS file in memory".to_string())?;
-        Ok(FitsWriter { fptr, mem: Some(mem), checksum, name: "memory file".into(), hdus: 0 })
+        Ok(FitsWriter {
+            fptr,
+            mem: Some(mem),
+            checksum,
+            name: "memory file".into(),
+            hdus: 0,
+        })
     }
 
     /// The cfitsio handle, for calls this type does not wrap. The current HDU is the last
@@ -118,7 +133,9 @@ impl FitsWriter {
             }
             Formatted::LongString { key, value, comment } => {
                 let (k, v, c) = (cstr(&key), cstr(&value), cstr(&comment));
-                // SAFETY: valid handle and C strings.
+                // SAFETY: valid handle and C strings. ffplsw adds the LONGSTRN card that
+                // announces the long-string convention (once per HDU).
+                unsafe { sys::ffplsw(self.fptr, &mut status) };
                 unsafe { sys::ffpkls(self.fptr, k.as_ptr(), v.as_ptr(), c.as_ptr(), &mut status) };
             }
         }
@@ -128,6 +145,16 @@ impl FitsWriter {
     /// Appends cards to the current HDU's header.
     pub fn write_cards<'c>(&mut self, cards: impl IntoIterator<Item = &'c Card>) -> Result<()> {
         cards.into_iter().try_for_each(|c| self.write_card(c))
+    }
+
+    /// Replaces the card of an existing keyword of the current HDU by a whole record
+    /// (printable ASCII, at most 80 characters).
+    pub fn replace_card(&mut self, key: &str, record: &str) -> Result<()> {
+        let (k, r) = (cstr(key), ascii_cstr(key, record)?);
+        let mut status = 0;
+        // SAFETY: valid handle and C strings.
+        unsafe { sys::ffmcrd(self.fptr, k.as_ptr(), r.as_ptr(), &mut status) };
+        self.check(status, || format!("replacing the card {key}"))
     }
 
     /// Replaces the comment of an existing keyword of the current HDU.
@@ -198,7 +225,11 @@ impl FitsWriter {
     /// Closes an in-memory file and returns its bytes. Refused for files on disk.
     pub fn into_bytes(mut self) -> Result<FitsBytes> {
         if self.mem.is_none() {
-            return Err(Error::Fits { action: format!("taking the bytes of {}", self.name), status: 0, message: "the file is on disk".into() });
+            return Err(Error::Fits {
+                action: format!("taking the bytes of {}", self.name),
+                status: 0,
+                message: "the file is on disk".into(),
+            });
         }
         let (mut start, mut data, mut end) = (0, 0, 0);
         let mut status = 0;
@@ -214,7 +245,11 @@ impl FitsWriter {
         if len > mem.size {
             // SAFETY: the memory came from realloc.
             unsafe { free(mem.ptr) };
-            return Err(Error::Fits { action: "closing a memory file".into(), status: 0, message: format!("{len} bytes expected, {} held", mem.size) });
+            return Err(Error::Fits {
+                action: "closing a memory file".into(),
+                status: 0,
+                message: format!("{len} bytes expected, {} held", mem.size),
+            });
         }
         Ok(FitsBytes { ptr: mem.ptr, len })
     }
@@ -267,7 +302,10 @@ pub(crate) fn cstr(s: &str) -> CString {
 
 pub(crate) fn ascii_cstr(what: &str, s: &str) -> Result<CString> {
     if let Some(c) = s.chars().find(|c| !(' '..='~').contains(c)) {
-        return Err(Error::Card { key: what.into(), reason: format!("{s:?} holds {c:?}; FITS text is printable ASCII") });
+        return Err(Error::Card {
+            key: what.into(),
+            reason: format!("{s:?} holds {c:?}; FITS text is printable ASCII"),
+        });
     }
     Ok(cstr(s))
 }
@@ -276,4 +314,3 @@ pub(crate) fn ascii_cstr(what: &str, s: &str) -> Result<CString> {
 pub(crate) fn read_only<T>(data: &[T]) -> *mut c_void {
     data.as_ptr() as *mut c_void
 }
-

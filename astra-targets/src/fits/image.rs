@@ -159,7 +159,11 @@ fn pixels<'a>(data: &ImageData<'a>, dtype: Dtype, what: &str) -> Result<Pixels<'
         (from, to) => {
             return Err(Error::Card {
                 key: "BITPIX".into(),
-                reason: format!("{what}: {} pixels cannot be written as {} without losing values", from.dtype().name(), to.name()),
+                reason: format!(
+                    "{what}: {} pixels cannot be written as {} without losing values",
+                    from.dtype().name(),
+                    to.name()
+                ),
             });
         }
     })
@@ -189,7 +193,15 @@ pub fn create_image_hdu<'a>(
     let mut naxes: Vec<i64> = data.shape().iter().rev().map(|&n| n as i64).collect();
     let mut status = 0;
     // SAFETY: valid handle; naxes holds naxis values.
-    unsafe { sys::ffcrimll(fits.as_raw(), dtype.bitpix(), naxes.len() as c_int, naxes.as_mut_ptr(), &mut status) };
+    unsafe {
+        sys::ffcrimll(
+            fits.as_raw(),
+            dtype.bitpix(),
+            naxes.len() as c_int,
+            naxes.as_mut_ptr(),
+            &mut status,
+        )
+    };
     fits.check(status, || format!("creating image HDU {what}"))?;
     fits.hdu_created();
     if let Some(n) = name {
@@ -198,7 +210,8 @@ pub fn create_image_hdu<'a>(
     if let Some(unit) = bunit {
         fits.write_card(&card::string("BUNIT", unit, "Unit of the pixel values"))?;
     }
-    let skip = |key: &str| card::is_reserved(key) || key == "EXTNAME" && name.is_some() || key == "BUNIT" && bunit.is_some();
+    let skip =
+        |key: &str| card::is_reserved(key) || key == "EXTNAME" && name.is_some() || key == "BUNIT" && bunit.is_some();
     fits.write_cards(header.iter().filter(|c| !skip(&c.key)))?;
     let sum = fits.checksum().then(|| {
         let mut s = Sum32::default();

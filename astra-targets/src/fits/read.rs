@@ -24,13 +24,19 @@ const KEY_NO_EXIST: c_int = 202;
 impl FitsReader {
     /// Opens `path` read-only.
     pub fn open(path: &Path) -> Result<Self> {
-        let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| Error::Invalid { path: path.into(), reason: "the name holds a NUL byte".into() })?;
+        let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| Error::Invalid {
+            path: path.into(),
+            reason: "the name holds a NUL byte".into(),
+        })?;
         let mut fptr = ptr::null_mut();
         let mut status = 0;
         // SAFETY: valid C string and out-pointers.
         unsafe { sys::ffdkopn(&mut fptr, c.as_ptr(), sys::READONLY as c_int, &mut status) };
         check(status, || format!("opening {}", path.display()))?;
-        Ok(FitsReader { fptr, path: path.into() })
+        Ok(FitsReader {
+            fptr,
+            path: path.into(),
+        })
     }
 
     /// The cfitsio handle, for calls this type does not wrap.
@@ -72,7 +78,9 @@ impl FitsReader {
             return Ok(None);
         }
         self.check(status, || format!("reading keyword {key}"))?;
-        Ok(Some(unsafe { CStr::from_ptr(value.as_ptr()) }.to_string_lossy().into_owned()))
+        Ok(Some(
+            unsafe { CStr::from_ptr(value.as_ptr()) }.to_string_lossy().into_owned(),
+        ))
     }
 
     /// An integer keyword of the current HDU (`None` when absent).

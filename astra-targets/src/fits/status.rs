@@ -12,7 +12,11 @@ pub(crate) fn check(status: c_int, action: impl FnOnce() -> String) -> Result<()
     if status == 0 {
         return Ok(());
     }
-    Err(Error::Fits { action: action(), status, message: message(status) })
+    Err(Error::Fits {
+        action: action(),
+        status,
+        message: message(status),
+    })
 }
 
 /// cfitsio's description of `status` and the messages on its stack, emptying the stack.

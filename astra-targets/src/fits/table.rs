@@ -102,13 +102,25 @@ impl TableColumn {
 /// column, before anything is written. The header has, after cfitsio's `TTYPEn`/`TFORMn`/
 /// `TUNITn` and `EXTNAME`, each column's description as the `TTYPEn` comment and `TCOMMn`,
 /// its `TNULLn` and `TDIMn`, then `header`'s cards and the checksum cards.
-pub fn create_table_hdu(fits: &mut FitsWriter, name: ExtName<'_>, rows: usize, columns: &[TableColumn], header: &[Card]) -> Result<()> {
+pub fn create_table_hdu(
+    fits: &mut FitsWriter,
+    name: ExtName<'_>,
+    rows: usize,
+    columns: &[TableColumn],
+    header: &[Card],
+) -> Result<()> {
     for c in columns {
         check_column(name.name, rows, c)?;
     }
-    let ttype: Vec<CString> = columns.iter().map(|c| ascii_cstr("TTYPE", &c.name)).collect::<Result<_>>()?;
+    let ttype: Vec<CString> = columns
+        .iter()
+        .map(|c| ascii_cstr("TTYPE", &c.name))
+        .collect::<Result<_>>()?;
     let tform: Vec<CString> = columns.iter().map(|c| cstr(&c.tform())).collect();
-    let tunit: Vec<CString> = columns.iter().map(|c| ascii_cstr("TUNIT", &c.unit)).collect::<Result<_>>()?;
+    let tunit: Vec<CString> = columns
+        .iter()
+        .map(|c| ascii_cstr("TUNIT", &c.unit))
+        .collect::<Result<_>>()?;
     let ptrs = |v: &[CString]| v.iter().map(|c| c.as_ptr() as *mut c_char).collect::<Vec<_>>();
     let (mut pt, mut pf, mut pu) = (ptrs(&ttype), ptrs(&tform), ptrs(&tunit));
     let extname = ascii_cstr("EXTNAME", name.name)?;
@@ -132,7 +144,9 @@ pub fn create_table_hdu(fits: &mut FitsWriter, name: ExtName<'_>, rows: usize, c
     fits.set_comment("EXTNAME", name.comment)?;
     for (i, c) in columns.iter().enumerate() {
         let n = i + 1;
-        fits.set_comment(&format!("TTYPE{n}"), &c.description)?;
+        if !c.description.is_empty() {
+            fits.replace_card(&format!("TTYPE{n}"), &compact_ttype(n, &c.name, &c.description))?;
+        }
         if !c.description.is_empty() {
             fits.write_card(&card::string(&format!("TCOMM{n}"), &c.description, ""))?;
         }
@@ -153,22 +167,46 @@ pub fn create_table_hdu(fits: &mut FitsWriter, name: ExtName<'_>, rows: usize, c
     fits.finish_hdu(false)
 }
 
+/// A `TTYPEn` card with its value not padded to column 30, leaving the comment (the
+/// description, cut to what fits; `TCOMMn` has it whole) as much room as possible.
+fn compact_ttype(n: usize, name: &str, description: &str) -> String {
+    let mut record = format!("{:<8}= '{:<8}'", format!("TTYPE{n}"), name.replace('\'', "''"));
+    if record.len() + 3 < 80 {
+        record.push_str(" / ");
+        let room = 80 - record.len();
+        record.push_str(&description[..description.len().min(room)]);
+    }
+    record
+}
+
 fn check_column(table: &str, rows: usize, c: &TableColumn) -> Result<()> {
-    let refuse = |reason: String| Error::Column { column: format!("{table} {}", c.name), reason };
+    let refuse = |reason: String| Error::Column {
+        column: format!("{table} {}", c.name),
+        reason,
+    };
     let want = match c.data {
         ColumnData::Text { .. } => rows,
         _ => rows * c.repeat,
     };
     if c.data.len() != want {
-        return Err(refuse(format!("{} values given for {rows} rows of {} elements", c.data.len(), c.repeat)));
+        return Err(refuse(format!(
+            "{} values given for {rows} rows of {} elements",
+            c.data.len(),
+            c.repeat
+        )));
     }
     if let ColumnData::Text { width, values } = &c.data {
         for v in values {
             if !v.chars().all(|ch| (' '..='~').contains(&ch)) {
-                return Err(Error::NonAscii { what: format!("{table} column {}", c.name), value: v.clone() });
+                return Err(Error::NonAscii {
+                    what: format!("{table} column {}", c.name),
+                    value: v.clone(),
+                });
             }
             if v.len() > *width {
-                return Err(refuse(format!("value {v:?} is longer than the column's {width} characters")));
+                return Err(refuse(format!(
+                    "value {v:?} is longer than the column's {width} characters"
+                )));
             }
         }
     }
@@ -186,7 +224,18 @@ fn write_column(fits: &mut FitsWriter, table: &str, n: usize, c: &TableColumn) -
         ColumnData::Bool(v) => {
             let mut bytes: Vec<c_char> = v.iter().map(|b| b.map_or(2, c_char::from)).collect();
             // SAFETY: `bytes` holds the values; 2 marks the nulls.
-            unsafe { sys::ffpcnl(raw, n as c_int, 1, 1, bytes.len() as i64, bytes.as_mut_ptr(), 2, &mut status) };
+            unsafe {
+                sys::ffpcnl(
+                    raw,
+                    n as c_int,
+                    1,
+                    1,
+                    bytes.len() as i64,
+                    bytes.as_mut_ptr(),
+                    2,
+                    &mut status,
+                )
+            };
         }
         ColumnData::U8(v) => typed(sys::TBYTE, read_only(v), v.len(), &mut status),
         ColumnData::I16(v) => typed(sys::TSHORT, read_only(v), v.len(), &mut status),

@@ -23,8 +23,12 @@ pub fn copy_from(destination: &Path, source: &Path, use_symbolic_link: bool) -> 
         std::os::unix::fs::symlink(&target, &temp).map_err(io("linking", &temp))?;
     } else {
         fs::copy(source, &temp).map_err(io("copying", source))?;
-        let times = FileTimes::new().set_accessed(meta.accessed().map_err(io("reading", source))?).set_modified(meta.modified().map_err(io("reading", source))?);
-        File::open(&temp).and_then(|f| f.set_times(times)).map_err(io("setting the times of", &temp))?;
+        let times = FileTimes::new()
+            .set_accessed(meta.accessed().map_err(io("reading", source))?)
+            .set_modified(meta.modified().map_err(io("reading", source))?);
+        File::open(&temp)
+            .and_then(|f| f.set_times(times))
+            .map_err(io("setting the times of", &temp))?;
     }
     atomic.commit(false)
 }

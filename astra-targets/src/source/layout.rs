@@ -16,15 +16,51 @@ pub const FLUX_UNIT: &str = "10**-17 erg/s/cm**2/Angstrom";
 
 /// The nine HDUs, in file order.
 pub const HDUS: [HduSpec; 9] = [
-    HduSpec { name: "PRIMARY", meaning: "Input spectrum header and provenance", bunit: None },
-    HduSpec { name: "NORMALIZED_FLUX", meaning: "Continuum-normalized flux", bunit: Some("") },
-    HduSpec { name: "NORMALIZED_IVAR", meaning: "Inverse variance of the normalized flux", bunit: Some("") },
-    HduSpec { name: "BITMASK", meaning: "Pixel bitmask of the input spectrum", bunit: Some("") },
-    HduSpec { name: "CONTINUUM", meaning: "Continuum of the flux", bunit: Some(FLUX_UNIT) },
-    HduSpec { name: "MODEL_FLUX", meaning: "Model of the normalized flux", bunit: Some("") },
-    HduSpec { name: "MODEL_IVAR", meaning: "Inverse variance of the model flux", bunit: Some("") },
-    HduSpec { name: "TASK_PARAMETERS", meaning: "Name, value and description of each parameter", bunit: None },
-    HduSpec { name: "RESULTS", meaning: "Results, one row per spectrum", bunit: None },
+    HduSpec {
+        name: "PRIMARY",
+        meaning: "Input spectrum header and provenance",
+        bunit: None,
+    },
+    HduSpec {
+        name: "NORMALIZED_FLUX",
+        meaning: "Continuum-normalized flux",
+        bunit: Some(""),
+    },
+    HduSpec {
+        name: "NORMALIZED_IVAR",
+        meaning: "Normalized flux inverse variance",
+        bunit: Some(""),
+    },
+    HduSpec {
+        name: "BITMASK",
+        meaning: "Pixel bitmask of the input spectrum",
+        bunit: Some(""),
+    },
+    HduSpec {
+        name: "CONTINUUM",
+        meaning: "Continuum of the flux",
+        bunit: Some(FLUX_UNIT),
+    },
+    HduSpec {
+        name: "MODEL_FLUX",
+        meaning: "Model of the normalized flux",
+        bunit: Some(""),
+    },
+    HduSpec {
+        name: "MODEL_IVAR",
+        meaning: "Model flux inverse variance",
+        bunit: Some(""),
+    },
+    HduSpec {
+        name: "TASK_PARAMETERS",
+        meaning: "Parameter names, values, descriptions",
+        bunit: None,
+    },
+    HduSpec {
+        name: "RESULTS",
+        meaning: "Results, one row per spectrum",
+        bunit: None,
+    },
 ];
 
 /// The index of `TASK_PARAMETERS`.

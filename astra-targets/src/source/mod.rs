@@ -39,12 +39,18 @@ pub struct AstraSource<'a, T: AstraTask> {
 impl<'a, T: AstraTask> AstraSource<'a, T> {
     /// The astraSource file of `task` under `root` (at `task.output_path(root)`).
     pub fn new(task: &'a T, root: &OutputRoot) -> Result<Self> {
-        Ok(AstraSource { task, path: task.output_path(root)? })
+        Ok(AstraSource {
+            task,
+            path: task.output_path(root)?,
+        })
     }
 
     /// The astraSource file of `task` at an explicit path.
     pub fn at(task: &'a T, path: impl Into<PathBuf>) -> Self {
-        AstraSource { task, path: path.into() }
+        AstraSource {
+            task,
+            path: path.into(),
+        }
     }
 
     /// The file's path.
@@ -72,7 +78,14 @@ impl<'a, T: AstraTask> AstraSource<'a, T> {
         results: &[T::Results],
         options: &WriteOptions,
     ) -> Result<()> {
-        let images = check_shapes(normalized_flux.into(), normalized_ivar.into(), model_flux, model_ivar, continuum, results.len())?;
+        let images = check_shapes(
+            normalized_flux.into(),
+            normalized_ivar.into(),
+            model_flux,
+            model_ivar,
+            continuum,
+            results.len(),
+        )?;
         self.write_images(spectrum, &images, results, options)
     }
 
@@ -83,7 +96,13 @@ impl<'a, T: AstraTask> AstraSource<'a, T> {
     /// kind's integer type, result rows that are not N or do not fit their columns, text
     /// that is not printable ASCII (naming the column or parameter), and, without
     /// `overwrite`, an existing file.
-    pub fn write_images(&self, spectrum: &Spectrum, images: &Images<'_>, results: &[T::Results], options: &WriteOptions) -> Result<()> {
+    pub fn write_images(
+        &self,
+        spectrum: &Spectrum,
+        images: &Images<'_>,
+        results: &[T::Results],
+        options: &WriteOptions,
+    ) -> Result<()> {
         write::write(self.task, &self.path, spectrum, images, results, options)
     }
 

@@ -49,7 +49,15 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { dtype: FloatType::F32, overwrite: true, checksum: true, output_verify: false, durable: false, plugin: None, plugin_version: None }
+        WriteOptions {
+            dtype: FloatType::F32,
+            overwrite: true,
+            checksum: true,
+            output_verify: false,
+            durable: false,
+            plugin: None,
+            plugin_version: None,
+        }
     }
 }
 

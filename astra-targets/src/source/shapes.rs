@@ -45,7 +45,11 @@ impl Images<'_> {
 /// Turns a 1-D array into a (1, P) one; refuses other dimensionalities.
 fn two_d<'a>(name: &'static str, a: ArrayViewD<'a, f32>) -> Result<ArrayView<'a, f32, Ix2>> {
     let shape = a.shape().to_vec();
-    let refuse = || Error::Shape { array: name, shape: shape.clone(), expected: "astraSource images are 1-D (P) or 2-D (N, P)".into() };
+    let refuse = || Error::Shape {
+        array: name,
+        shape: shape.clone(),
+        expected: "astraSource images are 1-D (P) or 2-D (N, P)".into(),
+    };
     match a.ndim() {
         1 => {
             let p = shape[0];
@@ -78,7 +82,11 @@ pub fn check_shapes<'a>(
     let flux = two_d("normalized_flux", normalized_flux.0)?;
     let (n, p) = flux.dim();
     if n == 0 || p == 0 {
-        return Err(Error::Shape { array: "normalized_flux", shape: vec![n, p], expected: "it must hold at least one spectrum of at least one pixel".into() });
+        return Err(Error::Shape {
+            array: "normalized_flux",
+            shape: vec![n, p],
+            expected: "it must hold at least one spectrum of at least one pixel".into(),
+        });
     }
     if n > p {
         return Err(Error::Shape {
@@ -94,7 +102,11 @@ pub fn check_shapes<'a>(
                 let original = a.0.shape().to_vec();
                 let a = two_d(name, a.0)?;
                 if a.dim() != (n, p) {
-                    return Err(Error::Shape { array: name, shape: original, expected: format!("the normalized flux's shape is [{n}, {p}]") });
+                    return Err(Error::Shape {
+                        array: name,
+                        shape: original,
+                        expected: format!("the normalized flux's shape is [{n}, {p}]"),
+                    });
                 }
                 Ok(CowArray::from(a))
             }
@@ -111,7 +123,13 @@ pub fn check_shapes<'a>(
             expected: format!("the normalized flux's shape is [{n}, {p}]: one result row per spectrum"),
         });
     }
-    Ok(Images { normalized_flux: CowArray::from(flux), normalized_ivar, continuum, model_flux, model_ivar })
+    Ok(Images {
+        normalized_flux: CowArray::from(flux),
+        normalized_ivar,
+        continuum,
+        model_flux,
+        model_ivar,
+    })
 }
 
 #[cfg(test)]
@@ -140,7 +158,14 @@ mod tests {
     fn each_refusal_names_the_array_and_both_shapes() {
         let f = Array2::<f32>::ones((3, 10));
         let bad = Array2::<f32>::ones((2, 10));
-        let (array, shape, expected) = err(check_shapes((&f).into(), (&f).into(), Some((&bad).into()), None, None, 3));
+        let (array, shape, expected) = err(check_shapes(
+            (&f).into(),
+            (&f).into(),
+            Some((&bad).into()),
+            None,
+            None,
+            3,
+        ));
         assert_eq!((array.as_str(), shape), ("model_flux", vec![2, 10]));
         assert!(expected.contains("[3, 10]"), "{expected}");
         let (array, ..) = err(check_shapes((&f).into(), (&f).into(), None, None, None, 2));

@@ -9,13 +9,18 @@ use crate::value::Value;
 use crate::{Error, Result};
 
 /// Descriptions of the two version columns every task carries.
-const VERSION_DESCRIPTIONS: [(&str, &str); 2] =
-    [("astra_version_major", "Major version of astra-targets"), ("astra_version_minor", "Minor version of astra-targets")];
+const VERSION_DESCRIPTIONS: [(&str, &str); 2] = [
+    ("astra_version_major", "Major version of astra-targets"),
+    ("astra_version_minor", "Minor version of astra-targets"),
+];
 
 fn text_column(name: &str, description: &str, values: Vec<String>, table: &str) -> Result<TableColumn> {
     for v in &values {
         if !v.chars().all(|c| (' '..='~').contains(&c)) {
-            return Err(Error::NonAscii { what: format!("{table} column {name}"), value: v.clone() });
+            return Err(Error::NonAscii {
+                what: format!("{table} column {name}"),
+                value: v.clone(),
+            });
         }
     }
     let width = values.iter().map(String::len).max().unwrap_or(0).max(1);
@@ -42,20 +47,31 @@ pub fn task_parameters<T: AstraTask>(task: &T) -> Result<Vec<TableColumn>> {
     for (p, v) in meta.parameters.iter().zip(&values) {
         let text = v.python_str();
         if !text.chars().all(|c| (' '..='~').contains(&c)) {
-            return Err(Error::NonAscii { what: format!("TASK_PARAMETERS value of parameter `{}`", p.name), value: text });
+            return Err(Error::NonAscii {
+                what: format!("TASK_PARAMETERS value of parameter `{}`", p.name),
+                value: text,
+            });
         }
         names.push(p.name.to_string());
         texts.push(text);
         descriptions.push(p.description.to_string());
     }
-    for ((name, description), version) in VERSION_DESCRIPTIONS.iter().zip([crate::ASTRA_VERSION_MAJOR, crate::ASTRA_VERSION_MINOR]) {
+    for ((name, description), version) in VERSION_DESCRIPTIONS
+        .iter()
+        .zip([crate::ASTRA_VERSION_MAJOR, crate::ASTRA_VERSION_MINOR])
+    {
         names.push(name.to_string());
         texts.push(version.to_string());
         descriptions.push(description.to_string());
     }
     Ok(vec![
         text_column("NAME", "Parameter name", names, "TASK_PARAMETERS")?,
-        text_column("VALUE", "Parameter value, as Python's str() writes it", texts, "TASK_PARAMETERS")?,
+        text_column(
+            "VALUE",
+            "Parameter value, as Python's str() writes it",
+            texts,
+            "TASK_PARAMETERS",
+        )?,
         text_column("DESCRIPTION", "Parameter description", descriptions, "TASK_PARAMETERS")?,
     ])
 }
@@ -98,16 +114,34 @@ pub fn integer_null(ty: ScalarType) -> Option<i64> {
 fn result_column(meta: &ColumnMeta, cells: &[&Value]) -> Result<TableColumn> {
     let ttype = meta.ttype();
     let elements = meta.elements();
-    let fail = |row: usize, reason: String| Error::Column { column: ttype.clone(), reason: format!("row {row}: {reason}") };
-    let null = if meta.nullable && meta.ty.is_integer() { integer_null(meta.ty) } else { None };
+    let fail = |row: usize, reason: String| Error::Column {
+        column: ttype.clone(),
+        reason: format!("row {row}: {reason}"),
+    };
+    let null = if meta.nullable && meta.ty.is_integer() {
+        integer_null(meta.ty)
+    } else {
+        None
+    };
     // Every cell as its flat list of elements, checked against the column's type.
     let mut floats = Vec::new();
     let mut ints = Vec::new();
     let mut bools = Vec::new();
     let mut texts = Vec::new();
     for (row, cell) in cells.iter().enumerate() {
-        let wrong = || fail(row, format!("a {} value in a {} column", cell.type_name(), meta.rust_type()));
-        let count = |n: usize| if n == elements { Ok(()) } else { Err(fail(row, format!("{n} elements for a cell of {elements}"))) };
+        let wrong = || {
+            fail(
+                row,
+                format!("a {} value in a {} column", cell.type_name(), meta.rust_type()),
+            )
+        };
+        let count = |n: usize| {
+            if n == elements {
+                Ok(())
+            } else {
+                Err(fail(row, format!("{n} elements for a cell of {elements}")))
+            }
+        };
         match (meta.ty, cell) {
             (ScalarType::Text, Value::Text(s)) => texts.push(s.clone()),
             (ScalarType::Text, Value::Null) => texts.push(String::new()),
@@ -136,13 +170,19 @@ fn result_column(meta: &ColumnMeta, cells: &[&Value]) -> Result<TableColumn> {
         }
         if let (Some(n), Value::Int(_) | Value::Ints(_)) = (null, cell) {
             if ints[ints.len() - elements..].contains(&n) {
-                return Err(fail(row, format!("{n} is the column's null value (TNULL) and cannot be written as a value")));
+                return Err(fail(
+                    row,
+                    format!("{n} is the column's null value (TNULL) and cannot be written as a value"),
+                ));
             }
         }
     }
     let narrow = |range: (i64, i64)| -> Result<()> {
         match ints.iter().position(|&i| i < range.0 || i > range.1) {
-            Some(k) => Err(fail(k / elements, format!("{} does not fit a {} column", ints[k], meta.ty.rust_name()))),
+            Some(k) => Err(fail(
+                k / elements,
+                format!("{} does not fit a {} column", ints[k], meta.ty.rust_name()),
+            )),
             None => Ok(()),
         }
     };
@@ -165,9 +205,15 @@ fn result_column(meta: &ColumnMeta, cells: &[&Value]) -> Result<TableColumn> {
         ScalarType::F64 => ColumnData::F64(floats),
         ScalarType::Text => {
             if let Some(v) = texts.iter().find(|v| !v.chars().all(|c| (' '..='~').contains(&c))) {
-                return Err(Error::NonAscii { what: format!("RESULTS column {ttype}"), value: v.clone() });
+                return Err(Error::NonAscii {
+                    what: format!("RESULTS column {ttype}"),
+                    value: v.clone(),
+                });
             }
-            ColumnData::Text { width: meta.width.max(1), values: texts }
+            ColumnData::Text {
+                width: meta.width.max(1),
+                values: texts,
+            }
         }
     };
     Ok(TableColumn {
@@ -195,13 +241,30 @@ fn parameter_column<T: AstraTask>(name: &'static str, value: Value, rows: usize)
         Value::Bool(b) => ColumnData::Bool(vec![Some(b); rows]),
         Value::Text(s) => {
             if !s.chars().all(|c| (' '..='~').contains(&c)) {
-                return Err(Error::NonAscii { what: format!("RESULTS column {} (parameter `{name}`)", name.to_ascii_uppercase()), value: s });
+                return Err(Error::NonAscii {
+                    what: format!("RESULTS column {} (parameter `{name}`)", name.to_ascii_uppercase()),
+                    value: s,
+                });
             }
-            ColumnData::Text { width: s.len().max(1), values: vec![s; rows] }
+            ColumnData::Text {
+                width: s.len().max(1),
+                values: vec![s; rows],
+            }
         }
         other => {
-            return Err(Error::Column { column: name.to_ascii_uppercase(), reason: format!("a parameter cannot be a {}", other.type_name()) });
+            return Err(Error::Column {
+                column: name.to_ascii_uppercase(),
+                reason: format!("a parameter cannot be a {}", other.type_name()),
+            });
         }
     };
-    Ok(TableColumn { name: name.to_ascii_uppercase(), repeat: 1, unit: String::new(), description: description.into(), tnull: None, tdim: None, data })
+    Ok(TableColumn {
+        name: name.to_ascii_uppercase(),
+        repeat: 1,
+        unit: String::new(),
+        description: description.into(),
+        tnull: None,
+        tdim: None,
+        data,
+    })
 }

@@ -14,7 +14,9 @@ use crate::{Error, Result};
 /// has a whole number of FITS blocks. Files are written atomically, so this cheap check
 /// is what `exists()` needs; [`verify_file`] reads everything.
 pub fn looks_complete(path: &Path) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else { return false };
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
     if !meta.is_file() || meta.len() == 0 || meta.len() % 2880 != 0 {
         return false;
     }
@@ -27,7 +29,10 @@ pub fn looks_complete(path: &Path) -> bool {
 /// (TTYPE, TFORM, TUNIT) are the task's, and, with `checksums`, valid `CHECKSUM` and
 /// `DATASUM` cards on every HDU (cfitsio's `ffvcks`).
 pub fn verify_file<T: AstraTask>(task: &T, path: &Path, checksums: bool) -> Result<()> {
-    let invalid = |reason: String| Error::Invalid { path: path.to_path_buf(), reason };
+    let invalid = |reason: String| Error::Invalid {
+        path: path.to_path_buf(),
+        reason,
+    };
     let mut fits = FitsReader::open(path).map_err(|e| invalid(format!("cannot be opened as FITS ({e})")))?;
     let count = fits.hdu_count()?;
     if count != HDUS.len() {
@@ -50,14 +55,24 @@ pub fn verify_file<T: AstraTask>(task: &T, path: &Path, checksums: bool) -> Resu
                 _ => "wrong",
             };
             if data != 1 || hdu != 1 {
-                return Err(invalid(format!("HDU {i} ({}): DATASUM {}, CHECKSUM {}", spec.name, word(data), word(hdu))));
+                return Err(invalid(format!(
+                    "HDU {i} ({}): DATASUM {}, CHECKSUM {}",
+                    spec.name,
+                    word(data),
+                    word(hdu)
+                )));
             }
         }
         if (1..=6).contains(&i) {
             let dims = (fits.key_int("NAXIS")?, fits.key_int("NAXIS1")?, fits.key_int("NAXIS2")?);
             match shape {
                 None => shape = Some(dims),
-                Some(s) if s != dims => return Err(invalid(format!("HDU {i} ({}) has NAXIS/NAXIS1/NAXIS2 {dims:?}, HDU 1 {s:?}", spec.name))),
+                Some(s) if s != dims => {
+                    return Err(invalid(format!(
+                        "HDU {i} ({}) has NAXIS/NAXIS1/NAXIS2 {dims:?}, HDU 1 {s:?}",
+                        spec.name
+                    )));
+                }
                 Some(_) => {}
             }
             if dims.0 != Some(2) {
@@ -74,15 +89,24 @@ pub fn verify_file<T: AstraTask>(task: &T, path: &Path, checksums: bool) -> Resu
     let model = tables::results(task, &[])?;
     let fields = fits.key_int("TFIELDS")?;
     if fields != Some(model.len() as i64) {
-        return Err(invalid(format!("RESULTS has {fields:?} columns; the model has {}", model.len())));
+        return Err(invalid(format!(
+            "RESULTS has {fields:?} columns; the model has {}",
+            model.len()
+        )));
     }
     for (j, column) in model.iter().enumerate() {
         let k = j + 1;
-        let found = (fits.key_str(&format!("TTYPE{k}"))?, fits.key_str(&format!("TFORM{k}"))?, fits.key_str(&format!("TUNIT{k}"))?);
+        let found = (
+            fits.key_str(&format!("TTYPE{k}"))?,
+            fits.key_str(&format!("TFORM{k}"))?,
+            fits.key_str(&format!("TUNIT{k}"))?,
+        );
         let unit = (!column.unit.is_empty()).then(|| column.unit.clone());
         let want = (Some(column.name.clone()), Some(column.tform()), unit);
         if found != want {
-            return Err(invalid(format!("RESULTS column {k} is (TTYPE, TFORM, TUNIT) {found:?}; the model says {want:?}")));
+            return Err(invalid(format!(
+                "RESULTS column {k} is (TTYPE, TFORM, TUNIT) {found:?}; the model says {want:?}"
+            )));
         }
     }
     Ok(())

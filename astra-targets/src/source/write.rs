@@ -54,7 +54,13 @@ pub(super) fn write<T: AstraTask>(
         write_hdus(&mut fits, &product, options)?;
         let bytes = fits.into_bytes()?;
         let temp = atomic.temp_path();
-        let io = |action| move |source| Error::Io { action, path: temp.to_path_buf(), source };
+        let io = |action| {
+            move |source| Error::Io {
+                action,
+                path: temp.to_path_buf(),
+                source,
+            }
+        };
         let mut file = File::create_new(temp).map_err(io("creating"))?;
         file.write_all(&bytes).map_err(io("writing"))?;
         if options.durable {
@@ -67,7 +73,11 @@ pub(super) fn write<T: AstraTask>(
         if options.durable {
             File::open(atomic.temp_path())
                 .and_then(|f| f.sync_all())
-                .map_err(|source| Error::Io { action: "syncing", path: atomic.temp_path().to_path_buf(), source })?;
+                .map_err(|source| Error::Io {
+                    action: "syncing",
+                    path: atomic.temp_path().to_path_buf(),
+                    source,
+                })?;
         }
     }
     if options.output_verify {
@@ -89,13 +99,24 @@ fn commit(atomic: AtomicPath, options: &WriteOptions) -> Result<()> {
         Ok(()) => {
             drop(atomic);
             if options.durable {
-                let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-                File::open(dir).and_then(|d| d.sync_all()).map_err(|source| Error::Io { action: "syncing the folder", path: dir.into(), source })?;
+                let dir = target
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                File::open(dir).and_then(|d| d.sync_all()).map_err(|source| Error::Io {
+                    action: "syncing the folder",
+                    path: dir.into(),
+                    source,
+                })?;
             }
             Ok(())
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::Exists(target)),
-        Err(source) => Err(Error::Io { action: "linking into place", path: target, source }),
+        Err(source) => Err(Error::Io {
+            action: "linking into place",
+            path: target,
+            source,
+        }),
     }
 }
 
@@ -135,17 +156,35 @@ fn prepare<'s, 'i, T: AstraTask>(
     }
     let (bn, bp) = bitmask.shape();
     if (bn, bp) != (n, p) {
-        return Err(Error::Shape { array: "bitmask", shape: vec![bn, bp], expected: format!("the normalized flux's shape is [{n}, {p}]") });
+        return Err(Error::Shape {
+            array: "bitmask",
+            shape: vec![bn, bp],
+            expected: format!("the normalized flux's shape is [{n}, {p}]"),
+        });
     }
     let parameters = tables::task_parameters(task)?;
     let results = tables::results(task, results)?;
-    Ok(Product { primary: primary_cards(task, spectrum, options, (n, p), found), wcs: wcs_cards(spectrum), images, bitmask, parameters, results, rows: n })
+    Ok(Product {
+        primary: primary_cards(task, spectrum, options, (n, p), found),
+        wcs: wcs_cards(spectrum),
+        images,
+        bitmask,
+        parameters,
+        results,
+        rows: n,
+    })
 }
 
 /// The primary header: the input's cards without `HISTORY`, structural, checksum and
 /// provenance keys (and without repeats of a valued key), then the provenance cards, then
 /// one `HISTORY` card per HDU.
-fn primary_cards<T: AstraTask>(task: &T, spectrum: &Spectrum, options: &WriteOptions, (n, p): (usize, usize), mask: &str) -> Vec<Card> {
+fn primary_cards<T: AstraTask>(
+    task: &T,
+    spectrum: &Spectrum,
+    options: &WriteOptions,
+    (n, p): (usize, usize),
+    mask: &str,
+) -> Vec<Card> {
     let mut seen = std::collections::HashSet::new();
     let mut cards: Vec<Card> = spectrum
         .header
@@ -165,18 +204,41 @@ fn primary_cards<T: AstraTask>(task: &T, spectrum: &Spectrum, options: &WriteOpt
     cards.push(card::string("ASTRA", crate::ASTRA_VERSION, "astra-targets version"));
     cards.push(card::string("TASK_ID", &task.task_id(), "Task identifier"));
     cards.push(card::string("CREATED", &now_utc(), "File creation time (UTC)"));
-    cards.push(card::string("PLUGIN", options.plugin.as_deref().unwrap_or(meta.family), "Plugin that wrote this file"));
-    cards.push(card::string("PLUGVER", options.plugin_version.as_deref().unwrap_or(meta.version), "Plugin version"));
-    cards.push(card::string("PARAMHSH", &task.param_hash(), "MD5 of the significant parameters"));
+    cards.push(card::string(
+        "PLUGIN",
+        options.plugin.as_deref().unwrap_or(meta.family),
+        "Plugin that wrote this file",
+    ));
+    cards.push(card::string(
+        "PLUGVER",
+        options.plugin_version.as_deref().unwrap_or(meta.version),
+        "Plugin version",
+    ));
+    cards.push(card::string(
+        "PARAMHSH",
+        &task.param_hash(),
+        "MD5 of the significant parameters",
+    ));
     let float = options.dtype.dtype().name();
     for (i, hdu) in HDUS.iter().enumerate().skip(1) {
         let what = match i {
             3 => format!("({n}, {p}) {mask}"),
-            TASK_PARAMETERS => "table".to_string(),
-            RESULTS => format!("table of {n} rows"),
+            TASK_PARAMETERS | RESULTS => "table".to_string(),
             _ => format!("({n}, {p}) {float}"),
         };
-        cards.push(card::history(&format!("HDU {i} {}: {}, {what}", hdu.name, hdu.meaning)));
+        // The shape is left out when the card would be too long for one record.
+        let text = format!("HDU {i} {}: {}, {what}", hdu.name, hdu.meaning);
+        let text = if text.len() <= 72 {
+            text
+        } else {
+            format!(
+                "HDU {i} {}: {}, {}",
+                hdu.name,
+                hdu.meaning,
+                what.rsplit(' ').next().unwrap_or_default()
+            )
+        };
+        cards.push(card::history(&text));
     }
     cards
 }
@@ -197,22 +259,65 @@ fn write_hdus(fits: &mut FitsWriter, product: &Product<'_, '_>, options: &WriteO
     fits.write_primary(&product.primary)?;
     let float = Some(options.dtype.dtype());
     let images = product.images;
-    let spec = |i: usize| Some(crate::fits::ExtName { name: HDUS[i].name, comment: HDUS[i].meaning });
-    create_image_hdu(fits, images.normalized_flux.view(), &product.wcs, spec(1), float, HDUS[1].bunit)?;
-    create_image_hdu(fits, images.normalized_ivar.view(), &product.wcs, spec(2), float, HDUS[2].bunit)?;
+    let spec = |i: usize| {
+        Some(crate::fits::ExtName {
+            name: HDUS[i].name,
+            comment: HDUS[i].meaning,
+        })
+    };
+    create_image_hdu(
+        fits,
+        images.normalized_flux.view(),
+        &product.wcs,
+        spec(1),
+        float,
+        HDUS[1].bunit,
+    )?;
+    create_image_hdu(
+        fits,
+        images.normalized_ivar.view(),
+        &product.wcs,
+        spec(2),
+        float,
+        HDUS[2].bunit,
+    )?;
     let bitmask: ImageData<'_> = match &product.bitmask {
         Bitmask::I16(a) => a.view().into(),
         Bitmask::I32(a) => a.view().into(),
     };
     create_image_hdu(fits, bitmask, &product.wcs, spec(3), None, HDUS[3].bunit)?;
-    create_image_hdu(fits, images.continuum.view(), &product.wcs, spec(4), float, HDUS[4].bunit)?;
-    create_image_hdu(fits, images.model_flux.view(), &product.wcs, spec(5), float, HDUS[5].bunit)?;
-    create_image_hdu(fits, images.model_ivar.view(), &product.wcs, spec(6), float, HDUS[6].bunit)?;
+    create_image_hdu(
+        fits,
+        images.continuum.view(),
+        &product.wcs,
+        spec(4),
+        float,
+        HDUS[4].bunit,
+    )?;
+    create_image_hdu(
+        fits,
+        images.model_flux.view(),
+        &product.wcs,
+        spec(5),
+        float,
+        HDUS[5].bunit,
+    )?;
+    create_image_hdu(
+        fits,
+        images.model_ivar.view(),
+        &product.wcs,
+        spec(6),
+        float,
+        HDUS[6].bunit,
+    )?;
     let rows = product.parameters.first().map_or(0, |c| match &c.data {
         crate::fits::ColumnData::Text { values, .. } => values.len(),
         _ => 0,
     });
-    let name = |i: usize| crate::fits::ExtName { name: HDUS[i].name, comment: HDUS[i].meaning };
+    let name = |i: usize| crate::fits::ExtName {
+        name: HDUS[i].name,
+        comment: HDUS[i].meaning,
+    };
     create_table_hdu(fits, name(TASK_PARAMETERS), rows, &product.parameters, &[])?;
     create_table_hdu(fits, name(RESULTS), product.rows, &product.results, &[])
 }
