@@ -19,7 +19,7 @@ mod write;
 use std::path::{Path, PathBuf};
 
 pub use created::{format_utc, now_utc};
-pub use options::{FloatType, WriteOptions};
+pub use options::{FloatType, Staging, WriteOptions};
 pub use shapes::{Images, Pixels, check_shapes};
 pub use verify::looks_complete;
 pub use write::{MEMORY_LIMIT, PROVENANCE_KEYS};

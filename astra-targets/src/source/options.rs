@@ -24,6 +24,18 @@ impl FloatType {
     }
 }
 
+/// Where cfitsio assembles the file before it is renamed into place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Staging {
+    /// In memory up to [`MEMORY_LIMIT`](super::MEMORY_LIMIT) bytes, else on disk.
+    #[default]
+    Auto,
+    /// In memory, then written to the temporary file in one piece.
+    Memory,
+    /// Straight into the temporary file.
+    Disk,
+}
+
 /// How an astraSource file is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriteOptions {
@@ -41,6 +53,8 @@ pub struct WriteOptions {
     /// fsync the file before it is renamed into place and its folder after (default
     /// `false`; the `astra` program turns it on).
     pub durable: bool,
+    /// Where the file is assembled (a tuning knob; the bytes are the same).
+    pub staging: Staging,
     /// The `PLUGIN` card; `None` writes the task's family.
     pub plugin: Option<String>,
     /// The `PLUGVER` card; `None` writes the task's version.
@@ -55,6 +69,7 @@ impl Default for WriteOptions {
             checksum: true,
             output_verify: false,
             durable: false,
+            staging: Staging::Auto,
             plugin: None,
             plugin_version: None,
         }
@@ -85,6 +100,11 @@ impl WriteOptions {
     /// Sets whether the file is fsync'd.
     pub fn durable(mut self, durable: bool) -> Self {
         self.durable = durable;
+        self
+    }
+    /// Sets where the file is assembled.
+    pub fn staging(mut self, staging: Staging) -> Self {
+        self.staging = staging;
         self
     }
     /// Sets the plugin name and version cards.

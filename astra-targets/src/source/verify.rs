@@ -29,6 +29,16 @@ pub fn looks_complete(path: &Path) -> bool {
 /// (TTYPE, TFORM, TUNIT) are the task's, and, with `checksums`, valid `CHECKSUM` and
 /// `DATASUM` cards on every HDU (cfitsio's `ffvcks`).
 pub fn verify_file<T: AstraTask>(task: &T, path: &Path, checksums: bool) -> Result<()> {
+    check(task, path, checksums).map_err(|e| match e {
+        Error::Fits { .. } => Error::Invalid {
+            path: path.to_path_buf(),
+            reason: format!("cannot be read as FITS ({e})"),
+        },
+        e => e,
+    })
+}
+
+fn check<T: AstraTask>(task: &T, path: &Path, checksums: bool) -> Result<()> {
     let invalid = |reason: String| Error::Invalid {
         path: path.to_path_buf(),
         reason,

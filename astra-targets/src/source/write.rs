@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::created::now_utc;
 use super::layout::{HDUS, RESULTS, TASK_PARAMETERS};
-use super::options::WriteOptions;
+use super::options::{Staging, WriteOptions};
 use super::shapes::Images;
 use super::{tables, verify};
 use crate::fits::{FitsWriter, ImageData, TableColumn, card, create_image_hdu, create_table_hdu};
@@ -49,7 +49,12 @@ pub(super) fn write<T: AstraTask>(
     }
     let atomic = AtomicPath::new(path)?;
     let size = estimate_size(&product, options);
-    if size <= MEMORY_LIMIT {
+    let in_memory = match options.staging {
+        Staging::Auto => size <= MEMORY_LIMIT,
+        Staging::Memory => true,
+        Staging::Disk => false,
+    };
+    if in_memory {
         let mut fits = FitsWriter::create_memory(size, options.checksum)?;
         write_hdus(&mut fits, &product, options)?;
         let bytes = fits.into_bytes()?;

@@ -232,7 +232,7 @@ pub fn results(n: usize) -> Vec<FitResults> {
                 chip_flags: [i as i32, -1, i32::MAX],
                 grid: format!("grid_{i}"),
                 t_elapsed: 0.001 * (i + 1) as f64,
-                quality: 200 + i as u8,
+                quality: 200 + (i % 50) as u8,
             }
         })
         .collect()
