@@ -27,9 +27,44 @@ struct MemFile {
     size: usize,
 }
 
+/// Bytes before each buffer handed to cfitsio, holding its real capacity.
+const PREFIX: usize = 16;
+
+/// The reallocation function given to cfitsio.
+///
+/// cfitsio truncates a memory file to the end of the current HDU whenever it starts the
+/// next one, then grows it again: done literally, every HDU would move the buffer and
+/// fault in fresh pages. Here a buffer never shrinks (its real capacity is kept just
+/// before it) and grows at least twofold.
 unsafe extern "C" fn grow(p: *mut c_void, size: usize) -> *mut c_void {
-    // SAFETY: `p` is null or was returned by this function (C realloc) before.
-    unsafe { realloc(p, size) }
+    // SAFETY: `p` is null or a pointer this function returned, PREFIX bytes into a C
+    // allocation whose first word is its capacity.
+    unsafe {
+        let (base, capacity) = if p.is_null() {
+            (ptr::null_mut(), 0)
+        } else {
+            let base = (p as *mut u8).sub(PREFIX) as *mut c_void;
+            (base, *(base as *const usize))
+        };
+        if size <= capacity {
+            return p;
+        }
+        let capacity = size.max(capacity * 2);
+        let base = realloc(base, capacity + PREFIX);
+        if base.is_null() {
+            return ptr::null_mut();
+        }
+        *(base as *mut usize) = capacity;
+        (base as *mut u8).add(PREFIX) as *mut c_void
+    }
+}
+
+/// Frees a buffer made by [`grow`].
+unsafe fn release(p: *mut c_void) {
+    if !p.is_null() {
+        // SAFETY: `p` came from `grow`.
+        unsafe { free((p as *mut u8).sub(PREFIX) as *mut c_void) };
+    }
 }
 
 /// A new FITS file being written with cfitsio, one HDU after the other.
@@ -243,8 +278,8 @@ impl FitsWriter {
         self.check(status, || "closing".to_string())?;
         let mem = self.mem.take().expect("checked above");
         if len > mem.size {
-            // SAFETY: the memory came from realloc.
-            unsafe { free(mem.ptr) };
+            // SAFETY: the memory came from `grow`.
+            unsafe { release(mem.ptr) };
             return Err(Error::Fits {
                 action: "closing a memory file".into(),
                 status: 0,
@@ -265,8 +300,8 @@ impl Drop for FitsWriter {
             let _ = super::status::message(status);
         }
         if let Some(mem) = self.mem.take() {
-            // SAFETY: null or memory from realloc, no longer referenced by cfitsio.
-            unsafe { free(mem.ptr) };
+            // SAFETY: null or memory from `grow`, no longer referenced by cfitsio.
+            unsafe { release(mem.ptr) };
         }
     }
 }
@@ -291,8 +326,8 @@ impl std::ops::Deref for FitsBytes {
 
 impl Drop for FitsBytes {
     fn drop(&mut self) {
-        // SAFETY: memory from realloc, owned here.
-        unsafe { free(self.ptr) };
+        // SAFETY: memory from `grow`, owned here.
+        unsafe { release(self.ptr) };
     }
 }
 

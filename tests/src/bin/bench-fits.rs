@@ -380,6 +380,35 @@ fn reference(refdir: &Path, out: &Path, args: &[String], key: &str) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
+    // `--only small|big|breakdown` runs one part (for profiling); `--profile K` writes the
+    // N = 1000 product K times and nothing else.
+    let only = args.iter().position(|a| a == "--only").map(|i| args[i + 1].clone());
+    let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if let Some(i) = args.iter().position(|a| a == "--profile") {
+        let k: usize = args[i + 1].parse().expect("--profile K");
+        let staging = match args.get(i + 2).map(String::as_str) {
+            Some("memory") => Staging::Memory,
+            Some("disk") => Staging::Disk,
+            _ => Staging::Auto,
+        };
+        let n = if args.iter().any(|a| a == "small") { 1 } else { 1000 };
+        let big = product(SpectrumKind::Apogee, n);
+        let dir = tempfile::tempdir_in(astra_targets_tests::workspace_root().join("target")).unwrap();
+        let durable = args.iter().any(|a| a == "durable");
+        let o = WriteOptions::default().staging(staging).durable(durable);
+        let mut total = 0.0;
+        for _ in 0..k {
+            let _ = std::fs::remove_file(dir.path().join("p.fits"));
+            if n > 1 {
+                sync_all();
+            }
+            let t = Instant::now();
+            write(&task(), &dir.path().join("p.fits"), &big, &o);
+            total += t.elapsed().as_secs_f64();
+        }
+        println!("{:.3} ms a file", 1e3 * total / k as f64);
+        return;
+    }
     let refdir = args
         .iter()
         .position(|a| a == "--reference")
@@ -409,6 +438,9 @@ fn main() {
     println!("astraSource writing: ours (cfitsio through astra-targets) against the Python references");
     println!("(every writer: checksums on every HDU, temporary file then rename; one run, compare ratios)\n");
     for (kind, p, bm) in [(SpectrumKind::Apogee, 8575, "i2"), (SpectrumKind::Boss, 4648, "i4")] {
+        if !part("small") {
+            break;
+        }
         let (ours, file) = many_ours(&out.join(format!("many_{kind:?}")), kind, count_ours, &options);
         verify_these.push(file);
         let many = |writer: &str, count: usize| {
@@ -437,6 +469,9 @@ fn main() {
     let path = out.join("single_ours.fits");
     println!();
     for durable in [false, true] {
+        if !part("big") {
+            break;
+        }
         let o = options.clone().durable(durable);
         let ours = single(&path, &big, repeat, |path, p| write(&task, path, p, &o));
         let one = |writer: &str| {
@@ -473,7 +508,12 @@ fn main() {
             ours / raw,
         );
     }
-    verify_these.push(path.clone());
+    if part("big") {
+        verify_these.push(path.clone());
+    }
+    if !part("breakdown") {
+        return report_fitsverify(&verify_these);
+    }
 
     println!("\nWhere our time goes (N={big_n} APOGEE, no fsync, medians of {repeat}):");
     let t = |o: WriteOptions| single(&path, &big, repeat, |path, p| write(&task, path, p, &o));
@@ -505,8 +545,12 @@ fn main() {
     println!("  staged on disk by cfitsio            {disk:7.3} s");
     println!("  (one NaN image allocation, for scale {nan:7.3} s)");
 
+    report_fitsverify(&verify_these);
+}
+
+fn report_fitsverify(files: &[PathBuf]) {
     println!("\nfitsverify -q on our timed files:");
-    for f in &verify_these {
+    for f in files {
         let (ok, text) = astra_targets_tests::fitsverify(f);
         println!("  {} {}", if ok { "OK  " } else { "FAIL" }, text.trim());
         assert!(ok, "fitsverify failed on {}", f.display());
