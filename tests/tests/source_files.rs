@@ -87,13 +87,28 @@ fn memory_and_disk_staging_write_the_same_valid_file() {
 }
 
 #[test]
-fn automatic_staging_of_a_large_file_goes_to_disk_and_stays_valid() {
-    // 200 APOGEE spectra make a file of about 38 MB, above the in-memory limit.
+fn large_files_are_valid_both_ways_and_durable() {
+    // 200 APOGEE spectra make a file of about 38 MB: written in pieces when durable from
+    // memory, converted image by image with early writeback when on disk.
     let task = task();
     let (_dir, root) = output_root();
     let source = AstraSource::at(&task, root.join("big.fits"));
-    write(&source, SpectrumKind::Apogee, 200, &WriteOptions::default());
-    assert!(std::fs::metadata(source.path()).unwrap().len() as usize > astra_targets::source::MEMORY_LIMIT);
+    write(
+        &source,
+        SpectrumKind::Apogee,
+        200,
+        &WriteOptions::default().durable(true),
+    );
+    assert!(std::fs::metadata(source.path()).unwrap().len() > 16 << 20);
+    source.verify().unwrap();
+    let (ok, text) = fitsverify(source.path());
+    assert!(ok, "{text}");
+    write(
+        &source,
+        SpectrumKind::Apogee,
+        200,
+        &WriteOptions::default().durable(true).staging(Staging::Disk),
+    );
     source.verify().unwrap();
     let (ok, text) = fitsverify(source.path());
     assert!(ok, "{text}");

@@ -5,6 +5,7 @@ use std::ffi::{CString, c_int, c_void};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr;
+use std::sync::Mutex;
 
 use fitsio::sys;
 
@@ -67,6 +68,57 @@ unsafe fn release(p: *mut c_void) {
     }
 }
 
+/// Buffers up to this capacity are kept for the next in-memory file.
+pub const KEEP_LIMIT: usize = 512 << 20;
+
+/// The kept buffer (a pointer from [`grow`], as an address), ready for the next file:
+/// its pages are already mapped, which spares hundreds of thousands of page faults when
+/// large files are written one after the other.
+static KEPT: Mutex<usize> = Mutex::new(0);
+
+/// The capacity of a buffer from [`grow`].
+unsafe fn capacity(p: *mut c_void) -> usize {
+    // SAFETY: `p` came from `grow`: its capacity is stored PREFIX bytes before it.
+    unsafe { *((p as *mut u8).sub(PREFIX) as *const usize) }
+}
+
+/// Takes the kept buffer, if any.
+fn take_kept() -> *mut c_void {
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    std::mem::take(&mut *kept) as *mut c_void
+}
+
+/// Keeps a buffer for the next file when it is not too large (and larger than the one
+/// kept already); frees what is not kept.
+unsafe fn keep_or_release(p: *mut c_void) {
+    if p.is_null() {
+        return;
+    }
+    // SAFETY: `p` came from `grow`.
+    let cap = unsafe { capacity(p) };
+    if cap > KEEP_LIMIT {
+        // SAFETY: as above.
+        return unsafe { release(p) };
+    }
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    let old = *kept as *mut c_void;
+    // SAFETY: both came from `grow`; the smaller one is freed.
+    unsafe {
+        if old.is_null() || capacity(old) < cap {
+            *kept = p as usize;
+            release(old);
+        } else {
+            release(p);
+        }
+    }
+}
+
+/// Frees the buffer kept for the next in-memory file (up to [`KEEP_LIMIT`] bytes).
+pub fn release_kept_memory() {
+    // SAFETY: the kept pointer came from `grow` and is owned by nobody else.
+    unsafe { release(take_kept()) };
+}
+
 /// A new FITS file being written with cfitsio, one HDU after the other.
 ///
 /// HDUs are written completely (header, then data) and then checksummed: when the writer
@@ -111,7 +163,7 @@ impl FitsWriter {
     /// has to grow it (it grows by `capacity` again each time).
     pub fn create_memory(capacity: usize, checksum: bool) -> Result<Self> {
         let mut mem = Box::new(MemFile {
-            ptr: ptr::null_mut(),
+            ptr: take_kept(),
             size: 0,
         });
         let mut fptr = ptr::null_mut();
@@ -301,7 +353,7 @@ impl Drop for FitsWriter {
         }
         if let Some(mem) = self.mem.take() {
             // SAFETY: null or memory from `grow`, no longer referenced by cfitsio.
-            unsafe { release(mem.ptr) };
+            unsafe { keep_or_release(mem.ptr) };
         }
     }
 }
@@ -327,7 +379,7 @@ impl std::ops::Deref for FitsBytes {
 impl Drop for FitsBytes {
     fn drop(&mut self) {
         // SAFETY: memory from `grow`, owned here.
-        unsafe { release(self.ptr) };
+        unsafe { keep_or_release(self.ptr) };
     }
 }
 

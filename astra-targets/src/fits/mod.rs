@@ -21,7 +21,7 @@ mod read;
 mod status;
 pub mod table;
 
-pub use file::{FitsBytes, FitsWriter};
+pub use file::{FitsBytes, FitsWriter, KEEP_LIMIT, release_kept_memory};
 pub use image::{Dtype, ExtName, ImageData, create_image_hdu};
 pub use read::FitsReader;
 pub use table::{ColumnData, TableColumn, create_table_hdu};

@@ -18,7 +18,10 @@ use crate::{Error, Result};
 
 /// Files up to this size are assembled in memory and written in one piece; larger ones
 /// are written by cfitsio straight to the temporary file.
-pub const MEMORY_LIMIT: usize = 32 << 20;
+pub const MEMORY_LIMIT: usize = 256 << 20;
+
+/// The size of the pieces a durable in-memory file is written in.
+const WRITEBACK_PIECE: usize = 16 << 20;
 
 /// The provenance keys the writer sets in the primary header (copies from the input are
 /// dropped).
@@ -67,7 +70,16 @@ pub(super) fn write<T: AstraTask>(
             }
         };
         let mut file = File::create_new(temp).map_err(io("creating"))?;
-        file.write_all(&bytes).map_err(io("writing"))?;
+        if options.durable {
+            // Each piece starts its way to the disk while the next is copied, so the
+            // final fsync waits only for the tail.
+            for piece in bytes.chunks(WRITEBACK_PIECE) {
+                file.write_all(piece).map_err(io("writing"))?;
+                start_writeback(&file);
+            }
+        } else {
+            file.write_all(&bytes).map_err(io("writing"))?;
+        }
     } else {
         let mut fits = FitsWriter::create_file(atomic.temp_path(), options.checksum)?;
         // When durable, each finished image starts its way to the disk while the next is
