@@ -160,7 +160,8 @@ impl FitsWriter {
     }
 
     /// Creates a new FITS file in memory, with room for `capacity` bytes before cfitsio
-    /// has to grow it (it grows by `capacity` again each time).
+    /// has to grow it. The buffer kept from the previous in-memory file (see
+    /// [`KEEP_LIMIT`]) is reused when there is one.
     pub fn create_memory(capacity: usize, checksum: bool) -> Result<Self> {
         let mut mem = Box::new(MemFile {
             ptr: take_kept(),

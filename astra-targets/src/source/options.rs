@@ -27,7 +27,11 @@ impl FloatType {
 /// Where cfitsio assembles the file before it is renamed into place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Staging {
-    /// In memory up to [`MEMORY_LIMIT`](super::MEMORY_LIMIT) bytes, else on disk.
+    /// In memory up to [`MEMORY_LIMIT`](super::MEMORY_LIMIT) bytes, else on disk. In
+    /// memory is the faster way: cfitsio converts into a buffer (kept for the next file,
+    /// up to [`KEEP_LIMIT`](crate::fits::KEEP_LIMIT) bytes, released by
+    /// [`release_kept_memory`](crate::fits::release_kept_memory)) and the file is written
+    /// in one piece; it needs memory for a copy of the file.
     #[default]
     Auto,
     /// In memory, then written to the temporary file in one piece.

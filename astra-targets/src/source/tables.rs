@@ -168,13 +168,13 @@ fn result_column(meta: &ColumnMeta, cells: &[&Value]) -> Result<TableColumn> {
             (ScalarType::Bool, Value::Null) if meta.nullable => bools.extend(std::iter::repeat_n(None, elements)),
             _ => return Err(wrong()),
         }
-        if let (Some(n), Value::Int(_) | Value::Ints(_)) = (null, cell) {
-            if ints[ints.len() - elements..].contains(&n) {
-                return Err(fail(
-                    row,
-                    format!("{n} is the column's null value (TNULL) and cannot be written as a value"),
-                ));
-            }
+        if let (Some(n), Value::Int(_) | Value::Ints(_)) = (null, cell)
+            && ints[ints.len() - elements..].contains(&n)
+        {
+            return Err(fail(
+                row,
+                format!("{n} is the column's null value (TNULL) and cannot be written as a value"),
+            ));
         }
     }
     let narrow = |range: (i64, i64)| -> Result<()> {
