@@ -301,3 +301,51 @@ fn create_image_hdu_writes_any_image_for_plugins() {
         "checksums"
     );
 }
+
+/// Results of another task, to check files against the wrong model.
+#[derive(Debug, Clone, PartialEq, astra_targets::AstraResults)]
+struct OtherResults {
+    /// Signal-to-noise ratio
+    snr: f32,
+}
+
+/// Another task, with other result columns.
+#[derive(Debug, Clone, astra_targets::AstraTask)]
+#[astra(family = "OtherFit", namespace = "otherfit", version = "0.1.0", results = OtherResults)]
+struct OtherFit {
+    /// Telescope name
+    telescope: String,
+}
+
+#[test]
+fn verify_checks_the_layout_and_the_results_model() {
+    let task = task();
+    let (_dir, root) = output_root();
+    let source = AstraSource::at(&task, root.join("x.fits"));
+    write(&source, SpectrumKind::Boss, 1, &WriteOptions::default());
+    source.verify().unwrap();
+    let other = OtherFit {
+        telescope: "apo25m".into(),
+    };
+    let err = AstraSource::at(&other, source.path())
+        .verify()
+        .expect_err("another model");
+    assert!(
+        err.to_string().contains("RESULTS has 23 columns; the model has 4"),
+        "{err}"
+    );
+
+    // A valid, checksummed FITS file whose HDUs are not the astraSource layout.
+    let path = root.join("other-layout.fits");
+    let mut fits = FitsWriter::create_file(&path, true).unwrap();
+    fits.write_primary(&[]).unwrap();
+    let image = Array2::<f32>::zeros((1, 10));
+    for name in ["NORMALIZED_FLUX", "MODEL_FLUX"] {
+        create_image_hdu(&mut fits, &image, &[], Some(name.into()), None, Some("")).unwrap();
+    }
+    fits.close().unwrap();
+    let (ok, text) = fitsverify(&path);
+    assert!(ok, "{text}");
+    let err = AstraSource::at(&task, &path).verify().expect_err("wrong layout");
+    assert!(err.to_string().contains("3 HDUs instead of 9"), "{err}");
+}

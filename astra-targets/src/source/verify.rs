@@ -94,13 +94,19 @@ fn check<T: AstraTask>(task: &T, path: &Path, checksums: bool) -> Result<()> {
     let rows = fits.key_int("NAXIS2")?;
     let n = shape.and_then(|s| s.2);
     if rows != n {
-        return Err(invalid(format!("RESULTS has {rows:?} rows for {n:?} spectra")));
+        let count = |v: Option<i64>| v.map_or("no".to_string(), |v| v.to_string());
+        return Err(invalid(format!(
+            "RESULTS has {} rows for {} spectra",
+            count(rows),
+            count(n)
+        )));
     }
     let model = tables::results(task, &[])?;
     let fields = fits.key_int("TFIELDS")?;
     if fields != Some(model.len() as i64) {
         return Err(invalid(format!(
-            "RESULTS has {fields:?} columns; the model has {}",
+            "RESULTS has {} columns; the model has {}",
+            fields.map_or("no".to_string(), |f| f.to_string()),
             model.len()
         )));
     }
