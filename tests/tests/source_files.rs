@@ -191,7 +191,7 @@ fn copy_from_links_or_copies_replacing_atomically() {
     assert!(linked.exists());
 
     let copied = AstraSource::at(&task, root.join("c/copied.fits"));
-    copied.copy_from(original.path(), false).unwrap();
+    copied.copy_from(&original, false).unwrap();
     let meta = std::fs::symlink_metadata(copied.path()).unwrap();
     assert!(meta.file_type().is_file());
     assert_eq!(meta.permissions().mode() & 0o777, 0o640);
@@ -348,4 +348,26 @@ fn verify_checks_the_layout_and_the_results_model() {
     assert!(ok, "{text}");
     let err = AstraSource::at(&task, &path).verify().expect_err("wrong layout");
     assert!(err.to_string().contains("3 HDUs instead of 9"), "{err}");
+}
+
+#[test]
+fn threads_write_files_side_by_side() {
+    let (_dir, root) = output_root();
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let root = root.clone();
+            scope.spawn(move || {
+                let task = task();
+                for i in 0..5 {
+                    let kind = if (t + i) % 2 == 0 { SpectrumKind::Apogee } else { SpectrumKind::Boss };
+                    let source = AstraSource::at(&task, root.join(format!("t{t}/f{i}.fits")));
+                    write(&source, kind, 1 + i % 3, &WriteOptions::default());
+                    source.verify().unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(files_below(&root).len(), 20);
+    let (ok, text) = fitsverify(root.join("t3/f4.fits"));
+    assert!(ok, "{text}");
 }

@@ -63,6 +63,33 @@ impl<'a, T: AstraTask> AstraSource<'a, T> {
         self.task
     }
 
+    /// The bitmask written for `spectrum` (the seed's `get_bitmask`): the OR mask of BOSS
+    /// spectra, the single mask of APOGEE spectra.
+    pub fn get_bitmask(&self, spectrum: &Spectrum) -> crate::spectrum::Bitmask {
+        spectrum.get_bitmask()
+    }
+
+    /// Checks and completes the images (the seed's `_check_shapes`); see
+    /// [`check_shapes`].
+    pub fn check_shapes<'i>(
+        &self,
+        normalized_flux: Pixels<'i>,
+        normalized_ivar: Pixels<'i>,
+        model_flux: Option<Pixels<'i>>,
+        model_ivar: Option<Pixels<'i>>,
+        continuum: Option<Pixels<'i>>,
+        results: &[T::Results],
+    ) -> Result<Images<'i>> {
+        check_shapes(
+            normalized_flux,
+            normalized_ivar,
+            model_flux,
+            model_ivar,
+            continuum,
+            results.len(),
+        )
+    }
+
     /// Writes the file (see [`write_images`](Self::write_images)), after
     /// [`check_shapes`]: 1-D arrays are single spectra, and missing continuum, model flux
     /// or model inverse variance are written as NaN.
@@ -119,9 +146,16 @@ impl<'a, T: AstraTask> AstraSource<'a, T> {
         verify::verify_file(self.task, &self.path, true)
     }
 
-    /// Makes this file a symbolic link to `source` or a copy of it keeping its
-    /// permissions and times, replacing any old file atomically.
+    /// Makes this file a symbolic link to `source` (another astraSource file, or any path)
+    /// or a copy of it keeping its permissions and times, replacing any old file
+    /// atomically.
     pub fn copy_from(&self, source: impl AsRef<Path>, use_symbolic_link: bool) -> Result<()> {
         copy::copy_from(&self.path, source.as_ref(), use_symbolic_link)
+    }
+}
+
+impl<T: AstraTask> AsRef<Path> for AstraSource<'_, T> {
+    fn as_ref(&self) -> &Path {
+        &self.path
     }
 }
