@@ -359,7 +359,11 @@ fn threads_write_files_side_by_side() {
             scope.spawn(move || {
                 let task = task();
                 for i in 0..5 {
-                    let kind = if (t + i) % 2 == 0 { SpectrumKind::Apogee } else { SpectrumKind::Boss };
+                    let kind = if (t + i) % 2 == 0 {
+                        SpectrumKind::Apogee
+                    } else {
+                        SpectrumKind::Boss
+                    };
                     let source = AstraSource::at(&task, root.join(format!("t{t}/f{i}.fits")));
                     write(&source, kind, 1 + i % 3, &WriteOptions::default());
                     source.verify().unwrap();
