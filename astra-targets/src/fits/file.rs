@@ -123,8 +123,8 @@ pub fn release_kept_memory() {
 ///
 /// HDUs are written completely (header, then data) and then checksummed: when the writer
 /// was created with `checksum`, every HDU gets `DATASUM` and `CHECKSUM` cards. Dropping a
-/// writer abandons the file (closing it and ignoring cfitsio's status); [`close`]
-/// (Self::close) and [`into_bytes`](Self::into_bytes) report every error.
+/// writer abandons the file (closing it and ignoring cfitsio's status);
+/// [`close`](Self::close) and [`into_bytes`](Self::into_bytes) report every error.
 ///
 /// A `FitsWriter` is not `Send`: cfitsio file handles stay on the thread that made them.
 #[derive(Debug)]

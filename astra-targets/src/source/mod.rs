@@ -134,8 +134,8 @@ impl<'a, T: AstraTask> AstraSource<'a, T> {
     }
 
     /// Whether the file is there: a regular file that starts as FITS and has a whole
-    /// number of blocks. (Files are only ever renamed into place complete; [`verify`]
-    /// (Self::verify) checks every byte.)
+    /// number of blocks. (Files are only ever renamed into place complete;
+    /// [`verify`](Self::verify) checks every byte.)
     pub fn exists(&self) -> bool {
         looks_complete(&self.path)
     }

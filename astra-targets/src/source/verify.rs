@@ -12,7 +12,7 @@ use crate::{Error, Result};
 
 /// Whether `path` is a regular file (or a link to one) that starts like a FITS file and
 /// has a whole number of FITS blocks. Files are written atomically, so this cheap check
-/// is what `exists()` needs; [`verify_file`] reads everything.
+/// is what `exists()` needs; `AstraSource::verify` reads everything.
 pub fn looks_complete(path: &Path) -> bool {
     let Ok(meta) = std::fs::metadata(path) else {
         return false;
