@@ -1,8 +1,8 @@
-//! A small, panic-free handle over the cfitsio calls the spectrum readers and writers need.
+//! A small, panic-free handle over the cfitsio calls the spectrum readers need (writing
+//! goes through [`crate::fits`]).
 //!
-//! Files are opened and created with cfitsio's disk-file entry points (`ffdkopn`,
-//! `ffdkinit`), which take the name literally: no extended-filename syntax (`[`, `!`,
-//! `.gz`) is interpreted. Every cfitsio status is turned into [`Error::Cfitsio`] naming the
+//! Files are opened with cfitsio's disk-file entry point (`ffdkopn`), which takes the name
+//! literally: no extended-filename syntax (`[`, `!`, `.gz`) is interpreted. Every cfitsio status is turned into [`Error::Cfitsio`] naming the
 //! file, the HDU and what was being done.
 
 use std::ffi::{CString, c_char, c_int, c_void};
@@ -43,7 +43,7 @@ impl Element for i32 {
     const CODE: c_int = sys::TINT as c_int;
 }
 
-/// An open FITS file. Closed on drop (ignoring errors); use [`Fits::close`] to see them.
+/// A FITS file open for reading, closed on drop.
 pub(crate) struct Fits {
     ptr: *mut sys::fitsfile,
     path: PathBuf,
@@ -120,29 +120,6 @@ impl Fits {
             )));
         }
         Ok(())
-    }
-
-    /// Creates a new, empty file (which must not exist yet).
-    pub(crate) fn create(path: &Path) -> Result<Fits> {
-        let name = c_string(path, "the file")?;
-        let mut ptr = ptr::null_mut();
-        let mut status = 0;
-        unsafe { sys::ffdkinit(&mut ptr, name.as_ptr(), &mut status) };
-        if status != 0 || ptr.is_null() {
-            return Err(Error::Cfitsio {
-                path: path.to_path_buf(),
-                hdu: None,
-                action: "creating".into(),
-                status,
-                message: status_text(status),
-            });
-        }
-        Ok(Fits {
-            ptr,
-            path: path.to_path_buf(),
-            hdu: 0,
-            size: u64::MAX,
-        })
     }
 
     /// Turns a cfitsio status into an error naming the file, the current HDU and `action`.
@@ -251,61 +228,6 @@ impl Fits {
         Ok(out)
     }
 
-    /// Appends an image HDU of `bitpix` with C-order `shape`, and moves to it.
-    pub(crate) fn create_image(&mut self, bitpix: i32, shape: &[usize]) -> Result<()> {
-        let mut axes: Vec<i64> = shape.iter().rev().map(|&a| a as i64).collect();
-        let mut status = 0;
-        unsafe { sys::ffcrimll(self.ptr, bitpix, axes.len() as c_int, axes.as_mut_ptr(), &mut status) };
-        let hdu = self.num_hdus()?.saturating_sub(1);
-        self.hdu = hdu;
-        self.check(status, || format!("creating an image of shape {shape:?}"))
-    }
-
-    /// Writes all pixels of the current image from a C-order slice.
-    pub(crate) fn write_pixels<T: Element>(&mut self, data: &[T]) -> Result<()> {
-        if data.is_empty() {
-            return Ok(());
-        }
-        let mut status = 0;
-        unsafe {
-            sys::ffppr(
-                self.ptr,
-                T::CODE,
-                1,
-                data.len() as i64,
-                data.as_ptr() as *mut c_void,
-                &mut status,
-            )
-        };
-        self.check(status, || format!("writing {} pixels", data.len()))
-    }
-
-    /// Appends a binary table with `rows` rows and `(name, tform)` columns, and moves to it.
-    pub(crate) fn create_table(&mut self, extname: &str, rows: usize, columns: &[(&str, &str)]) -> Result<()> {
-        let names: Vec<CString> = columns.iter().map(|c| text(c.0)).collect();
-        let forms: Vec<CString> = columns.iter().map(|c| text(c.1)).collect();
-        let mut name_ptrs: Vec<*mut c_char> = names.iter().map(|s| s.as_ptr() as *mut c_char).collect();
-        let mut form_ptrs: Vec<*mut c_char> = forms.iter().map(|s| s.as_ptr() as *mut c_char).collect();
-        let ext = text(extname);
-        let mut status = 0;
-        unsafe {
-            sys::ffcrtb(
-                self.ptr,
-                sys::BINARY_TBL as c_int,
-                rows as i64,
-                columns.len() as c_int,
-                name_ptrs.as_mut_ptr(),
-                form_ptrs.as_mut_ptr(),
-                ptr::null_mut(),
-                ext.as_ptr(),
-                &mut status,
-            )
-        };
-        let hdu = self.num_hdus()?.saturating_sub(1);
-        self.hdu = hdu;
-        self.check(status, || format!("creating the table {extname}"))
-    }
-
     /// The number of rows of the current table.
     pub(crate) fn num_rows(&mut self) -> Result<usize> {
         let mut rows = 0i64;
@@ -358,45 +280,9 @@ impl Fits {
         Ok(out)
     }
 
-    /// Writes `data` into column `col` (1-based) from the first row.
-    pub(crate) fn write_column<T: Element>(&mut self, col: c_int, name: &str, data: &[T]) -> Result<()> {
-        if data.is_empty() {
-            return Ok(());
-        }
-        let mut status = 0;
-        unsafe {
-            sys::ffpcl(
-                self.ptr,
-                T::CODE,
-                col,
-                1,
-                1,
-                data.len() as i64,
-                data.as_ptr() as *mut c_void,
-                &mut status,
-            )
-        };
-        self.check(status, || format!("writing column {name}"))
-    }
-
     /// The raw handle, for the header functions of [`super::header`].
     pub(crate) fn raw(&mut self) -> *mut sys::fitsfile {
         self.ptr
-    }
-
-    /// Writes `CHECKSUM` and `DATASUM` for the current HDU (after its last change).
-    pub(crate) fn write_checksum(&mut self) -> Result<()> {
-        let mut status = 0;
-        unsafe { sys::ffpcks(self.ptr, &mut status) };
-        self.check(status, || "writing CHECKSUM/DATASUM".into())
-    }
-
-    /// Flushes and closes the file, reporting any error.
-    pub(crate) fn close(mut self) -> Result<()> {
-        let mut status = 0;
-        unsafe { sys::ffclos(self.ptr, &mut status) };
-        self.ptr = ptr::null_mut();
-        self.check(status, || "closing".into())
     }
 }
 

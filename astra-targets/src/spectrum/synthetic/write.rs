@@ -1,19 +1,21 @@
 //! Writers of the two SDSS layouts (any [`Spectrum`] of the right kind, synthetic or not),
-//! through cfitsio, atomically: a temporary file beside the destination, renamed over it
-//! when complete and fsync'd (file and folder). Every HDU carries `CHECKSUM`/`DATASUM`.
+//! through the same FITS code as the astraSource writer ([`crate::fits`]), atomically: a
+//! temporary file beside the destination, renamed over it when complete and fsync'd (file
+//! and folder). Every HDU carries `CHECKSUM`/`DATASUM`.
 
 use std::path::Path;
 
-use super::super::cfitsio::Fits;
-use super::super::header::{card_problem, write_card, write_cards};
+use ndarray::Array2;
+
 use super::super::{Card, CardValue, PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
+use crate::fits::{ColumnData, ExtName, FitsWriter, TableColumn, card, create_image_hdu, create_table_hdu};
 use crate::fs::AtomicPath;
 use crate::{Error, Result};
 
 /// The flux unit of both layouts, as a FITS unit string.
 pub const FLUX_UNIT: &str = "10**-17 erg/s/cm**2/Angstrom";
 
-fn card(key: &str, value: CardValue, comment: &str) -> Card {
+fn new_card(key: &str, value: CardValue, comment: &str) -> Card {
     Card {
         key: key.into(),
         value,
@@ -29,15 +31,16 @@ fn refuse(path: &Path, layout: &'static str, reason: String) -> Error {
     }
 }
 
-/// Checks that every header card can be written as valid FITS.
+/// Checks, before anything is written, that every header card can be written as FITS.
 fn check_header(path: &Path, layout: &'static str, header: &[Card]) -> Result<()> {
-    match header.iter().find_map(card_problem) {
-        Some(problem) => Err(refuse(path, layout, problem)),
-        None => Ok(()),
-    }
+    header
+        .iter()
+        .filter(|c| !card::is_reserved(&c.key))
+        .try_for_each(|c| card::format(c).map(|_| ()))
+        .map_err(|e| refuse(path, layout, e.to_string()))
 }
 
-/// Checks that flux, ivar and `mask_shape` agree with each other and with the grid.
+/// Checks that flux, ivar and the masks agree with each other and with the grid.
 fn check_shapes(path: &Path, layout: &'static str, spectrum: &Spectrum, mask_shapes: &[(usize, usize)]) -> Result<()> {
     let shape = spectrum.flux.dim();
     if spectrum.ivar.dim() != shape {
@@ -69,31 +72,34 @@ fn check_shapes(path: &Path, layout: &'static str, spectrum: &Spectrum, mask_sha
 
 fn wcs_cards(grid: &WavelengthGrid) -> [Card; 5] {
     [
-        card(
+        new_card(
             "CRVAL1",
             CardValue::Float(grid.crval1),
             "log10 wavelength (Angstrom) at CRPIX1",
         ),
-        card(
+        new_card(
             "CDELT1",
             CardValue::Float(grid.cdelt1),
             "log10 wavelength step per pixel",
         ),
-        card("CRPIX1", CardValue::Float(grid.crpix1), "Reference pixel (1-based)"),
-        card(
+        new_card("CRPIX1", CardValue::Float(grid.crpix1), "Reference pixel (1-based)"),
+        new_card(
             "CTYPE1",
             CardValue::Str(grid.ctype1.into()),
             "Log-linear wavelength axis",
         ),
-        card("DC-FLAG", CardValue::Int(grid.dc_flag), "1: log10-linear dispersion"),
+        new_card("DC-FLAG", CardValue::Int(grid.dc_flag), "1: log10-linear dispersion"),
     ]
 }
 
-/// Writes the primary HDU (no data) with `header`, and its checksum.
-fn primary(fits: &mut Fits, header: &[Card]) -> Result<()> {
-    fits.create_image(8, &[])?;
-    write_cards(fits, header)?;
-    fits.write_checksum()
+/// Writes a file at a temporary path beside `path` with `write`, and renames it over
+/// `path` when complete (the temporary file is removed on any error).
+fn atomically(path: &Path, write: impl FnOnce(&mut FitsWriter) -> Result<()>) -> Result<()> {
+    let atomic = AtomicPath::new(path)?;
+    let mut fits = FitsWriter::create_file(atomic.temp_path(), true)?;
+    write(&mut fits)?;
+    fits.close()?;
+    atomic.commit(true)
 }
 
 /// Writes a [`SpectrumKind::Apogee`] spectrum as an apStar-style file: the primary header,
@@ -117,59 +123,38 @@ pub fn write_apstar(path: impl AsRef<Path>, spectrum: &Spectrum) -> Result<()> {
     }
     check_shapes(path, "apStar", spectrum, &[mask.dim()])?;
     check_header(path, "apStar", &spectrum.header)?;
-    let (n, p) = spectrum.flux.dim();
-    let atomic = AtomicPath::new(path)?;
-    let mut fits = Fits::create(atomic.temp_path())?;
-    primary(&mut fits, &spectrum.header)?;
-    let flux: Vec<f32> = spectrum.flux.iter().copied().collect();
-    let error: Vec<f32> = spectrum
-        .ivar
-        .iter()
-        .map(|&v| super::super::apstar::sigma_of_ivar(v))
-        .collect();
-    let mask: Vec<i16> = mask.iter().copied().collect();
-    image(&mut fits, "FLUX", "Flux", FLUX_UNIT, &spectrum.grid, (n, p), &flux)?;
-    image(
-        &mut fits,
-        "ERROR",
-        "1-sigma flux error",
-        FLUX_UNIT,
-        &spectrum.grid,
-        (n, p),
-        &error,
-    )?;
-    image(
-        &mut fits,
-        "MASK",
-        "Pixel mask (APOGEE_PIXMASK bits)",
-        "",
-        &spectrum.grid,
-        (n, p),
-        &mask,
-    )?;
-    fits.close()?;
-    atomic.commit(true)
+    let error: Array2<f32> = spectrum.ivar.mapv(super::super::apstar::sigma_of_ivar);
+    let wcs = wcs_cards(&spectrum.grid);
+    atomically(path, |fits| {
+        fits.write_primary(&spectrum.header)?;
+        let flux = ExtName {
+            name: "FLUX",
+            comment: "Flux",
+        };
+        create_image_hdu(fits, &spectrum.flux, &wcs, Some(flux), None, Some(FLUX_UNIT))?;
+        let err = ExtName {
+            name: "ERROR",
+            comment: "1-sigma flux error",
+        };
+        create_image_hdu(fits, &error, &wcs, Some(err), None, Some(FLUX_UNIT))?;
+        let m = ExtName {
+            name: "MASK",
+            comment: "Pixel mask (APOGEE_PIXMASK bits)",
+        };
+        create_image_hdu(fits, mask, &wcs, Some(m), None, Some(""))
+    })
 }
 
-fn image<T: super::super::cfitsio::Element>(
-    fits: &mut Fits,
-    extname: &str,
-    what: &str,
-    bunit: &str,
-    grid: &WavelengthGrid,
-    shape: (usize, usize),
-    data: &[T],
-) -> Result<()> {
-    let bitpix = if std::mem::size_of::<T>() == 2 { 16 } else { -32 };
-    fits.create_image(bitpix, &[shape.0, shape.1])?;
-    write_card(fits, &card("EXTNAME", CardValue::Str(extname.into()), what))?;
-    write_card(
-        fits,
-        &card("BUNIT", CardValue::Str(bunit.into()), "Unit of the pixel values"),
-    )?;
-    write_cards(fits, &wcs_cards(grid))?;
-    fits.write_pixels(data)?;
-    fits.write_checksum()
+fn column(name: &str, unit: &str, description: &str, data: ColumnData) -> TableColumn {
+    TableColumn {
+        name: name.into(),
+        repeat: 1,
+        unit: unit.into(),
+        description: description.into(),
+        tnull: None,
+        tdim: None,
+        data,
+    }
 }
 
 /// Writes a [`SpectrumKind::Boss`] spectrum of one row as a BOSS spec-style file: the
@@ -205,28 +190,49 @@ pub fn write_boss_spec(path: impl AsRef<Path>, spectrum: &Spectrum) -> Result<()
     let loglam: Vec<f32> = (0..p)
         .map(|i| (grid.crval1 + (i as f64 + 1.0 - grid.crpix1) * grid.cdelt1) as f32)
         .collect();
-    let atomic = AtomicPath::new(path)?;
-    let mut fits = Fits::create(atomic.temp_path())?;
-    primary(&mut fits, &spectrum.header)?;
     let columns = [
-        ("flux", "E"),
-        ("loglam", "E"),
-        ("ivar", "E"),
-        ("and_mask", "J"),
-        ("or_mask", "J"),
+        column(
+            "flux",
+            FLUX_UNIT,
+            "Coadded flux",
+            ColumnData::F32(spectrum.flux.iter().copied().collect()),
+        ),
+        column(
+            "loglam",
+            "",
+            "log10 of the vacuum wavelength in Angstrom",
+            ColumnData::F32(loglam),
+        ),
+        column(
+            "ivar",
+            "",
+            "Inverse variance of flux",
+            ColumnData::F32(spectrum.ivar.iter().copied().collect()),
+        ),
+        column(
+            "and_mask",
+            "",
+            "Bits set in every exposure",
+            ColumnData::I32(and_mask.iter().copied().collect()),
+        ),
+        column(
+            "or_mask",
+            "",
+            "Bits set in any exposure",
+            ColumnData::I32(or_mask.iter().copied().collect()),
+        ),
     ];
-    fits.create_table("COADD", p, &columns)?;
-    let row = |a: &ndarray::Array2<f32>| a.iter().copied().collect::<Vec<f32>>();
-    fits.write_column(1, "flux", &row(&spectrum.flux))?;
-    fits.write_column(2, "loglam", &loglam)?;
-    fits.write_column(3, "ivar", &row(&spectrum.ivar))?;
-    fits.write_column(4, "and_mask", &and_mask.iter().copied().collect::<Vec<i32>>())?;
-    fits.write_column(5, "or_mask", &or_mask.iter().copied().collect::<Vec<i32>>())?;
-    write_card(
-        &mut fits,
-        &card("TUNIT1", CardValue::Str(FLUX_UNIT.into()), "Unit of flux"),
-    )?;
-    fits.write_checksum()?;
-    fits.close()?;
-    atomic.commit(true)
+    atomically(path, |fits| {
+        fits.write_primary(&spectrum.header)?;
+        create_table_hdu(
+            fits,
+            ExtName {
+                name: "COADD",
+                comment: "Coadded spectrum",
+            },
+            p,
+            &columns,
+            &[],
+        )
+    })
 }
