@@ -2,13 +2,19 @@
 //! until it is killed: the child process of the crash-safety test (tests/crash_safety.rs).
 //!
 //! Usage: `crash-writer PATH ROWS MODE [once]`. Every write goes to a temporary file beside
-//! PATH, is checksummed HDU by HDU (`ffpcks`) and renamed over PATH; MODE says through
-//! what: `atomic` (an `AtomicPath`) or `target` (`FileTarget::temporary_path`). Pixel
-//! values are a fixed function of (row, pixel), so a reader can check them.
+//! PATH, is checksummed HDU by HDU and renamed over PATH; MODE says through what:
+//! `source` (a real product, `AstraSource::write`, of a synthetic APOGEE spectrum with
+//! ROWS - 2 visits, assembled by cfitsio straight into the temporary file),
+//! `source-memory` (the same assembled in memory, the default), `atomic` (fitsio and `ffpcks` into an `AtomicPath`) or `target` (the
+//! same through `FileTarget::temporary_path`). In the last two, pixel values are a fixed
+//! function of (row, pixel).
 
 use std::path::Path;
 
 use astra_targets::fs::{AtomicPath, FileTarget};
+use astra_targets::source::{AstraSource, Staging, WriteOptions};
+use astra_targets::spectrum::{Spectrum, synthetic};
+use astra_targets::{AstraResults, AstraTask};
 use fitsio::FitsFile;
 use fitsio::images::{ImageDescription, ImageType};
 use fitsio::tables::{ColumnDataType, ColumnDescription};
@@ -41,6 +47,63 @@ fn checksum(f: &mut FitsFile) -> Result<(), String> {
 }
 
 type Failure = Box<dyn std::error::Error>;
+
+/// One spectrum's results in the crash test's products.
+#[derive(Debug, Clone, PartialEq, AstraResults)]
+pub struct CrashResults {
+    /// Effective temperature
+    #[astra(unit = "K")]
+    pub teff: f32,
+    /// Signal-to-noise ratio per pixel
+    pub snr: f64,
+}
+
+/// Write astraSource products until killed (the crash-safety test's task).
+#[derive(Debug, Clone, AstraTask)]
+#[astra(
+    family = "CrashTest",
+    namespace = "crashtest",
+    version = "1.0.0",
+    results = CrashResults,
+    path = "{astra_version}/{namespace}/{obj}-{task_short_id}.fits"
+)]
+pub struct CrashTest {
+    /// Object identifier
+    pub obj: String,
+    /// Visits in the input spectrum
+    pub visits: i64,
+}
+
+/// Writes one astraSource product of `spectrum` at `path` (atomically, durably), assembled
+/// where `staging` says.
+fn source_product(path: &Path, spectrum: &Spectrum, staging: Staging) -> Result<(), Failure> {
+    let n = spectrum.flux.nrows();
+    let task = CrashTest {
+        obj: "2M00001023-0000126".into(),
+        visits: n as i64 - 2,
+    };
+    let continuum = spectrum.flux.mapv(|_| 1.0f32);
+    let results: Vec<CrashResults> = (0..n)
+        .map(|r| CrashResults {
+            teff: 5000.0 + r as f32,
+            snr: 60.0,
+        })
+        .collect();
+    AstraSource::at(&task, path).write(
+        spectrum,
+        &spectrum.flux,
+        &spectrum.ivar,
+        Some((&continuum).into()),
+        Some((&spectrum.flux).into()),
+        None,
+        &results,
+        &WriteOptions {
+            staging,
+            ..WriteOptions::default().durable(true)
+        },
+    )?;
+    Ok(())
+}
 
 /// Writes one product at `temp` (a new file).
 fn product(temp: &Path, rows: usize, iteration: i64) -> Result<(), Failure> {
@@ -102,8 +165,10 @@ fn product(temp: &Path, rows: usize, iteration: i64) -> Result<(), Failure> {
 }
 
 /// Writes one product to `path` atomically, the way `mode` says.
-fn write(path: &Path, rows: usize, iteration: i64, mode: &str) -> Result<(), Failure> {
+fn write(path: &Path, rows: usize, iteration: i64, mode: &str, spectrum: &Spectrum) -> Result<(), Failure> {
     match mode {
+        "source" => source_product(path, spectrum, Staging::Disk)?,
+        "source-memory" => source_product(path, spectrum, Staging::Auto)?,
         "atomic" => {
             let atomic = AtomicPath::new(path)?;
             product(atomic.temp_path(), rows, iteration)?;
@@ -112,7 +177,7 @@ fn write(path: &Path, rows: usize, iteration: i64, mode: &str) -> Result<(), Fai
         "target" => {
             FileTarget::new(path).temporary_path(|temp| product(temp, rows, iteration))?;
         }
-        other => return Err(format!("unknown mode {other:?} (atomic, target)").into()),
+        other => return Err(format!("unknown mode {other:?} (source, source-memory, atomic, target)").into()),
     }
     Ok(())
 }
@@ -129,8 +194,15 @@ fn main() {
         std::process::exit(2);
     };
     let once = args.get(4).is_some_and(|a| a == "once");
+    let spectrum = match synthetic::apogee(7, synthetic::Labels::SUN, 60.0, rows.saturating_sub(2).max(1)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("crash-writer: {e}");
+            std::process::exit(1);
+        }
+    };
     for iteration in 0.. {
-        if let Err(e) = write(path, rows, iteration, &args[3]) {
+        if let Err(e) = write(path, rows, iteration, &args[3], &spectrum) {
             eprintln!("crash-writer: {e}");
             std::process::exit(1);
         }
