@@ -1,12 +1,48 @@
-//! `#[derive(AstraTask)]` and `#[derive(AstraResults)]` for astra-targets.
-use proc_macro::TokenStream;
+//! `#[derive(AstraTask)]` and `#[derive(AstraResults)]`: the declarations from which
+//! astra-targets builds a task's identity, output path, database table, FITS RESULTS
+//! table and documentation.
+//!
+//! Each derive parses its input into a typed model ([`ast`], from the attributes read by
+//! [`attr`]), validates it ([`valid`]) and generates code ([`expand`]). Every error is
+//! collected and reported together, each spanned at what caused it; on error the derive
+//! still emits a placeholder implementation so that one mistake gives one message.
 
+mod ast;
+mod attr;
+mod ctxt;
+mod expand;
+mod ident;
+mod template;
+mod ty;
+mod unit;
+mod valid;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+/// Declares a task: its parameters (the fields), identity, output path rule and results.
+///
+/// Struct attributes, in `#[astra(...)]`: `family = "..."` (default: the struct name),
+/// `namespace = "..."` (default: the family in lower case), `version = "..."` (default:
+/// the crate's version), `path = "..."` (the astraSource path template), `results = Type`
+/// (the `#[derive(AstraResults)]` row struct; default none), `table = "..."` (the result
+/// table; default: the family in snake case). Field attributes: `insignificant` (not part
+/// of the task id), `default` (may be absent when the task is rebuilt from a path),
+/// `enum` (a unit-variant enum parameter that serialises to a string).
 #[proc_macro_derive(AstraTask, attributes(astra))]
-pub fn derive_task(_input: TokenStream) -> TokenStream {
-    TokenStream::new()
+pub fn derive_task(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::task(&input).into()
 }
 
+/// Declares a result row: one analysed spectrum's results, one column per field.
+///
+/// Field attributes, in `#[astra(...)]`: `unit = "..."` (a FITS unit), `width = N` (the
+/// FITS width of a `String` column, required for strings), `name = "..."` (the column
+/// name, default the field name). The field's doc comment is the column's description
+/// (required, at most 68 printable ASCII characters).
 #[proc_macro_derive(AstraResults, attributes(astra))]
-pub fn derive_results(_input: TokenStream) -> TokenStream {
-    TokenStream::new()
+pub fn derive_results(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::results(&input).into()
 }

@@ -61,7 +61,10 @@ impl ScalarType {
 
     /// Whether the type is an integer type.
     pub fn is_integer(self) -> bool {
-        matches!(self, ScalarType::U8 | ScalarType::I16 | ScalarType::I32 | ScalarType::I64)
+        matches!(
+            self,
+            ScalarType::U8 | ScalarType::I16 | ScalarType::I32 | ScalarType::I64
+        )
     }
 }
 
@@ -145,8 +148,24 @@ impl ColumnMeta {
                     ScalarType::F64 => 5,
                     ScalarType::Text => 6,
                 };
-                const SCALAR: [&str; 7] = ["BOOLEAN", "SMALLINT", "INTEGER", "BIGINT", "REAL", "DOUBLE PRECISION", "TEXT"];
-                const ARRAY: [&str; 7] = ["BOOLEAN[]", "SMALLINT[]", "INTEGER[]", "BIGINT[]", "REAL[]", "DOUBLE PRECISION[]", "TEXT[]"];
+                const SCALAR: [&str; 7] = [
+                    "BOOLEAN",
+                    "SMALLINT",
+                    "INTEGER",
+                    "BIGINT",
+                    "REAL",
+                    "DOUBLE PRECISION",
+                    "TEXT",
+                ];
+                const ARRAY: [&str; 7] = [
+                    "BOOLEAN[]",
+                    "SMALLINT[]",
+                    "INTEGER[]",
+                    "BIGINT[]",
+                    "REAL[]",
+                    "DOUBLE PRECISION[]",
+                    "TEXT[]",
+                ];
                 if array { ARRAY[scalar] } else { SCALAR[scalar] }
             }
         }
@@ -207,7 +226,13 @@ mod tests {
     use super::*;
 
     const COV: ColumnMeta = ColumnMeta {
-        name: "cov", ty: ScalarType::F32, shape: &[3, 2], nullable: false, width: 0, unit: "", description: "",
+        name: "cov",
+        ty: ScalarType::F32,
+        shape: &[3, 2],
+        nullable: false,
+        width: 0,
+        unit: "",
+        description: "",
     };
 
     #[test]

@@ -73,7 +73,9 @@ pub fn significant_columns(meta: &TaskMeta, values: &[ParamValue]) -> Vec<(&'sta
         let value = match v {
             ParamValue::Str(s) | ParamValue::Enum(s) => Value::Text(s.clone()),
             ParamValue::Int(i) => Value::Int(*i),
-            ParamValue::UInt(u) => i64::try_from(*u).map(Value::Int).unwrap_or_else(|_| Value::Text(u.to_string())),
+            ParamValue::UInt(u) => i64::try_from(*u)
+                .map(Value::Int)
+                .unwrap_or_else(|_| Value::Text(u.to_string())),
             ParamValue::F64(x) => Value::Float(*x),
             ParamValue::F32(x) => Value::Float(f64::from(*x)),
             ParamValue::Bool(b) => Value::Bool(*b),

@@ -16,9 +16,11 @@
 extern crate self as astra_targets;
 
 pub mod column;
+#[cfg(feature = "db")]
 pub mod db;
 pub mod docs;
 pub mod error;
+#[cfg(feature = "fits")]
 pub mod fits;
 pub mod fs;
 pub mod identity;
@@ -26,7 +28,9 @@ pub mod param;
 pub mod path;
 pub mod plugin;
 pub mod registry;
+#[cfg(feature = "fits")]
 pub mod source;
+#[cfg(feature = "fits")]
 pub mod spectrum;
 pub mod task;
 pub mod value;
@@ -51,8 +55,5 @@ pub const ASTRA_VERSION_MAJOR: &str = env!("CARGO_PKG_VERSION_MAJOR");
 pub const ASTRA_VERSION_MINOR: &str = env!("CARGO_PKG_VERSION_MINOR");
 
 #[doc(hidden)]
-pub mod __private {
-    //! Items used by the code that `#[derive(AstraTask)]` generates. Not a public API.
-    pub use crate::param::{enum_from_str, enum_to_string};
-    pub use crate::path::{PathFunc, Segment, Spec};
-}
+#[path = "private.rs"]
+pub mod __private;

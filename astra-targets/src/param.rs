@@ -81,8 +81,8 @@ impl ParamValue {
             ParamValue::Str(s) | ParamValue::Enum(s) => s.clone(),
             ParamValue::Int(i) => i.to_string(),
             ParamValue::UInt(u) => u.to_string(),
-            ParamValue::F64(x) => python_float_repr(format!("{x:e}"), x.is_nan(), x.is_infinite(), *x < 0.0),
-            ParamValue::F32(x) => python_float_repr(format!("{x:e}"), x.is_nan(), x.is_infinite(), *x < 0.0),
+            ParamValue::F64(x) => python_float_repr(nearest_shortest(*x), x.is_nan(), x.is_infinite(), *x < 0.0),
+            ParamValue::F32(x) => python_float_repr(nearest_shortest(*x), x.is_nan(), x.is_infinite(), *x < 0.0),
             ParamValue::Bool(true) => "True".to_string(),
             ParamValue::Bool(false) => "False".to_string(),
         }
@@ -152,6 +152,27 @@ fn parse_float(text: &str) -> Option<f64> {
     }
 }
 
+/// The shortest digits that read back as `x`, in `{:e}` form; among equally short
+/// candidates, the one nearest to `x` (ties to the even digit), as Python's `repr` picks.
+///
+/// Rust's `{:e}` finds the shortest length but may pick another candidate of that length:
+/// 1442863750845589.25 (a tie at 16 digits) is `...589.3` in Rust's shortest form and
+/// `...589.2` in Python's. Rust's fixed-precision form rounds exactly (ties to even), so
+/// at the shortest length it gives the nearest candidate.
+fn nearest_shortest<T>(x: T) -> String
+where
+    T: fmt::LowerExp + std::str::FromStr + PartialEq + Copy,
+{
+    let shortest = format!("{x:e}");
+    let mantissa = shortest.split_once('e').map_or(shortest.as_str(), |(m, _)| m);
+    let digits = mantissa.chars().filter(char::is_ascii_digit).count();
+    let nearest = format!("{x:.prec$e}", prec = digits.saturating_sub(1));
+    match nearest.parse::<T>() {
+        Ok(y) if y == x => nearest,
+        _ => shortest,
+    }
+}
+
 /// Lays out the shortest round-trip digits of a float (Rust's `{:e}` form, for example
 /// `1.2345e-5`) the way Python's `repr` does: positional for exponents from -4 to 15,
 /// scientific with a signed, at least two-digit exponent otherwise.
@@ -169,6 +190,10 @@ fn python_float_repr(sci: String, nan: bool, inf: bool, negative: bool) -> Strin
         None => ("", mantissa),
     };
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let digits = match digits.trim_end_matches('0') {
+        "" => "0".to_string(),
+        significant => significant.to_string(),
+    };
     if (-4..16).contains(&exp) {
         let n = digits.len() as i32;
         if exp < 0 {
@@ -182,7 +207,11 @@ fn python_float_repr(sci: String, nan: bool, inf: bool, negative: bool) -> Strin
     } else {
         let (first, rest) = digits.split_at(1);
         let exp_sign = if exp < 0 { '-' } else { '+' };
-        let mant = if rest.is_empty() { first.to_string() } else { format!("{first}.{rest}") };
+        let mant = if rest.is_empty() {
+            first.to_string()
+        } else {
+            format!("{first}.{rest}")
+        };
         format!("{sign}{mant}e{exp_sign}{:02}", exp.abs())
     }
 }
@@ -241,7 +270,11 @@ impl serde::Serializer for EnumNameSerializer {
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, NotAString> {
         Ok(variant.to_string())
     }
-    fn serialize_newtype_struct<T: ?Sized + serde::Serialize>(self, _: &'static str, v: &T) -> Result<String, NotAString> {
+    fn serialize_newtype_struct<T: ?Sized + serde::Serialize>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<String, NotAString> {
         v.serialize(self)
     }
     refuse!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
@@ -256,7 +289,13 @@ impl serde::Serializer for EnumNameSerializer {
     fn serialize_unit(self) -> Result<String, NotAString> {
         Err(NotAString)
     }
-    fn serialize_newtype_variant<T: ?Sized + serde::Serialize>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Result<String, NotAString> {
+    fn serialize_newtype_variant<T: ?Sized + serde::Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<String, NotAString> {
         Err(NotAString)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotAString> {
@@ -268,7 +307,13 @@ impl serde::Serializer for EnumNameSerializer {
     fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, NotAString> {
         Err(NotAString)
     }
-    fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeTupleVariant, NotAString> {
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, NotAString> {
         Err(NotAString)
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotAString> {
@@ -277,7 +322,13 @@ impl serde::Serializer for EnumNameSerializer {
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, NotAString> {
         Err(NotAString)
     }
-    fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeStructVariant, NotAString> {
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, NotAString> {
         Err(NotAString)
     }
 }
@@ -289,11 +340,25 @@ mod tests {
     #[test]
     fn floats_print_as_python_repr() {
         let cases: &[(f64, &str)] = &[
-            (0.1, "0.1"), (1.0, "1.0"), (1e20, "1e+20"), (1e-5, "1e-05"), (-0.0, "-0.0"),
-            (1e16, "1e+16"), (1e15, "1000000000000000.0"), (0.0001, "0.0001"), (123.456, "123.456"),
-            (5e-324, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
-            (f64::NAN, "nan"), (f64::INFINITY, "inf"), (f64::NEG_INFINITY, "-inf"), (-2.5e-7, "-2.5e-07"),
+            (0.1, "0.1"),
+            (1.0, "1.0"),
+            (1e20, "1e+20"),
+            (1e-5, "1e-05"),
+            (-0.0, "-0.0"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (0.0001, "0.0001"),
+            (123.456, "123.456"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (f64::NAN, "nan"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (-2.5e-7, "-2.5e-07"),
             (12345678.9, "12345678.9"),
+            // Two shortest candidates, equally near: Python picks the even digit.
+            (1442863750845589.25, "1442863750845589.2"),
+            (-1567878143990492.25, "-1567878143990492.2"),
         ];
         for (x, want) in cases {
             assert_eq!(ParamValue::F64(*x).python_str(), *want, "{x:?}");
@@ -305,9 +370,91 @@ mod tests {
 
     #[test]
     fn parse_reads_back_python_str() {
-        for v in [ParamValue::F64(1e-5), ParamValue::F64(-0.0), ParamValue::Int(-3), ParamValue::Bool(false), ParamValue::F32(0.1)] {
+        for v in [
+            ParamValue::F64(1e-5),
+            ParamValue::F64(-0.0),
+            ParamValue::Int(-3),
+            ParamValue::Bool(false),
+            ParamValue::F32(0.1),
+        ] {
             assert_eq!(ParamValue::parse(v.kind(), &v.python_str()), Some(v.clone()));
         }
         assert_eq!(ParamValue::parse(ParamKind::Int, "x"), None);
+    }
+}
+
+/// Conversion of a task field to and from a [`ParamValue`]; implemented for every type a
+/// parameter may have except enums (which go through serde). The derive's code calls it.
+pub trait ParamField: Sized {
+    /// The field's value.
+    fn to_param(&self) -> ParamValue;
+    /// The field from a value; `None` when the value does not fit the type.
+    fn from_param(value: &ParamValue) -> Option<Self>;
+}
+
+impl ParamField for String {
+    fn to_param(&self) -> ParamValue {
+        ParamValue::Str(self.clone())
+    }
+    fn from_param(value: &ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::Str(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! int_param {
+    ($variant:ident, $wide:ty, [$($t:ty),*]) => {$(
+        impl ParamField for $t {
+            fn to_param(&self) -> ParamValue { ParamValue::$variant(<$wide>::from(*self)) }
+            fn from_param(value: &ParamValue) -> Option<Self> {
+                match value {
+                    ParamValue::Int(i) => <$t>::try_from(*i).ok(),
+                    ParamValue::UInt(u) => <$t>::try_from(*u).ok(),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+int_param!(Int, i64, [i8, i16, i32, i64]);
+int_param!(UInt, u64, [u8, u16, u32, u64]);
+
+impl ParamField for f64 {
+    fn to_param(&self) -> ParamValue {
+        ParamValue::F64(*self)
+    }
+    fn from_param(value: &ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::F64(x) => Some(*x),
+            ParamValue::F32(x) => Some(f64::from(*x)),
+            _ => None,
+        }
+    }
+}
+
+impl ParamField for f32 {
+    fn to_param(&self) -> ParamValue {
+        ParamValue::F32(*self)
+    }
+    fn from_param(value: &ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::F32(x) => Some(*x),
+            ParamValue::F64(x) => Some(*x as f32),
+            _ => None,
+        }
+    }
+}
+
+impl ParamField for bool {
+    fn to_param(&self) -> ParamValue {
+        ParamValue::Bool(*self)
+    }
+    fn from_param(value: &ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::Bool(b) => Some(*b),
+            _ => None,
+        }
     }
 }

@@ -150,7 +150,14 @@ pub struct Spec {
 
 impl Spec {
     /// No formatting.
-    pub const PLAIN: Spec = Spec { fill: ' ', align: Align::Default, plus: false, zero: false, width: 0, precision: None };
+    pub const PLAIN: Spec = Spec {
+        fill: ' ',
+        align: Align::Default,
+        plus: false,
+        zero: false,
+        width: 0,
+        precision: None,
+    };
 
     fn apply(&self, text: String, numeric: bool) -> String {
         let len = text.chars().count();
@@ -202,9 +209,14 @@ impl PathTemplate {
                 }
             }
         }
+        if self.is_lossy() {
+            return Ok(PathBuf::from(out));
+        }
         let parsed = parse_all(meta, self, &out, 2);
         let faithful = parsed.len() == 1
-            && parsed[0].iter().all(|(name, v)| meta.parameter(name).is_some_and(|(i, _)| same(&values[i], v)));
+            && parsed[0]
+                .iter()
+                .all(|(name, v)| meta.parameter(name).is_some_and(|(i, _)| same(&values[i], v)));
         if !faithful {
             let culprit = meta
                 .parameters
@@ -224,6 +236,20 @@ impl PathTemplate {
             });
         }
         Ok(PathBuf::from(out))
+    }
+
+    /// Whether the template loses information (a float written with a precision), so that
+    /// its paths cannot be parsed back into parameters.
+    pub fn is_lossy(&self) -> bool {
+        self.segments.iter().any(|s| {
+            matches!(
+                s,
+                Segment::Field {
+                    spec: Spec { precision: Some(_), .. },
+                    ..
+                }
+            )
+        })
     }
 
     /// The literal pieces of the template (what separates values).
@@ -251,7 +277,10 @@ struct Ids {
 
 impl Ids {
     fn new(meta: &TaskMeta, values: &[ParamValue]) -> Self {
-        Ids { task_id: crate::identity::task_id(meta, values), short_id: crate::identity::task_short_id(meta, values) }
+        Ids {
+            task_id: crate::identity::task_id(meta, values),
+            short_id: crate::identity::task_short_id(meta, values),
+        }
     }
 }
 
@@ -271,11 +300,18 @@ fn render_field(
         Source::Namespace => ("namespace", ParamValue::Str(meta.namespace.into())),
         Source::AstraVersion => ("astra_version", ParamValue::Str(crate::ASTRA_VERSION.into())),
     };
-    let refuse = |reason: &str| Error::PathValue { family: meta.family, name, value: value.python_str(), reason: reason.into() };
+    let refuse = |reason: &str| Error::PathValue {
+        family: meta.family,
+        name,
+        value: value.python_str(),
+        reason: reason.into(),
+    };
     let value = match func {
         None => value,
         Some(f) => {
-            let n = value.as_i64().ok_or_else(|| refuse("is not an integer that fits in i64"))?;
+            let n = value
+                .as_i64()
+                .ok_or_else(|| refuse("is not an integer that fits in i64"))?;
             match f {
                 PathFunc::Grp => ParamValue::Int(n.div_euclid(1000)),
                 PathFunc::SdssIdGroups => {
@@ -291,7 +327,10 @@ fn render_field(
 }
 
 fn format_value(value: &ParamValue, spec: &Spec) -> String {
-    let numeric = matches!(value, ParamValue::Int(_) | ParamValue::UInt(_) | ParamValue::F64(_) | ParamValue::F32(_));
+    let numeric = matches!(
+        value,
+        ParamValue::Int(_) | ParamValue::UInt(_) | ParamValue::F64(_) | ParamValue::F32(_)
+    );
     let mut text = match (value, spec.precision) {
         (ParamValue::F64(x), Some(p)) => format!("{x:.p$}"),
         (ParamValue::F32(x), Some(p)) => format!("{x:.p$}"),
@@ -318,7 +357,12 @@ fn check_segment(meta: &TaskMeta, name: &'static str, text: &str, from_func: boo
         None
     };
     match reason {
-        Some(r) => Err(Error::PathValue { family: meta.family, name, value: text.to_string(), reason: r.into() }),
+        Some(r) => Err(Error::PathValue {
+            family: meta.family,
+            name,
+            value: text.to_string(),
+            reason: r.into(),
+        }),
         None => Ok(()),
     }
 }
@@ -326,8 +370,20 @@ fn check_segment(meta: &TaskMeta, name: &'static str, text: &str, from_func: boo
 /// Parses a path (relative to the output root) back into the named parameters it holds.
 pub fn parse(meta: &'static TaskMeta, relative: &Path) -> Result<BTreeMap<String, ParamValue>> {
     let template = meta.path.ok_or(Error::NoPathTemplate(meta.family))?;
-    let fail = |reason: String| Error::PathParse { family: meta.family, template: template.text, path: relative.to_path_buf(), reason };
-    let text = relative.to_str().ok_or_else(|| fail("the path is not valid UTF-8".into()))?;
+    let fail = |reason: String| Error::PathParse {
+        family: meta.family,
+        template: template.text,
+        path: relative.to_path_buf(),
+        reason,
+    };
+    if template.is_lossy() {
+        return Err(fail(
+            "the template writes a float with a precision, so its paths cannot be read back".into(),
+        ));
+    }
+    let text = relative
+        .to_str()
+        .ok_or_else(|| fail("the path is not valid UTF-8".into()))?;
     let mut found = parse_all(meta, template, text, 2);
     match found.len() {
         0 => Err(fail("no reading of the path fits the template".into())),
@@ -340,7 +396,13 @@ type Bindings = Vec<(&'static str, ParamValue)>;
 
 /// Every distinct reading of `text` by the template, up to `limit`.
 fn parse_all(meta: &'static TaskMeta, template: &'static PathTemplate, text: &str, limit: usize) -> Vec<Bindings> {
-    let mut state = ParseState { meta, segments: template.segments, out: Vec::new(), limit, checks: Vec::new() };
+    let mut state = ParseState {
+        meta,
+        segments: template.segments,
+        out: Vec::new(),
+        limit,
+        checks: Vec::new(),
+    };
     state.walk(0, text, &mut Vec::new());
     state.out
 }
@@ -381,10 +443,19 @@ impl<'t> ParseState<'t> {
                     match (source, func) {
                         (Source::Param(i), None) => {
                             let p = &self.meta.parameters[*i];
-                            let numeric = matches!(p.kind, ParamKind::Int | ParamKind::UInt | ParamKind::F64 | ParamKind::F32);
+                            let numeric = matches!(
+                                p.kind,
+                                ParamKind::Int | ParamKind::UInt | ParamKind::F64 | ParamKind::F32
+                            );
                             let stripped = spec.strip(piece, numeric);
-                            let stripped = if spec.plus { stripped.strip_prefix('+').unwrap_or(stripped) } else { stripped };
-                            let Some(value) = ParamValue::parse(p.kind, stripped) else { continue };
+                            let stripped = if spec.plus {
+                                stripped.strip_prefix('+').unwrap_or(stripped)
+                            } else {
+                                stripped
+                            };
+                            let Some(value) = ParamValue::parse(p.kind, stripped) else {
+                                continue;
+                            };
                             if let Some((_, old)) = bound.iter().find(|(n, _)| *n == p.name) {
                                 if !same(old, &value) {
                                     continue;
@@ -410,51 +481,69 @@ impl<'t> ParseState<'t> {
     /// Where the text of the field at `index` may end: at each occurrence of the next
     /// literal, within the current folder (functions may span folders).
     fn candidate_ends(&self, index: usize, rest: &str, may_span: bool) -> Vec<usize> {
-        let limit = if may_span { rest.len() } else { rest.find('/').unwrap_or(rest.len()) };
+        let limit = if may_span {
+            rest.len()
+        } else {
+            rest.find('/').unwrap_or(rest.len())
+        };
         match self.segments.get(index + 1) {
-            None => if limit == rest.len() { vec![rest.len()] } else { vec![] },
-            Some(Segment::Literal(lit)) => {
-                rest.match_indices(lit).map(|(i, _)| i).filter(|i| *i <= limit).collect()
+            None => {
+                if limit == rest.len() {
+                    vec![rest.len()]
+                } else {
+                    vec![]
+                }
             }
+            Some(Segment::Literal(lit)) => rest
+                .match_indices(lit)
+                .map(|(i, _)| i)
+                .filter(|i| *i <= limit)
+                .collect(),
             Some(Segment::Field { .. }) => (1..=limit).filter(|i| rest.is_char_boundary(*i)).collect(),
         }
     }
 
     /// Checks built-ins and function outputs against what the read parameters render to.
+    /// Ids are checked once every significant parameter is read (insignificant ones do not
+    /// change them); a function's output once its parameter is read.
     fn deferred_checks_pass(&self, bound: &Bindings) -> bool {
         let meta = self.meta;
-        let all_bound = meta.parameters.iter().all(|p| bound.iter().any(|(n, _)| *n == p.name));
-        let values: Option<Vec<ParamValue>> = all_bound.then(|| {
-            meta.parameters.iter().map(|p| bound.iter().find(|(n, _)| *n == p.name).unwrap().1.clone()).collect()
-        });
+        let lookup = |name: &str| bound.iter().find(|(n, _)| *n == name).map(|b| &b.1);
+        let ids_known = meta.significant_parameters().all(|p| lookup(p.name).is_some());
+        // Unread parameters get a placeholder: only checks that do not depend on them run.
+        let filled: Vec<ParamValue> = meta
+            .parameters
+            .iter()
+            .map(|p| lookup(p.name).cloned().unwrap_or(ParamValue::Int(0)))
+            .collect();
+        let ids = Ids::new(meta, &filled);
         self.checks.iter().all(|(index, piece)| {
-            let Segment::Field { source, func, spec } = &self.segments[*index] else { return false };
+            let Segment::Field { source, func, spec } = &self.segments[*index] else {
+                return false;
+            };
             let hex8 = |s: &str| s.len() == crate::identity::HASH_DIGITS && s.bytes().all(|b| b.is_ascii_hexdigit());
             let shape_ok = match source {
-                Source::TaskId => piece.strip_prefix(meta.family).and_then(|r| r.strip_prefix('_')).is_some_and(hex8),
-                Source::TaskShortId => piece.strip_prefix(meta.namespace).and_then(|r| r.strip_prefix('-')).is_some_and(hex8),
+                Source::TaskId => piece
+                    .strip_prefix(meta.family)
+                    .and_then(|r| r.strip_prefix('_'))
+                    .is_some_and(hex8),
+                Source::TaskShortId => piece
+                    .strip_prefix(meta.namespace)
+                    .and_then(|r| r.strip_prefix('-'))
+                    .is_some_and(hex8),
                 _ => true,
             };
             if !shape_ok {
                 return false;
             }
-            let param_bound = match source {
-                Source::Param(i) => bound.iter().any(|(n, _)| *n == meta.parameters[*i].name),
-                Source::TaskId | Source::TaskShortId => values.is_some(),
+            let checkable = match source {
+                Source::Param(i) => lookup(meta.parameters[*i].name).is_some(),
+                Source::TaskId | Source::TaskShortId => ids_known,
                 _ => true,
             };
-            if !param_bound {
+            if !checkable {
                 return true;
             }
-            let filled: Vec<ParamValue> = match &values {
-                Some(v) => v.clone(),
-                None => meta
-                    .parameters
-                    .iter()
-                    .map(|p| bound.iter().find(|(n, _)| *n == p.name).map(|b| b.1.clone()).unwrap_or(ParamValue::Int(0)))
-                    .collect(),
-            };
-            let ids = Ids::new(meta, &filled);
             matches!(render_field(meta, &filled, &ids, *source, *func, spec), Ok((_, t)) if t == *piece)
         })
     }

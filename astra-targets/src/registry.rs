@@ -19,9 +19,12 @@ pub fn tasks() -> Vec<&'static TaskMeta> {
 /// The task of family `family`.
 pub fn task(family: &str) -> Result<&'static TaskMeta> {
     let all = tasks();
-    all.iter().copied().find(|t| t.family == family).ok_or_else(|| Error::NotRegistered {
-        kind: "task",
-        name: family.to_string(),
-        known: all.iter().map(|t| t.family).collect::<Vec<_>>().join(", "),
-    })
+    all.iter()
+        .copied()
+        .find(|t| t.family == family)
+        .ok_or_else(|| Error::NotRegistered {
+            kind: "task",
+            name: family.to_string(),
+            known: all.iter().map(|t| t.family).collect::<Vec<_>>().join(", "),
+        })
 }

@@ -65,11 +65,23 @@ pub struct WavelengthGrid {
 
 impl WavelengthGrid {
     /// APOGEE's apStar grid: 8575 pixels from log10(lambda) = 4.179 in steps of 6e-6.
-    pub const APOGEE: WavelengthGrid =
-        WavelengthGrid { crval1: 4.179, cdelt1: 6e-6, crpix1: 1.0, ctype1: "LOG-LINEAR", dc_flag: 1, npix: 8575 };
+    pub const APOGEE: WavelengthGrid = WavelengthGrid {
+        crval1: 4.179,
+        cdelt1: 6e-6,
+        crpix1: 1.0,
+        ctype1: "LOG-LINEAR",
+        dc_flag: 1,
+        npix: 8575,
+    };
     /// BOSS's coadd grid: 4648 pixels from log10(lambda) = 3.5523 in steps of 1e-4.
-    pub const BOSS: WavelengthGrid =
-        WavelengthGrid { crval1: 3.5523, cdelt1: 1e-4, crpix1: 1.0, ctype1: "LOG-LINEAR", dc_flag: 1, npix: 4648 };
+    pub const BOSS: WavelengthGrid = WavelengthGrid {
+        crval1: 3.5523,
+        cdelt1: 1e-4,
+        crpix1: 1.0,
+        ctype1: "LOG-LINEAR",
+        dc_flag: 1,
+        npix: 4648,
+    };
 
     /// The wavelength (Angstrom, vacuum) of pixel `i` (0-based).
     pub fn wavelength(&self, i: usize) -> f64 {

@@ -283,15 +283,9 @@ pub fn payne_row(i: usize) -> PayneResults {
     }
 }
 
-/// The environment variable naming the PostgreSQL server of the tests.
-pub const PG_ENV: &str = "ASTRA_TEST_PG_URL";
-
-/// The PostgreSQL URL of the tests' server; panics with a clear message when unset.
-pub fn pg_url() -> String {
-    std::env::var(PG_ENV).unwrap_or_else(|_| {
-        panic!("{PG_ENV} is not set: it names the PostgreSQL server of the tests (set by scripts/test.sh; run scripts/test.sh)")
-    })
-}
+/// The PostgreSQL URL of the tests' server (`ASTRA_TEST_PG_URL`); panics with a clear
+/// message when unset.
+pub use crate::postgres::pg_url;
 
 /// `url` with its database name replaced by `name`.
 pub fn with_database(url: &str, name: &str) -> String {
@@ -317,7 +311,7 @@ pub async fn fresh_pg_database() -> String {
     use sqlx::Connection;
     let admin = pg_url();
     let name = unique_name("astra_test");
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| panic!("connecting to {admin} ({PG_ENV}): {e}"));
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| panic!("connecting to {admin} (ASTRA_TEST_PG_URL): {e}"));
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await

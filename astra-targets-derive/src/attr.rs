@@ -1,0 +1,177 @@
+//! Reading `#[astra(...)]` attributes and doc comments.
+
+use syn::{Attribute, Expr, ExprLit, Lit, LitInt, LitStr, Meta};
+
+use crate::ctxt::Ctxt;
+
+/// A value read from an attribute, with the tokens to span errors at.
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: proc_macro2::Span,
+}
+
+/// The attributes of a task struct.
+#[derive(Default)]
+pub struct TaskAttrs {
+    pub family: Option<LitStr>,
+    pub namespace: Option<LitStr>,
+    pub version: Option<LitStr>,
+    pub path: Option<LitStr>,
+    pub results: Option<syn::Type>,
+    pub table: Option<LitStr>,
+}
+
+/// The attributes of a task field (a parameter).
+#[derive(Default)]
+pub struct ParamAttrs {
+    pub insignificant: bool,
+    pub default: bool,
+    pub is_enum: bool,
+}
+
+/// The attributes of a result field (a column).
+#[derive(Default)]
+pub struct ColumnAttrs {
+    pub unit: Option<LitStr>,
+    pub width: Option<Spanned<usize>>,
+    pub name: Option<LitStr>,
+}
+
+const TASK_KEYS: &str = "family, namespace, version, path, results, table";
+const PARAM_KEYS: &str = "insignificant, default, enum";
+const COLUMN_KEYS: &str = "unit, width, name";
+
+fn astra_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
+    attrs.iter().filter(|a| a.path().is_ident("astra"))
+}
+
+fn set_once<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, path: &syn::Path) {
+    if slot.is_some() {
+        cx.error_spanned_by(path, format!("duplicate attribute `{}`", path_name(path)));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+fn path_name(path: &syn::Path) -> String {
+    path.get_ident().map(|i| i.to_string()).unwrap_or_else(|| "?".into())
+}
+
+fn unknown(path: &syn::Path, known: &str) -> syn::Error {
+    syn::Error::new_spanned(
+        path,
+        format!(
+            "unknown astra attribute `{}`; expected one of: {known}",
+            path_name(path)
+        ),
+    )
+}
+
+/// Reads the struct-level attributes of a task.
+pub fn task_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> TaskAttrs {
+    let mut out = TaskAttrs::default();
+    for attr in astra_attrs(attrs) {
+        let result = attr.parse_nested_meta(|meta| {
+            let key = path_name(&meta.path);
+            match key.as_str() {
+                "family" => set_once(cx, &mut out.family, meta.value()?.parse()?, &meta.path),
+                "namespace" => set_once(cx, &mut out.namespace, meta.value()?.parse()?, &meta.path),
+                "version" => set_once(cx, &mut out.version, meta.value()?.parse()?, &meta.path),
+                "path" => set_once(cx, &mut out.path, meta.value()?.parse()?, &meta.path),
+                "table" => set_once(cx, &mut out.table, meta.value()?.parse()?, &meta.path),
+                "results" => set_once(cx, &mut out.results, meta.value()?.parse()?, &meta.path),
+                _ => return Err(unknown(&meta.path, TASK_KEYS)),
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.push(e);
+        }
+    }
+    out
+}
+
+/// Reads the attributes of a task field.
+pub fn param_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ParamAttrs {
+    let mut out = ParamAttrs::default();
+    for attr in astra_attrs(attrs) {
+        let result = attr.parse_nested_meta(|meta| {
+            let flag = match path_name(&meta.path).as_str() {
+                "insignificant" => &mut out.insignificant,
+                "default" => &mut out.default,
+                "enum" => &mut out.is_enum,
+                _ => return Err(unknown(&meta.path, PARAM_KEYS)),
+            };
+            if *flag {
+                cx.error_spanned_by(&meta.path, format!("duplicate attribute `{}`", path_name(&meta.path)));
+            }
+            *flag = true;
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.push(e);
+        }
+    }
+    out
+}
+
+/// Reads the attributes of a result field.
+pub fn column_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ColumnAttrs {
+    let mut out = ColumnAttrs::default();
+    for attr in astra_attrs(attrs) {
+        let result = attr.parse_nested_meta(|meta| {
+            match path_name(&meta.path).as_str() {
+                "unit" => set_once(cx, &mut out.unit, meta.value()?.parse()?, &meta.path),
+                "name" => set_once(cx, &mut out.name, meta.value()?.parse()?, &meta.path),
+                "width" => {
+                    let lit: LitInt = meta.value()?.parse()?;
+                    let value = lit.base10_parse::<usize>()?;
+                    if value == 0 || value > 999 {
+                        cx.error_spanned_by(
+                            &lit,
+                            format!("width {value} is out of range: a text column is 1 to 999 characters"),
+                        );
+                    }
+                    set_once(
+                        cx,
+                        &mut out.width,
+                        Spanned {
+                            value,
+                            span: lit.span(),
+                        },
+                        &meta.path,
+                    );
+                }
+                _ => return Err(unknown(&meta.path, COLUMN_KEYS)),
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.push(e);
+        }
+    }
+    out
+}
+
+/// The doc comment of an item, its lines trimmed and joined by spaces, with the first
+/// doc attribute to span errors at.
+pub fn doc(attrs: &[Attribute]) -> (String, Option<&Attribute>) {
+    let mut lines = Vec::new();
+    let mut first = None;
+    for attr in attrs {
+        if let Meta::NameValue(nv) = &attr.meta {
+            if nv.path.is_ident("doc") {
+                if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value {
+                    first.get_or_insert(attr);
+                    lines.push(s.value().trim().to_string());
+                }
+            }
+        }
+    }
+    let text = lines
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (text, first)
+}

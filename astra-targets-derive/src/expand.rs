@@ -1,0 +1,286 @@
+//! Code generation: the trait implementations, the static metadata and the registration.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::DeriveInput;
+
+use crate::ast::{Results, Task};
+use crate::ctxt::Ctxt;
+use crate::template::Align;
+use crate::valid::{self, Segment, Source};
+
+/// `#[derive(AstraTask)]`.
+pub fn task(input: &DeriveInput) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let model = Task::from_syn(&mut cx, input);
+    let checked = model.as_ref().map(|t| valid::task(&mut cx, t));
+    match (cx.check(), model, checked) {
+        (Ok(()), Some(model), Some(checked)) => task_impl(&model, &checked),
+        (result, _, _) => {
+            let errors = result.err().map(|e| e.to_compile_error());
+            let ident = &input.ident;
+            quote! {
+                #errors
+                impl ::astra_targets::AstraTask for #ident {
+                    type Results = ();
+                    const META: &'static ::astra_targets::TaskMeta = ::core::unreachable!();
+                    fn parameter_values(&self) -> ::std::vec::Vec<::astra_targets::ParamValue> { ::core::unreachable!() }
+                    fn from_parameters(_: &::std::collections::BTreeMap<::std::string::String, ::astra_targets::ParamValue>) -> ::astra_targets::Result<Self> { ::core::unreachable!() }
+                }
+            }
+        }
+    }
+}
+
+/// `#[derive(AstraResults)]`.
+pub fn results(input: &DeriveInput) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let model = Results::from_syn(&mut cx, input);
+    let checked = model.as_ref().map(|r| valid::results(&mut cx, r));
+    match (cx.check(), model, checked) {
+        (Ok(()), Some(model), Some(checked)) => results_impl(&model, &checked),
+        (result, _, _) => {
+            let errors = result.err().map(|e| e.to_compile_error());
+            let ident = &input.ident;
+            quote! {
+                #errors
+                impl ::astra_targets::AstraResults for #ident {
+                    const COLUMNS: &'static [::astra_targets::ColumnMeta] = &[];
+                    fn to_values(&self) -> ::std::vec::Vec<::astra_targets::Value> { ::core::unreachable!() }
+                    fn from_values(_: ::std::vec::Vec<::astra_targets::Value>) -> ::astra_targets::Result<Self> { ::core::unreachable!() }
+                }
+            }
+        }
+    }
+}
+
+fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
+    let ident = task.ident;
+    let family = &v.family;
+    let namespace = &v.namespace;
+    let table = &v.table;
+    let description = &task.doc;
+    let version = match &task.attrs.version {
+        Some(lit) => quote!(#lit),
+        None => quote!(::core::env!("CARGO_PKG_VERSION")),
+    };
+    let results_ty = match &task.attrs.results {
+        Some(t) => quote!(#t),
+        None => quote!(()),
+    };
+    let results_name = match &task.attrs.results {
+        Some(t) => quote!(#t).to_string().replace(' ', ""),
+        None => "()".to_string(),
+    };
+    let params_meta = task.params.iter().zip(&v.kinds).map(|(p, kind)| {
+        let name = p.ident.to_string();
+        let ty = &p.ty;
+        let rust_type = quote!(#ty).to_string().replace(' ', "");
+        let kind = format_ident!("{}", kind.variant());
+        let significant = !p.attrs.insignificant;
+        let doc = &p.doc;
+        quote! {
+            ::astra_targets::ParamMeta {
+                name: #name, rust_type: #rust_type, kind: ::astra_targets::ParamKind::#kind,
+                significant: #significant, description: #doc,
+            }
+        }
+    });
+    let n_params = task.params.len();
+    let values = task.params.iter().map(|p| {
+        let field = p.ident;
+        if p.attrs.is_enum {
+            quote!(::astra_targets::ParamValue::Enum(::astra_targets::__private::enum_to_string(&self.#field)))
+        } else {
+            quote!(::astra_targets::__private::ParamField::to_param(&self.#field))
+        }
+    });
+    let takes = task.params.iter().map(|p| {
+        let field = p.ident;
+        let name = field.to_string();
+        let ty = p.ty;
+        let take = if p.attrs.is_enum {
+            quote!(take_enum)
+        } else {
+            quote!(take)
+        };
+        let absent = if p.attrs.default {
+            quote!(<#ty as ::core::default::Default>::default())
+        } else {
+            quote!(return ::core::result::Result::Err(::astra_targets::__private::missing(#family, #name)))
+        };
+        quote! {
+            #field: match ::astra_targets::__private::#take::<#ty>(#family, values, #name)? {
+                ::core::option::Option::Some(v) => v,
+                ::core::option::Option::None => #absent,
+            }
+        }
+    });
+    let (path_static, path_field) = match &v.path {
+        Some((text, segments)) => {
+            let segs = segments.iter().map(segment_tokens);
+            (
+                quote! {
+                    static SEGMENTS: &[::astra_targets::__private::Segment] = &[#(#segs),*];
+                    static TEMPLATE: ::astra_targets::__private::PathTemplate =
+                        ::astra_targets::__private::PathTemplate { text: #text, segments: SEGMENTS };
+                },
+                quote!(::core::option::Option::Some(&TEMPLATE)),
+            )
+        }
+        None => (quote!(), quote!(::core::option::Option::None)),
+    };
+    let clash_span = task
+        .attrs
+        .results
+        .as_ref()
+        .map(|t| quote!(#t))
+        .unwrap_or_else(|| quote!(#ident));
+    let significant_names: Vec<String> = task
+        .params
+        .iter()
+        .filter(|p| !p.attrs.insignificant)
+        .map(|p| p.ident.to_string())
+        .chain(["astra_version_major".to_string(), "astra_version_minor".to_string()])
+        .collect();
+    let clash_checks = significant_names.iter().map(|name| {
+        let message = format!(
+            "`{name}` is both a significant parameter of {ident} and a result column of {results_name}: the RESULTS table would hold two `{}` columns",
+            name.to_ascii_uppercase()
+        );
+        quote::quote_spanned! {syn::spanned::Spanned::span(&clash_span)=>
+            if ::astra_targets::__private::find_column(<#results_ty as ::astra_targets::AstraResults>::COLUMNS, #name).is_some() {
+                ::core::panic!(#message);
+            }
+        }
+    });
+    let rust_name = ident.to_string();
+    quote! {
+        const _: () = {
+            static PARAMETERS: [::astra_targets::ParamMeta; #n_params] = [#(#params_meta),*];
+            #path_static
+            static META: ::astra_targets::TaskMeta = ::astra_targets::TaskMeta {
+                family: #family,
+                namespace: #namespace,
+                version: #version,
+                description: #description,
+                rust_name: ::core::concat!(::core::module_path!(), "::", #rust_name),
+                parameters: &PARAMETERS,
+                path: #path_field,
+                table: #table,
+                results_type: #results_name,
+                results: <#results_ty as ::astra_targets::AstraResults>::COLUMNS,
+            };
+            const _: () = { #(#clash_checks)* };
+
+            impl ::astra_targets::AstraTask for #ident {
+                type Results = #results_ty;
+                const META: &'static ::astra_targets::TaskMeta = &META;
+
+                fn parameter_values(&self) -> ::std::vec::Vec<::astra_targets::ParamValue> {
+                    ::std::vec![#(#values),*]
+                }
+
+                fn from_parameters(
+                    values: &::std::collections::BTreeMap<::std::string::String, ::astra_targets::ParamValue>,
+                ) -> ::astra_targets::Result<Self> {
+                    ::core::result::Result::Ok(Self { #(#takes),* })
+                }
+            }
+
+            ::astra_targets::inventory::submit! {
+                ::astra_targets::__private::TaskRegistration(&META)
+            }
+        };
+    }
+}
+
+fn segment_tokens(segment: &Segment) -> TokenStream {
+    match segment {
+        Segment::Literal(text) => quote!(::astra_targets::__private::Segment::Literal(#text)),
+        Segment::Field { source, func, spec } => {
+            let source = match source {
+                Source::Param(i) => quote!(::astra_targets::__private::Source::Param(#i)),
+                Source::Builtin(name) => {
+                    let variant = match *name {
+                        "task_id" => "TaskId",
+                        "task_short_id" => "TaskShortId",
+                        "family" => "Family",
+                        "namespace" => "Namespace",
+                        _ => "AstraVersion",
+                    };
+                    let variant = format_ident!("{variant}");
+                    quote!(::astra_targets::__private::Source::#variant)
+                }
+            };
+            let func = match func.as_deref() {
+                Some("grp") => quote!(::core::option::Option::Some(::astra_targets::__private::PathFunc::Grp)),
+                Some(_) => quote!(::core::option::Option::Some(
+                    ::astra_targets::__private::PathFunc::SdssIdGroups
+                )),
+                None => quote!(::core::option::Option::None),
+            };
+            let fill = spec.fill;
+            let align = format_ident!(
+                "{}",
+                match spec.align {
+                    Align::Default => "Default",
+                    Align::Left => "Left",
+                    Align::Right => "Right",
+                    Align::Center => "Center",
+                }
+            );
+            let (plus, zero, width) = (spec.plus, spec.zero, spec.width);
+            let precision = match spec.precision {
+                Some(p) => quote!(::core::option::Option::Some(#p)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote! {
+                ::astra_targets::__private::Segment::Field {
+                    source: #source,
+                    func: #func,
+                    spec: ::astra_targets::__private::Spec {
+                        fill: #fill, align: ::astra_targets::__private::Align::#align,
+                        plus: #plus, zero: #zero, width: #width, precision: #precision,
+                    },
+                }
+            }
+        }
+    }
+}
+
+fn results_impl(results: &Results, v: &valid::ValidResults) -> TokenStream {
+    let ident = results.ident;
+    let metas = results.columns.iter().zip(&v.columns).map(|(c, (name, ctype))| {
+        let scalar = format_ident!("{}", ctype.scalar.variant());
+        let shape = &ctype.shape;
+        let nullable = ctype.nullable;
+        let width = c.attrs.width.as_ref().map(|w| w.value).unwrap_or(0);
+        let unit = c.attrs.unit.as_ref().map(|u| u.value()).unwrap_or_default();
+        let doc = &c.doc;
+        quote! {
+            ::astra_targets::ColumnMeta {
+                name: #name, ty: ::astra_targets::ScalarType::#scalar, shape: &[#(#shape),*],
+                nullable: #nullable, width: #width, unit: #unit, description: #doc,
+            }
+        }
+    });
+    let fields: Vec<_> = results.columns.iter().map(|c| c.ident).collect();
+    let names: Vec<&String> = v.columns.iter().map(|(n, _)| n).collect();
+    quote! {
+        impl ::astra_targets::AstraResults for #ident {
+            const COLUMNS: &'static [::astra_targets::ColumnMeta] = &[#(#metas),*];
+
+            fn to_values(&self) -> ::std::vec::Vec<::astra_targets::Value> {
+                ::std::vec![#(::astra_targets::value::ColumnValue::to_value(&self.#fields)),*]
+            }
+
+            fn from_values(values: ::std::vec::Vec<::astra_targets::Value>) -> ::astra_targets::Result<Self> {
+                let mut values = values.into_iter();
+                ::core::result::Result::Ok(Self {
+                    #(#fields: ::astra_targets::__private::column(&mut values, #names)?),*
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! Validation of the model: everything that can be checked at compile time is checked
+//! here, each error spanned at the attribute or field that caused it.
+
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::LitStr;
+
+use crate::ast::{Results, Task};
+use crate::ctxt::Ctxt;
+use crate::ident;
+use crate::template::{self, Piece, Spec};
+use crate::ty::{self, ColumnType, ParamKind, Scalar};
+use crate::unit;
+
+/// The longest description that fits a FITS comment (`TCOMMn`).
+pub const MAX_DESCRIPTION: usize = 68;
+
+/// The built-in names of path templates.
+pub const BUILTINS: &[&str] = &["task_id", "task_short_id", "family", "namespace", "astra_version"];
+
+/// The functions of path templates.
+pub const FUNCTIONS: &[&str] = &["grp", "sdss_id_groups"];
+
+/// A validated task: the values the expansion needs.
+pub struct ValidTask {
+    pub family: String,
+    pub namespace: String,
+    pub table: String,
+    pub kinds: Vec<ParamKind>,
+    pub path: Option<(String, Vec<Segment>)>,
+}
+
+/// A resolved template segment.
+pub enum Segment {
+    Literal(String),
+    Field {
+        source: Source,
+        func: Option<String>,
+        spec: Spec,
+    },
+}
+
+/// Where a resolved field's value comes from.
+pub enum Source {
+    Param(usize),
+    Builtin(&'static str),
+}
+
+/// A validated result struct: each column's type and name.
+pub struct ValidResults {
+    pub columns: Vec<(String, ColumnType)>,
+}
+
+fn check_description(cx: &mut Ctxt, doc: &str, spanned: impl ToTokens, what: &str) {
+    if let Some(c) = doc.chars().find(|c| !(' '..='~').contains(c)) {
+        cx.error_spanned_by(
+            &spanned,
+            format!("the description of {what} holds {c:?}: FITS text is printable ASCII only"),
+        );
+    }
+    let len = doc.chars().count();
+    if len > MAX_DESCRIPTION {
+        cx.error_spanned_by(
+            &spanned,
+            format!(
+                "the description of {what} is {len} characters long; a FITS comment holds at most {MAX_DESCRIPTION}"
+            ),
+        );
+    }
+}
+
+/// Validates a task declaration.
+pub fn task(cx: &mut Ctxt, task: &Task) -> ValidTask {
+    let name = task.ident.to_string();
+    let family = task
+        .attrs
+        .family
+        .as_ref()
+        .map(LitStr::value)
+        .unwrap_or_else(|| name.clone());
+    if let Some(lit) = &task.attrs.family {
+        if family.is_empty() || !family.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            cx.error_spanned_by(lit, format!("family `{family}` must be ASCII letters, digits and `_`"));
+        }
+    }
+    let namespace = task
+        .attrs
+        .namespace
+        .as_ref()
+        .map(LitStr::value)
+        .unwrap_or_else(|| family.to_ascii_lowercase());
+    if let Some(lit) = &task.attrs.namespace {
+        if namespace.is_empty()
+            || !namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        {
+            cx.error_spanned_by(
+                lit,
+                format!("namespace `{namespace}` must be ASCII letters, digits, `_`, `-` or `.`"),
+            );
+        }
+    }
+    let table = task
+        .attrs
+        .table
+        .as_ref()
+        .map(LitStr::value)
+        .unwrap_or_else(|| ident::snake_case(&family));
+    if let Some(problem) = ident::sql_identifier_problem(&table) {
+        match &task.attrs.table {
+            Some(lit) => cx.error_spanned_by(lit, format!("table name: {problem}")),
+            None => cx.error_spanned_by(
+                task.ident,
+                format!("the default table name: {problem}; set #[astra(table = \"...\")]"),
+            ),
+        }
+    }
+    let mut kinds = Vec::new();
+    for p in &task.params {
+        let field = p.ident.to_string();
+        if field == "astra_version_major" || field == "astra_version_minor" {
+            cx.error_spanned_by(
+                p.ident,
+                format!("`{field}` is reserved: the framework adds it to every task id"),
+            );
+        }
+        match ty::param_kind(p.ty, p.attrs.is_enum) {
+            Ok(k) => kinds.push(k),
+            Err(reason) => {
+                cx.error_spanned_by(p.ty, format!("parameter `{field}`: {reason}"));
+                kinds.push(ParamKind::Str);
+            }
+        }
+        if let Some(doc) = p.doc_attr {
+            check_description(cx, &p.doc, doc, &format!("parameter `{field}`"));
+        }
+    }
+    let path = task
+        .attrs
+        .path
+        .as_ref()
+        .map(|lit| (lit.value(), template_segments(cx, task, &kinds, lit)));
+    ValidTask {
+        family,
+        namespace,
+        table,
+        kinds,
+        path,
+    }
+}
+
+fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitStr) -> Vec<Segment> {
+    let text = lit.value();
+    if text.starts_with('/') {
+        cx.error_spanned_by(
+            lit,
+            "the path template must be relative: it resolves under the output root",
+        );
+    }
+    if text.split('/').any(|part| part == ".." || part == ".") {
+        cx.error_spanned_by(
+            lit,
+            "the path template may not hold `.` or `..` folders: paths stay under the output root",
+        );
+    }
+    let pieces = match template::parse(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            cx.error_spanned_by(lit, e);
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for piece in pieces {
+        let f = match piece {
+            Piece::Literal(text) => {
+                out.push(Segment::Literal(text));
+                continue;
+            }
+            Piece::Field(f) => f,
+        };
+        let (source, kind) = match task.params.iter().position(|p| *p.ident == f.name) {
+            Some(i) => (Source::Param(i), kinds[i]),
+            None => match BUILTINS.iter().find(|b| **b == f.name) {
+                Some(b) => (Source::Builtin(b), ParamKind::Str),
+                None => {
+                    let mut names: Vec<String> = task.params.iter().map(|p| p.ident.to_string()).collect();
+                    names.extend(BUILTINS.iter().map(|b| b.to_string()));
+                    cx.error_spanned_by(
+                        lit,
+                        format!(
+                            "path template: `{}` names no parameter of {}; known names: {}",
+                            f.raw,
+                            task.ident,
+                            names.join(", ")
+                        ),
+                    );
+                    continue;
+                }
+            },
+        };
+        let value_kind = match f.func.as_deref() {
+            None => kind,
+            Some(func) if !FUNCTIONS.contains(&func) => {
+                cx.error_spanned_by(
+                    lit,
+                    format!(
+                        "path template: `{}`: unknown function `{func}`; known: {}",
+                        f.raw,
+                        FUNCTIONS.join(", ")
+                    ),
+                );
+                continue;
+            }
+            Some(func) if !kind.is_integer() => {
+                cx.error_spanned_by(
+                    lit,
+                    format!("path template: `{}`: `{func}` takes an integer parameter", f.raw),
+                );
+                continue;
+            }
+            Some("sdss_id_groups") if f.has_spec => {
+                cx.error_spanned_by(
+                    lit,
+                    format!(
+                        "path template: `{}`: `sdss_id_groups` writes two fixed folders and takes no format spec",
+                        f.raw
+                    ),
+                );
+                continue;
+            }
+            Some(_) => ParamKind::Int,
+        };
+        if let Some(problem) = spec_problem(&f.spec, value_kind) {
+            cx.error_spanned_by(lit, format!("path template: `{}`: {problem}", f.raw));
+            continue;
+        }
+        out.push(Segment::Field {
+            source,
+            func: f.func,
+            spec: f.spec,
+        });
+    }
+    out
+}
+
+fn spec_problem(spec: &Spec, kind: ParamKind) -> Option<String> {
+    let what = match kind {
+        ParamKind::Str | ParamKind::Enum => "a string",
+        ParamKind::Bool => "a bool",
+        ParamKind::Int | ParamKind::UInt => "an integer",
+        ParamKind::F32 | ParamKind::F64 => "a float",
+    };
+    if spec.precision.is_some() && !kind.is_float() {
+        Some(format!("a precision does not fit {what} (only floats take one)"))
+    } else if spec.plus && !kind.is_numeric() {
+        Some(format!("`+` does not fit {what} (only numbers have a sign)"))
+    } else if spec.zero && !kind.is_numeric() {
+        Some(format!("`0` padding does not fit {what}; use a fill, as in `0>5`"))
+    } else if spec.fill == '/' || spec.fill == '\\' {
+        Some(format!("fill {:?} would change the path's folders", spec.fill))
+    } else {
+        None
+    }
+}
+
+/// Validates a result-row declaration.
+pub fn results(cx: &mut Ctxt, results: &Results) -> ValidResults {
+    let mut columns: Vec<(String, ColumnType)> = Vec::new();
+    let mut seen: Vec<(String, Span)> = Vec::new();
+    for c in &results.columns {
+        let name = c.name();
+        let name_tokens: &dyn ToTokens = match &c.attrs.name {
+            Some(lit) => lit,
+            None => c.ident,
+        };
+        if let Some(problem) = ident::sql_identifier_problem(&name) {
+            let hint = if c.attrs.name.is_none() {
+                "; set #[astra(name = \"...\")]"
+            } else {
+                ""
+            };
+            cx.error_spanned_by(name_tokens, format!("column name: {problem}{hint}"));
+        } else if ident::FRAMEWORK_COLUMNS.contains(&name.as_str()) {
+            cx.error_spanned_by(
+                name_tokens,
+                format!("column name `{name}` is used by the framework in every result table"),
+            );
+        }
+        if seen.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+            cx.error_spanned_by(
+                name_tokens,
+                format!("duplicate column `{name}` (FITS column names are case-insensitive)"),
+            );
+        }
+        seen.push((name.clone(), Span::call_site()));
+        match c.doc_attr {
+            Some(doc) => check_description(cx, &c.doc, doc, &format!("column `{name}`")),
+            None => cx.error_spanned_by(
+                c.ident,
+                format!("column `{name}` has no description: write a doc comment (`/// ...`, at most {MAX_DESCRIPTION} characters)"),
+            ),
+        }
+        if let Some(u) = &c.attrs.unit {
+            if let Err(e) = unit::check(&u.value()) {
+                cx.error_spanned_by(u, e);
+            }
+        }
+        let ctype = match ty::column_type(c.ty) {
+            Ok(t) => t,
+            Err(reason) => {
+                cx.error_spanned_by(c.ty, format!("column `{name}`: {reason}"));
+                continue;
+            }
+        };
+        match (&c.attrs.width, ctype.scalar) {
+            (None, Scalar::Text) => cx.error_spanned_by(
+                c.ident,
+                format!(
+                    "text column `{name}` needs a width: #[astra(width = N)] (FITS tables have fixed-width strings)"
+                ),
+            ),
+            (Some(w), s) if s != Scalar::Text => cx.push(syn::Error::new(
+                w.span,
+                format!("`width` is for String columns; `{name}` is not one"),
+            )),
+            _ => {}
+        }
+        columns.push((name, ctype));
+    }
+    ValidResults { columns }
+}
