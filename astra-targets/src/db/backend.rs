@@ -89,7 +89,7 @@ pub(crate) async fn insert_with_values<DB: Backend>(
     let per_statement = (DB::BIND_LIMIT / width).clamp(1, 250);
     let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
     let head = format!("INSERT INTO {table} (output_pk, row_index, {}) VALUES ", names.join(", "));
-    let full_sql = format!("{head}{}", super::dialect::tuples(per_statement, width));
+    let full_sql = format!("{head}{}", super::dialect::tuples(DB::DIALECT, per_statement, width));
     let mut flat: Vec<(i64, usize, &[Value])> = Vec::new();
     for o in outputs {
         for (i, r) in o.rows.iter().enumerate() {
@@ -103,7 +103,7 @@ pub(crate) async fn insert_with_values<DB: Backend>(
         let sql = if n == per_statement {
             full_sql.clone()
         } else {
-            format!("{head}{}", super::dialect::tuples(n, width))
+            format!("{head}{}", super::dialect::tuples(DB::DIALECT, n, width))
         };
         let mut q = query::<DB>(sql);
         for &(output_pk, index, row) in &flat[done..done + n] {

@@ -101,28 +101,36 @@ pub(crate) fn retryable(error: &sqlx::Error) -> bool {
     matches!(&*code, "5" | "6" | "261" | "262" | "517" | "40P01" | "40001")
 }
 
-/// `$a, $a+1, ..., $a+n-1`.
-pub(crate) fn placeholders(first: usize, n: usize) -> String {
+/// `n` placeholders for the parameters `first..first+n`: `$first, ...` on PostgreSQL, and
+/// anonymous `?` on SQLite, bound in order. (SQLite looks numbered parameters up by a
+/// linear scan per bind, which makes statements with thousands of them quadratic; a
+/// statement uses either style, never both.)
+pub(crate) fn placeholders(d: SqlDialect, first: usize, n: usize) -> String {
     let mut s = String::with_capacity(n * 4);
     for i in 0..n {
         if i > 0 {
             s.push_str(", ");
         }
-        s.push('$');
-        s.push_str(&(first + i).to_string());
+        match d {
+            SqlDialect::Sqlite => s.push('?'),
+            SqlDialect::Postgres => {
+                s.push('$');
+                s.push_str(&(first + i).to_string());
+            }
+        }
     }
     s
 }
 
-/// `($1, ..., $w), ($w+1, ...), ...` for `rows` tuples of `width` placeholders.
-pub(crate) fn tuples(rows: usize, width: usize) -> String {
+/// `rows` tuples of `width` placeholders, numbered from `$1`.
+pub(crate) fn tuples(d: SqlDialect, rows: usize, width: usize) -> String {
     let mut s = String::with_capacity(rows * width * 5);
     for r in 0..rows {
         if r > 0 {
             s.push_str(", ");
         }
         s.push('(');
-        s.push_str(&placeholders(1 + r * width, width));
+        s.push_str(&placeholders(d, 1 + r * width, width));
         s.push(')');
     }
     s
@@ -134,7 +142,8 @@ mod tests {
 
     #[test]
     fn placeholder_lists() {
-        assert_eq!(placeholders(3, 2), "$3, $4");
-        assert_eq!(tuples(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(placeholders(SqlDialect::Postgres, 3, 2), "$3, $4");
+        assert_eq!(tuples(SqlDialect::Postgres, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(tuples(SqlDialect::Sqlite, 2, 2), "(?, ?), (?, ?)");
     }
 }

@@ -74,17 +74,19 @@ pub(crate) async fn upsert_tasks<DB: Backend>(
     let now = dialect::now(DB::DIALECT);
     let action = || format!("creating task rows of {family}");
     let mut keys = HashMap::with_capacity(tasks.len());
-    for chunk in tasks.chunks(chunk_rows::<DB>(1, 1000)) {
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${}, 0, {now}, {now})", i + 2)).collect();
+    for chunk in tasks.chunks(chunk_rows::<DB>(2, 1000)) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({}, 0, {now}, {now})", dialect::placeholders(DB::DIALECT, 1 + 2 * i, 2)))
+            .collect();
         let sql = format!(
             "INSERT INTO task (task_module, task_id, status_code, created, modified) VALUES {} \
              ON CONFLICT (task_module, task_id) DO UPDATE SET modified = excluded.modified \
              RETURNING pk, task_id, output_pk",
             values.join(", ")
         );
-        let mut q = DB::bind_text(query::<DB>(sql), family);
+        let mut q = query::<DB>(sql);
         for (id, _) in chunk {
-            q = DB::bind_text(q, id);
+            q = DB::bind_text(DB::bind_text(q, family), id);
         }
         for row in DB::fetch_all(tx, q).await.map_err(db_err(action()))? {
             let pk = DB::get_i64(&row, 0).map_err(db_err(action()))?.unwrap_or_default();
@@ -119,7 +121,7 @@ async fn link_parameters<DB: Backend>(
         let sql = format!(
             "INSERT INTO parameter (parameter_name, parameter_value) VALUES {} \
              ON CONFLICT (parameter_name, parameter_value) DO NOTHING",
-            tuples(chunk.len(), 2)
+            tuples(DB::DIALECT, chunk.len(), 2)
         );
         let mut q = query::<DB>(sql);
         for (n, v) in chunk {
@@ -129,7 +131,7 @@ async fn link_parameters<DB: Backend>(
         let sql = format!(
             "SELECT pk, parameter_name, parameter_value FROM parameter \
              WHERE (parameter_name, parameter_value) IN (VALUES {})",
-            tuples(chunk.len(), 2)
+            tuples(DB::DIALECT, chunk.len(), 2)
         );
         let mut q = query::<DB>(sql);
         for (n, v) in chunk {
@@ -154,7 +156,7 @@ async fn link_parameters<DB: Backend>(
     for chunk in links.chunks(chunk_rows::<DB>(2, 500)) {
         let sql = format!(
             "INSERT INTO task_parameter (task_pk, parameter_pk) VALUES {} ON CONFLICT DO NOTHING",
-            tuples(chunk.len(), 2)
+            tuples(DB::DIALECT, chunk.len(), 2)
         );
         let mut q = query::<DB>(sql);
         for (t, p) in chunk {
@@ -171,7 +173,7 @@ pub(crate) async fn shared_outputs<DB: Backend>(tx: &mut Transaction<'static, DB
     for chunk in outputs.chunks(chunk_rows::<DB>(1, 10_000)) {
         let sql = format!(
             "SELECT output_pk FROM task WHERE output_pk IN ({}) GROUP BY output_pk HAVING count(*) > 1",
-            dialect::placeholders(1, chunk.len())
+            dialect::placeholders(DB::DIALECT, 1, chunk.len())
         );
         let mut q = query::<DB>(sql);
         for o in chunk {
@@ -206,7 +208,7 @@ pub(crate) async fn point_tasks<DB: Backend>(tx: &mut Transaction<'static, DB>, 
     for chunk in pairs.chunks(chunk_rows::<DB>(2, 1000)) {
         let sql = format!(
             "UPDATE task SET output_pk = v.column2, modified = {now} FROM (VALUES {}) AS v WHERE task.pk = v.column1",
-            tuples(chunk.len(), 2)
+            tuples(DB::DIALECT, chunk.len(), 2)
         );
         let mut q = query::<DB>(sql);
         for (t, o) in chunk {
@@ -220,7 +222,7 @@ pub(crate) async fn point_tasks<DB: Backend>(tx: &mut Transaction<'static, DB>, 
 /// Deletes the result rows of outputs from a result table.
 pub(crate) async fn delete_rows<DB: Backend>(tx: &mut Transaction<'static, DB>, table: &str, outputs: &[i64]) -> Result<()> {
     for chunk in outputs.chunks(chunk_rows::<DB>(1, 10_000)) {
-        let sql = format!("DELETE FROM {table} WHERE output_pk IN ({})", dialect::placeholders(1, chunk.len()));
+        let sql = format!("DELETE FROM {table} WHERE output_pk IN ({})", dialect::placeholders(DB::DIALECT, 1, chunk.len()));
         let mut q = query::<DB>(sql);
         for o in chunk {
             q = DB::bind_i64(q, *o);
