@@ -63,6 +63,7 @@ pub enum Error {
         known: String,
     },
     /// A database operation failed.
+    #[cfg(feature = "db")]
     #[error("database: {action}: {source}")]
     Database {
         /// What was being done (`connecting to sqlite://astra.db`, `writing results of ThePayne_1a2b3c4d`, ...).

@@ -6,8 +6,9 @@ use std::future::Future;
 
 use sqlx::{Pool, Postgres, Row, Sqlite, Transaction};
 
-use super::values::{from_blob, to_blob};
-use crate::column::{ColumnMeta, ScalarType, SqlDialect};
+use super::connect::db_err;
+use super::values::{check_row, from_blob, to_blob};
+use crate::column::{AstraResults, ColumnMeta, ScalarType, SqlDialect};
 use crate::value::Value;
 
 /// A query with owned arguments.
@@ -19,11 +20,24 @@ pub(crate) fn query<DB: sqlx::Database>(sql: String) -> Q<DB> {
 }
 
 /// The rows of one task output, to be inserted into a result table.
-pub(crate) struct OutputRows<'a> {
+pub(crate) struct OutputRows<'a, R> {
+    /// The task the rows belong to (for error messages).
+    pub task_id: &'a str,
     /// The output key the rows belong to.
     pub output_pk: i64,
-    /// The rows' values, one `Vec` per row in column order; the row index is the position.
-    pub rows: &'a [Vec<Value>],
+    /// The rows; the row index is the position.
+    pub rows: &'a [R],
+}
+
+impl<R: AstraResults> OutputRows<'_, R> {
+    /// The values of row `i`, checked against the columns. Rows are converted one at a
+    /// time while they are inserted; a refused value ends the transaction, which is then
+    /// rolled back, so nothing is written.
+    pub fn values(&self, columns: &[ColumnMeta], i: usize) -> crate::Result<Vec<Value>> {
+        let values = self.rows[i].to_values();
+        check_row(self.task_id, columns, i, &values)?;
+        Ok(values)
+    }
 }
 
 /// What SQLite and PostgreSQL do differently, as far as the generic code is concerned.
@@ -68,33 +82,31 @@ pub(crate) trait Backend: sqlx::Database {
 
     /// Inserts result rows into `table` (whose result columns are `columns`), in the
     /// fastest way the backend offers.
-    fn insert_rows(
+    fn insert_rows<R: AstraResults + Sync>(
         conn: &mut Self::Connection,
         table: &str,
         columns: &[ColumnMeta],
-        outputs: &[OutputRows<'_>],
-    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+        outputs: &[OutputRows<'_, R>],
+    ) -> impl Future<Output = crate::Result<()>> + Send;
 }
 
 /// Inserts result rows with multi-row `INSERT ... VALUES` statements kept under the
 /// backend's bind limit.
-pub(crate) async fn insert_with_values<DB: Backend>(
+pub(crate) async fn insert_with_values<DB: Backend, R: AstraResults + Sync>(
     conn: &mut DB::Connection,
     table: &str,
     columns: &[ColumnMeta],
-    outputs: &[OutputRows<'_>],
-) -> Result<(), sqlx::Error> {
+    outputs: &[OutputRows<'_, R>],
+) -> crate::Result<()> {
     let width = columns.len() + 2;
     // Statements of a few hundred rows are fastest; never more binds than allowed.
     let per_statement = (DB::BIND_LIMIT / width).clamp(1, 250);
     let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
     let head = format!("INSERT INTO {table} (output_pk, row_index, {}) VALUES ", names.join(", "));
     let full_sql = format!("{head}{}", super::dialect::tuples(DB::DIALECT, per_statement, width));
-    let mut flat: Vec<(i64, usize, &[Value])> = Vec::new();
-    for o in outputs {
-        for (i, r) in o.rows.iter().enumerate() {
-            flat.push((o.output_pk, i, r.as_slice()));
-        }
+    let mut flat: Vec<(usize, usize)> = Vec::new();
+    for (k, o) in outputs.iter().enumerate() {
+        flat.extend((0..o.rows.len()).map(|i| (k, i)));
     }
     let total = flat.len();
     let mut done = 0;
@@ -106,14 +118,15 @@ pub(crate) async fn insert_with_values<DB: Backend>(
             format!("{head}{}", super::dialect::tuples(DB::DIALECT, n, width))
         };
         let mut q = query::<DB>(sql);
-        for &(output_pk, index, row) in &flat[done..done + n] {
-            q = DB::bind_i64(q, output_pk);
+        for &(k, index) in &flat[done..done + n] {
+            let output = &outputs[k];
+            q = DB::bind_i64(q, output.output_pk);
             q = DB::bind_i64(q, index as i64);
-            for (col, v) in columns.iter().zip(row) {
+            for (col, v) in columns.iter().zip(&output.values(columns, index)?) {
                 q = DB::bind_value(q, col, v);
             }
         }
-        DB::execute(conn, q).await?;
+        DB::execute(conn, q).await.map_err(db_err(format!("inserting rows into `{table}`")))?;
         done += n;
     }
     Ok(())
@@ -191,13 +204,13 @@ impl Backend for Sqlite {
         .unwrap_or(Value::Null))
     }
 
-    async fn insert_rows(
+    async fn insert_rows<R: AstraResults + Sync>(
         conn: &mut Self::Connection,
         table: &str,
         columns: &[ColumnMeta],
-        outputs: &[OutputRows<'_>],
-    ) -> Result<(), sqlx::Error> {
-        insert_with_values::<Sqlite>(conn, table, columns, outputs).await
+        outputs: &[OutputRows<'_, R>],
+    ) -> crate::Result<()> {
+        super::sqlite_bulk::insert_rows(conn, table, columns, outputs).await
     }
 }
 
@@ -325,15 +338,15 @@ impl Backend for Postgres {
         }
     }
 
-    async fn insert_rows(
+    async fn insert_rows<R: AstraResults + Sync>(
         conn: &mut Self::Connection,
         table: &str,
         columns: &[ColumnMeta],
-        outputs: &[OutputRows<'_>],
-    ) -> Result<(), sqlx::Error> {
+        outputs: &[OutputRows<'_, R>],
+    ) -> crate::Result<()> {
         let total: usize = outputs.iter().map(|o| o.rows.len()).sum();
         if total < COPY_THRESHOLD {
-            return insert_with_values::<Postgres>(conn, table, columns, outputs).await;
+            return insert_with_values::<Postgres, R>(conn, table, columns, outputs).await;
         }
         super::copy::copy_rows(conn, table, columns, outputs).await
     }

@@ -4,39 +4,48 @@
 use sqlx::postgres::PgConnection;
 
 use super::backend::OutputRows;
-use crate::column::{ColumnMeta, ScalarType};
+use super::connect::db_err;
+use crate::column::{AstraResults, ColumnMeta, ScalarType};
 use crate::value::Value;
 
 /// The size of the buffer sent to the server at a time.
 const CHUNK: usize = 1 << 20;
 
 /// Loads result rows into `table` with one binary `COPY`.
-pub(crate) async fn copy_rows(
+pub(crate) async fn copy_rows<R: AstraResults + Sync>(
     conn: &mut PgConnection,
     table: &str,
     columns: &[ColumnMeta],
-    outputs: &[OutputRows<'_>],
-) -> Result<(), sqlx::Error> {
+    outputs: &[OutputRows<'_, R>],
+) -> crate::Result<()> {
+    let action = || format!("copying rows into `{table}`");
     let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
     let sql = format!("COPY {table} (output_pk, row_index, {}) FROM STDIN (FORMAT BINARY)", names.join(", "));
-    let mut copy = conn.copy_in_raw(&sql).await?;
+    let mut copy = conn.copy_in_raw(&sql).await.map_err(db_err(action()))?;
     let mut buf = Vec::with_capacity(CHUNK + 4096);
     buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
     buf.extend_from_slice(&0i32.to_be_bytes()); // flags
     buf.extend_from_slice(&0i32.to_be_bytes()); // header extension length
     let fields = (columns.len() + 2) as i16;
     for output in outputs {
-        for (index, row) in output.rows.iter().enumerate() {
+        for index in 0..output.rows.len() {
+            let row = match output.values(columns, index) {
+                Ok(row) => row,
+                Err(e) => {
+                    let _ = copy.abort("a value was refused").await;
+                    return Err(e);
+                }
+            };
             buf.extend_from_slice(&fields.to_be_bytes());
             field(&mut buf, &output.output_pk.to_be_bytes());
             field(&mut buf, &(index as i32).to_be_bytes());
-            for (col, value) in columns.iter().zip(row) {
+            for (col, value) in columns.iter().zip(&row) {
                 encode(&mut buf, col, value);
             }
             if buf.len() >= CHUNK {
                 if let Err(e) = copy.send(std::mem::take(&mut buf)).await {
                     let _ = copy.abort("send failed").await;
-                    return Err(e);
+                    return Err(db_err(action())(e));
                 }
                 buf.reserve(CHUNK + 4096);
             }
@@ -45,9 +54,9 @@ pub(crate) async fn copy_rows(
     buf.extend_from_slice(&(-1i16).to_be_bytes());
     if let Err(e) = copy.send(buf).await {
         let _ = copy.abort("send failed").await;
-        return Err(e);
+        return Err(db_err(action())(e));
     }
-    copy.finish().await?;
+    copy.finish().await.map_err(db_err(action()))?;
     Ok(())
 }
 

@@ -29,6 +29,16 @@ pub(crate) fn double_type(d: SqlDialect) -> &'static str {
     }
 }
 
+/// The suffix of a result table's `CREATE TABLE`: on SQLite the rows are stored in key
+/// order (`WITHOUT ROWID`), so there is no separate key index to maintain and a task's
+/// rows are read from one place.
+pub(crate) fn clustered_by_key(d: SqlDialect) -> &'static str {
+    match d {
+        SqlDialect::Sqlite => " WITHOUT ROWID",
+        SqlDialect::Postgres => "",
+    }
+}
+
 /// The current time, in the form [`timestamp_type`] stores.
 pub(crate) fn now(d: SqlDialect) -> &'static str {
     match d {

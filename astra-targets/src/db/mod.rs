@@ -30,6 +30,7 @@ mod dialect;
 mod lookup;
 mod query;
 mod schema;
+mod sqlite_bulk;
 mod status;
 mod target;
 mod values;

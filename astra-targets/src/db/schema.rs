@@ -127,7 +127,7 @@ fn create_sql<DB: Backend>(meta: &TaskMeta) -> String {
     ];
     cols.extend(meta.results.iter().map(column_ddl::<DB>));
     cols.push("PRIMARY KEY (output_pk, row_index)".into());
-    format!("CREATE TABLE IF NOT EXISTS {} ({})", meta.table, cols.join(", "))
+    format!("CREATE TABLE IF NOT EXISTS {} ({}){}", meta.table, cols.join(", "), dialect::clustered_by_key(DB::DIALECT))
 }
 
 fn alter_sql<DB: Backend>(meta: &TaskMeta, existing: &[(String, String)]) -> Result<Vec<String>> {

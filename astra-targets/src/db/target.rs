@@ -62,7 +62,10 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
     /// transaction. If the output is shared with another task (after
     /// [`copy_from`](Self::copy_from)), this task first gets a new output, so the other's
     /// result does not change. Writing twice leaves one result.
-    pub async fn write(&self, rows: &[T::Results]) -> Result<()> {
+    pub async fn write(&self, rows: &[T::Results]) -> Result<()>
+    where
+        T::Results: Sync,
+    {
         let prepared = prepare(self.task, rows)?;
         self.db.ensure_results(T::META).await?;
         dispatch!(self.db, p => write_tasks(p, T::META, std::slice::from_ref(&prepared)).await)
@@ -222,8 +225,13 @@ impl Database {
     /// copy on write for shared outputs). Rows go in statements batched under the
     /// backend's bind limit, or through binary `COPY` on PostgreSQL. When a task appears
     /// twice, its last rows win. Every value is checked before anything is written.
-    pub async fn write_many<T: AstraTask>(&self, items: &[(&T, &[T::Results])]) -> Result<()> {
+    pub async fn write_many<T: AstraTask>(&self, items: &[(&T, &[T::Results])]) -> Result<()>
+    where
+        T::Results: Sync,
+    {
+        let t0 = std::time::Instant::now();
         let prepared = items.iter().map(|(task, rows)| prepare(*task, rows)).collect::<Result<Vec<_>>>()?;
+        if std::env::var("ASTRA_DB_TRACE").is_ok() { eprintln!("prepare {:?}", t0.elapsed()); }
         self.ensure_results(T::META).await?;
         dispatch!(self, p => write_tasks(p, T::META, &prepared).await)
     }

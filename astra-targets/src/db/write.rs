@@ -8,35 +8,27 @@ use sqlx::Transaction;
 use super::backend::{Backend, OutputRows, query};
 use super::connect::{Pools, db_err, with_retry};
 use super::dialect::{self, tuples};
-use super::values::{check_row, check_text};
+use super::values::check_text;
 use crate::column::AstraResults;
 use crate::task::{AstraTask, TaskMeta};
-use crate::value::Value;
 use crate::{Error, Result};
 
-/// One task's write, checked and converted before any SQL runs.
-pub(crate) struct Prepared {
+/// One task's write: its id and parameters (checked before any SQL runs) and its rows
+/// (checked one by one as they are inserted, inside the transaction).
+pub(crate) struct Prepared<'a, R> {
     /// The task id.
     pub task_id: String,
     /// `(parameter_name, parameter_value)` pairs, values as Python's `str()`.
     pub params: Vec<(&'static str, String)>,
-    /// The result rows' values, in row order.
-    pub rows: Vec<Vec<Value>>,
+    /// The result rows, in row order.
+    pub rows: &'a [R],
 }
 
-/// Checks and converts a task and its rows: parameter values and text without NUL bytes,
-/// every value fitting its column.
-pub(crate) fn prepare<T: AstraTask>(task: &T, rows: &[T::Results]) -> Result<Prepared> {
+/// A task's id and checked parameters, with its rows.
+pub(crate) fn prepare<'a, T: AstraTask>(task: &T, rows: &'a [T::Results]) -> Result<Prepared<'a, T::Results>> {
     let task_id = task.task_id();
     let params = task_params(task, &task_id)?;
-    let columns = T::META.results;
-    let mut values = Vec::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        let v = row.to_values();
-        check_row(&task_id, columns, i, &v)?;
-        values.push(v);
-    }
-    Ok(Prepared { task_id, params, rows: values })
+    Ok(Prepared { task_id, params, rows })
 }
 
 /// A task's `(name, value)` parameter pairs, refusing NUL bytes.
@@ -234,17 +226,25 @@ pub(crate) async fn delete_rows<DB: Backend>(tx: &mut Transaction<'static, DB>, 
 
 /// Writes many tasks' results in one transaction (retried on lock conflicts): each task's
 /// rows replace its previous rows; a task whose output is shared gets a new output first.
-pub(crate) async fn write_tasks<DB: Backend>(p: &Pools<DB>, meta: &TaskMeta, tasks: &[Prepared]) -> Result<()> {
+pub(crate) async fn write_tasks<DB: Backend, R: AstraResults + Sync>(
+    p: &Pools<DB>,
+    meta: &TaskMeta,
+    tasks: &[Prepared<'_, R>],
+) -> Result<()> {
     // The last write of a task id wins; tasks in id order.
-    let by_id: BTreeMap<&str, &Prepared> = tasks.iter().map(|t| (t.task_id.as_str(), t)).collect();
+    let by_id: BTreeMap<&str, &Prepared<'_, R>> = tasks.iter().map(|t| (t.task_id.as_str(), t)).collect();
     if by_id.is_empty() {
         return Ok(());
     }
-    let sorted: Vec<&Prepared> = by_id.into_values().collect();
+    let sorted: Vec<&Prepared<'_, R>> = by_id.into_values().collect();
     with_retry(|| write_once(p, meta, &sorted)).await
 }
 
-async fn write_once<DB: Backend>(p: &Pools<DB>, meta: &TaskMeta, tasks: &[&Prepared]) -> Result<()> {
+async fn write_once<DB: Backend, R: AstraResults + Sync>(
+    p: &Pools<DB>,
+    meta: &TaskMeta,
+    tasks: &[&Prepared<'_, R>],
+) -> Result<()> {
     let family = meta.family;
     let mut tx = DB::begin_write(&p.pool).await.map_err(db_err("beginning a write"))?;
     let ids: Vec<(&str, &[(&'static str, String)])> =
@@ -276,10 +276,12 @@ async fn write_once<DB: Backend>(p: &Pools<DB>, meta: &TaskMeta, tasks: &[&Prepa
             Some(o) => *o,
             None => k.output_pk.expect("reused output"),
         };
-        outputs.push(OutputRows { output_pk, rows: &t.rows });
+        outputs.push(OutputRows { task_id: &t.task_id, output_pk, rows: t.rows });
     }
-    DB::insert_rows(&mut tx, meta.table, meta.results, &outputs)
-        .await
-        .map_err(db_err(format!("writing rows of `{}` for {} task(s) of {family}", meta.table, tasks.len())))?;
-    tx.commit().await.map_err(db_err(format!("committing results of {family}")))
+    let t0 = std::time::Instant::now();
+    DB::insert_rows(&mut tx, meta.table, meta.results, &outputs).await?;
+    let t1 = std::time::Instant::now();
+    let r = tx.commit().await.map_err(db_err(format!("committing results of {family}")));
+    if std::env::var("ASTRA_DB_TRACE").is_ok() { eprintln!("insert {:?} commit {:?}", t1 - t0, t1.elapsed()); }
+    r
 }
