@@ -67,6 +67,8 @@ pub(crate) trait Backend: sqlx::Database {
     fn bind_text(q: Q<Self>, v: &str) -> Q<Self>;
     /// Binds a list of texts as one parameter, for [`super::dialect::in_text_list`].
     fn bind_text_list(q: Q<Self>, v: &[&str]) -> Q<Self>;
+    /// Binds a list of integers as one parameter, for [`super::dialect::list_source`].
+    fn bind_i64_list(q: Q<Self>, v: &[i64]) -> Q<Self>;
     /// Binds a result value for its column (NaN floats as NULL).
     fn bind_value(q: Q<Self>, col: &ColumnMeta, v: &Value) -> Q<Self>;
 
@@ -164,6 +166,18 @@ impl Backend for Sqlite {
     }
     fn bind_text_list(q: Q<Self>, v: &[&str]) -> Q<Self> {
         q.bind(json_array(v))
+    }
+    fn bind_i64_list(q: Q<Self>, v: &[i64]) -> Q<Self> {
+        let mut json = String::with_capacity(v.len() * 8 + 2);
+        json.push('[');
+        for (i, x) in v.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push_str(&x.to_string());
+        }
+        json.push(']');
+        q.bind(json)
     }
     fn bind_value(q: Q<Self>, col: &ColumnMeta, v: &Value) -> Q<Self> {
         match v {
@@ -268,6 +282,9 @@ impl Backend for Postgres {
     }
     fn bind_text_list(q: Q<Self>, v: &[&str]) -> Q<Self> {
         q.bind(v.iter().map(|s| s.to_string()).collect::<Vec<String>>())
+    }
+    fn bind_i64_list(q: Q<Self>, v: &[i64]) -> Q<Self> {
+        q.bind(v.to_vec())
     }
     fn bind_value(q: Q<Self>, col: &ColumnMeta, v: &Value) -> Q<Self> {
         let floats = |v: &[f64]| -> Vec<Option<f64>> { v.iter().map(|x| non_nan(*x)).collect() };

@@ -66,6 +66,26 @@ pub(crate) fn in_text_list(d: SqlDialect, expr: &str, n: usize) -> String {
     }
 }
 
+/// A row source `v(c1)` over a list bound as one parameter `$n` (see
+/// [`in_text_list`]); `ty` is the PostgreSQL element type (`text`, `bigint`).
+pub(crate) fn list_source(d: SqlDialect, n: usize, ty: &str) -> String {
+    match d {
+        SqlDialect::Sqlite => format!("(SELECT value AS c1 FROM json_each(${n})) AS v"),
+        SqlDialect::Postgres => format!("unnest(${n}::{ty}[]) AS v(c1)"),
+    }
+}
+
+/// A row source `v(c1, c2)` pairing two lists bound as `$n` and `$n+1`, element by element.
+pub(crate) fn pair_source(d: SqlDialect, n: usize, ty: &str) -> String {
+    match d {
+        SqlDialect::Sqlite => format!(
+            "(SELECT a.value AS c1, b.value AS c2 FROM json_each(${n}) a JOIN json_each(${}) b ON a.key = b.key) AS v",
+            n + 1
+        ),
+        SqlDialect::Postgres => format!("unnest(${n}::{ty}[], ${}::{ty}[]) AS v(c1, c2)", n + 1),
+    }
+}
+
 /// A statement creating `$1` new rows of `output_interface`, returning their keys.
 pub(crate) fn new_outputs(d: SqlDialect) -> &'static str {
     match d {

@@ -121,8 +121,10 @@ fn column_ddl<DB: Backend>(c: &ColumnMeta) -> String {
 }
 
 fn create_sql<DB: Backend>(meta: &TaskMeta) -> String {
+    // No foreign key on output_pk: every output key is taken from output_interface in the
+    // transaction that writes its rows, and a per-row key check would slow bulk loads.
     let mut cols = vec![
-        "output_pk BIGINT NOT NULL REFERENCES output_interface (pk)".to_string(),
+        "output_pk BIGINT NOT NULL".to_string(),
         "row_index INTEGER NOT NULL".to_string(),
     ];
     cols.extend(meta.results.iter().map(column_ddl::<DB>));

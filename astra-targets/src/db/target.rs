@@ -229,9 +229,7 @@ impl Database {
     where
         T::Results: Sync,
     {
-        let t0 = std::time::Instant::now();
         let prepared = items.iter().map(|(task, rows)| prepare(*task, rows)).collect::<Result<Vec<_>>>()?;
-        if std::env::var("ASTRA_DB_TRACE").is_ok() { eprintln!("prepare {:?}", t0.elapsed()); }
         self.ensure_results(T::META).await?;
         dispatch!(self, p => write_tasks(p, T::META, &prepared).await)
     }

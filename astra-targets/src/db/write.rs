@@ -7,7 +7,7 @@ use sqlx::Transaction;
 
 use super::backend::{Backend, OutputRows, query};
 use super::connect::{Pools, db_err, with_retry};
-use super::dialect::{self, tuples};
+use super::dialect;
 use super::values::check_text;
 use crate::column::AstraResults;
 use crate::task::{AstraTask, TaskMeta};
@@ -55,6 +55,9 @@ pub(crate) struct TaskKeys {
     pub output_pk: Option<i64>,
 }
 
+/// The number of list elements bound in one statement.
+const LIST_CHUNK: usize = 50_000;
+
 /// Inserts the task rows that are missing and touches `modified` of the others (taking
 /// their row locks on PostgreSQL), then links their parameters. `tasks` are sorted by id
 /// (a consistent lock order among concurrent writers); returns their keys by task id.
@@ -66,20 +69,16 @@ pub(crate) async fn upsert_tasks<DB: Backend>(
     let now = dialect::now(DB::DIALECT);
     let action = || format!("creating task rows of {family}");
     let mut keys = HashMap::with_capacity(tasks.len());
-    for chunk in tasks.chunks(chunk_rows::<DB>(2, 1000)) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("({}, 0, {now}, {now})", dialect::placeholders(DB::DIALECT, 1 + 2 * i, 2)))
-            .collect();
-        let sql = format!(
-            "INSERT INTO task (task_module, task_id, status_code, created, modified) VALUES {} \
-             ON CONFLICT (task_module, task_id) DO UPDATE SET modified = excluded.modified \
-             RETURNING pk, task_id, output_pk",
-            values.join(", ")
-        );
-        let mut q = query::<DB>(sql);
-        for (id, _) in chunk {
-            q = DB::bind_text(DB::bind_text(q, family), id);
-        }
+    let sql = format!(
+        "INSERT INTO task (task_module, task_id, status_code, created, modified) \
+         SELECT $1, v.c1, 0, {now}, {now} FROM {} WHERE true \
+         ON CONFLICT (task_module, task_id) DO UPDATE SET modified = excluded.modified \
+         RETURNING pk, task_id, output_pk",
+        dialect::list_source(DB::DIALECT, 2, "text")
+    );
+    for chunk in tasks.chunks(LIST_CHUNK) {
+        let ids: Vec<&str> = chunk.iter().map(|(id, _)| *id).collect();
+        let q = DB::bind_text_list(DB::bind_text(query::<DB>(sql.clone()), family), &ids);
         for row in DB::fetch_all(tx, q).await.map_err(db_err(action()))? {
             let pk = DB::get_i64(&row, 0).map_err(db_err(action()))?.unwrap_or_default();
             let id = DB::get_text(&row, 1).map_err(db_err(action()))?.unwrap_or_default();
@@ -107,28 +106,22 @@ async fn link_parameters<DB: Backend>(
         return Ok(());
     }
     let action = "storing task parameters";
-    let per = chunk_rows::<DB>(2, 500);
+    let pairs = dialect::pair_source(DB::DIALECT, 1, "text");
+    let insert = format!(
+        "INSERT INTO parameter (parameter_name, parameter_value) SELECT v.c1, v.c2 FROM {pairs} WHERE true \
+         ON CONFLICT (parameter_name, parameter_value) DO NOTHING"
+    );
+    let select = format!(
+        "SELECT p.pk, p.parameter_name, p.parameter_value FROM {pairs} \
+         JOIN parameter p ON p.parameter_name = v.c1 AND p.parameter_value = v.c2"
+    );
     let mut pks: HashMap<(String, String), i64> = HashMap::with_capacity(distinct.len());
-    for chunk in distinct.chunks(per) {
-        let sql = format!(
-            "INSERT INTO parameter (parameter_name, parameter_value) VALUES {} \
-             ON CONFLICT (parameter_name, parameter_value) DO NOTHING",
-            tuples(DB::DIALECT, chunk.len(), 2)
-        );
-        let mut q = query::<DB>(sql);
-        for (n, v) in chunk {
-            q = DB::bind_text(DB::bind_text(q, n), v);
-        }
+    for chunk in distinct.chunks(LIST_CHUNK) {
+        let names: Vec<&str> = chunk.iter().map(|(n, _)| *n).collect();
+        let values: Vec<&str> = chunk.iter().map(|(_, v)| *v).collect();
+        let q = DB::bind_text_list(DB::bind_text_list(query::<DB>(insert.clone()), &names), &values);
         DB::execute(tx, q).await.map_err(db_err(action))?;
-        let sql = format!(
-            "SELECT pk, parameter_name, parameter_value FROM parameter \
-             WHERE (parameter_name, parameter_value) IN (VALUES {})",
-            tuples(DB::DIALECT, chunk.len(), 2)
-        );
-        let mut q = query::<DB>(sql);
-        for (n, v) in chunk {
-            q = DB::bind_text(DB::bind_text(q, n), v);
-        }
+        let q = DB::bind_text_list(DB::bind_text_list(query::<DB>(select.clone()), &names), &values);
         for row in DB::fetch_all(tx, q).await.map_err(db_err(action))? {
             let pk = DB::get_i64(&row, 0).map_err(db_err(action))?.unwrap_or_default();
             let n = DB::get_text(&row, 1).map_err(db_err(action))?.unwrap_or_default();
@@ -145,15 +138,14 @@ async fn link_parameters<DB: Backend>(
     }
     links.sort_unstable();
     links.dedup();
-    for chunk in links.chunks(chunk_rows::<DB>(2, 500)) {
-        let sql = format!(
-            "INSERT INTO task_parameter (task_pk, parameter_pk) VALUES {} ON CONFLICT DO NOTHING",
-            tuples(DB::DIALECT, chunk.len(), 2)
-        );
-        let mut q = query::<DB>(sql);
-        for (t, p) in chunk {
-            q = DB::bind_i64(DB::bind_i64(q, *t), *p);
-        }
+    let sql = format!(
+        "INSERT INTO task_parameter (task_pk, parameter_pk) SELECT v.c1, v.c2 FROM {} WHERE true \
+         ON CONFLICT DO NOTHING",
+        dialect::pair_source(DB::DIALECT, 1, "bigint")
+    );
+    for chunk in links.chunks(LIST_CHUNK) {
+        let (t, p): (Vec<i64>, Vec<i64>) = chunk.iter().copied().unzip();
+        let q = DB::bind_i64_list(DB::bind_i64_list(query::<DB>(sql.clone()), &t), &p);
         DB::execute(tx, q).await.map_err(db_err(action))?;
     }
     Ok(())
@@ -196,16 +188,14 @@ pub(crate) async fn new_outputs<DB: Backend>(tx: &mut Transaction<'static, DB>, 
 
 /// Points tasks at outputs: `(task_pk, output_pk)` pairs.
 pub(crate) async fn point_tasks<DB: Backend>(tx: &mut Transaction<'static, DB>, pairs: &[(i64, i64)]) -> Result<()> {
-    let now = dialect::now(DB::DIALECT);
-    for chunk in pairs.chunks(chunk_rows::<DB>(2, 1000)) {
-        let sql = format!(
-            "UPDATE task SET output_pk = v.column2, modified = {now} FROM (VALUES {}) AS v WHERE task.pk = v.column1",
-            tuples(DB::DIALECT, chunk.len(), 2)
-        );
-        let mut q = query::<DB>(sql);
-        for (t, o) in chunk {
-            q = DB::bind_i64(DB::bind_i64(q, *t), *o);
-        }
+    let sql = format!(
+        "UPDATE task SET output_pk = v.c2, modified = {} FROM {} WHERE task.pk = v.c1",
+        dialect::now(DB::DIALECT),
+        dialect::pair_source(DB::DIALECT, 1, "bigint")
+    );
+    for chunk in pairs.chunks(LIST_CHUNK) {
+        let (t, o): (Vec<i64>, Vec<i64>) = chunk.iter().copied().unzip();
+        let q = DB::bind_i64_list(DB::bind_i64_list(query::<DB>(sql.clone()), &t), &o);
         DB::execute(tx, q).await.map_err(db_err("pointing tasks at their outputs"))?;
     }
     Ok(())
@@ -278,10 +268,6 @@ async fn write_once<DB: Backend, R: AstraResults + Sync>(
         };
         outputs.push(OutputRows { task_id: &t.task_id, output_pk, rows: t.rows });
     }
-    let t0 = std::time::Instant::now();
     DB::insert_rows(&mut tx, meta.table, meta.results, &outputs).await?;
-    let t1 = std::time::Instant::now();
-    let r = tx.commit().await.map_err(db_err(format!("committing results of {family}")));
-    if std::env::var("ASTRA_DB_TRACE").is_ok() { eprintln!("insert {:?} commit {:?}", t1 - t0, t1.elapsed()); }
-    r
+    tx.commit().await.map_err(db_err(format!("committing results of {family}")))
 }
