@@ -59,6 +59,7 @@ contract!(
     status_and_duration,
     bulk_write_and_exists,
     read_of_missing_task_is_an_error,
+    derived_task_round_trip,
 );
 
 fn star(h: i64) -> Star {
@@ -294,7 +295,7 @@ async fn get_query_runs_and_shows(url: &str) {
     let q = target.get_query(Some(&["snr", "name"]), false).unwrap();
     let shown = q.to_string();
     assert!(shown.starts_with("SELECT "), "{shown}");
-    assert!(shown.contains("r.snr") && shown.contains("r.name") && !shown.contains("r.teff"), "{shown}");
+    assert!(shown.contains("r.\"snr\"") && shown.contains("r.\"name\"") && !shown.contains("teff"), "{shown}");
     assert!(shown.contains("$1 = \"ThePayne\""), "{shown}");
     assert!(shown.contains(&format!("$2 = {:?}", target.task_id())), "{shown}");
     assert_eq!(q.binds(), ["ThePayne".to_string(), target.task_id().to_string()]);
@@ -408,5 +409,70 @@ async fn read_of_missing_task_is_an_error(url: &str) {
     assert!(db.target(&task).read().await.unwrap().is_empty());
     let err = Database::connect("mysql://x@y/z").await.unwrap_err();
     assert!(matches!(err, Error::DatabaseUrl { .. }) && err.to_string().contains("mysql://x@y/z"), "{err}");
+    db.close().await;
+}
+
+/// Results of a derived task (the declaration a pipeline author writes).
+#[derive(Debug, Clone, PartialEq, astra_targets::AstraResults)]
+pub struct DerivedResults {
+    /// Effective temperature
+    #[astra(unit = "K")]
+    pub teff: f32,
+    /// Signal-to-noise ratio per pixel
+    pub snr: f64,
+    /// Spectrum name
+    #[astra(width = 32)]
+    pub name: String,
+    /// Optional flag (NULL when absent)
+    pub flag: Option<i32>,
+    /// Labels vector
+    pub labels: [f32; 3],
+    /// Covariance matrix
+    pub cov: [[f64; 3]; 3],
+    /// Pixel flags
+    pub flags: [bool; 2],
+}
+
+/// Estimate stellar labels (a derived test task).
+#[derive(Debug, Clone, astra_targets::AstraTask)]
+#[astra(family = "DerivedPayne", namespace = "derived", version = "1.0.0", results = DerivedResults, table = "derived_payne")]
+pub struct DerivedPayne {
+    /// Telescope name
+    pub telescope: String,
+    /// HEALPix pixel
+    pub healpix: i64,
+    /// Signal-to-noise cut
+    pub snr_cut: f64,
+    /// Worker threads
+    #[astra(insignificant, default)]
+    pub n_threads: u32,
+}
+
+async fn derived_task_round_trip(url: &str) {
+    use astra_targets::AstraTask;
+    let db = Database::connect(url).await.unwrap();
+    let task = DerivedPayne { telescope: "lco25m".into(), healpix: 12345, snr_cut: 0.1, n_threads: 8 };
+    let rows: Vec<DerivedResults> = (0..3)
+        .map(|i| DerivedResults {
+            teff: 5000.0 + i as f32,
+            snr: if i == 1 { f64::NAN } else { 20.0 * i as f64 },
+            name: format!("★ star {i}"),
+            flag: (i != 2).then_some(i),
+            labels: [i as f32, 2.5, -1.0],
+            cov: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, i as f64]],
+            flags: [i % 2 == 0, true],
+        })
+        .collect();
+    let target = db.target(&task);
+    assert_eq!(target.task_id(), task.task_id());
+    target.write(&rows).await.unwrap();
+    let back = target.read().await.unwrap();
+    assert_eq!(back.len(), 3);
+    assert!(back[1].snr.is_nan());
+    assert_eq!((&back[0], &back[2]), (&rows[0], &rows[2]));
+    let params = target.parameters().await.unwrap();
+    assert!(params.contains(&("snr_cut".into(), "0.1".into())), "{params:?}");
+    assert!(params.contains(&("n_threads".into(), "8".into())), "{params:?}");
+    assert_eq!(db.exists_many::<DerivedPayne>(&[target.task_id(), "DerivedPayne_00000000"]).await.unwrap(), [true, false]);
     db.close().await;
 }

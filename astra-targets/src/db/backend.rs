@@ -7,7 +7,7 @@ use std::future::Future;
 use sqlx::{Pool, Postgres, Row, Sqlite, Transaction};
 
 use super::connect::db_err;
-use super::values::{check_row, from_blob, to_blob};
+use super::values::{check_row, column_list, from_blob, ident, to_blob};
 use crate::column::{AstraResults, ColumnMeta, ScalarType, SqlDialect};
 use crate::value::Value;
 
@@ -67,8 +67,10 @@ pub(crate) trait Backend: sqlx::Database {
     fn bind_text(q: Q<Self>, v: &str) -> Q<Self>;
     /// Binds a list of texts as one parameter, for [`super::dialect::in_text_list`].
     fn bind_text_list(q: Q<Self>, v: &[&str]) -> Q<Self>;
-    /// Binds a list of integers as one parameter, for [`super::dialect::list_source`].
-    fn bind_i64_list(q: Q<Self>, v: &[i64]) -> Q<Self>;
+    /// Binds a list of text pairs, for [`super::dialect::pair_source`].
+    fn bind_text_pairs(q: Q<Self>, first: &[&str], second: &[&str]) -> Q<Self>;
+    /// Binds a list of integer pairs, for [`super::dialect::pair_source`].
+    fn bind_i64_pairs(q: Q<Self>, first: &[i64], second: &[i64]) -> Q<Self>;
     /// Binds a result value for its column (NaN floats as NULL).
     fn bind_value(q: Q<Self>, col: &ColumnMeta, v: &Value) -> Q<Self>;
 
@@ -103,8 +105,7 @@ pub(crate) async fn insert_with_values<DB: Backend, R: AstraResults + Sync>(
     let width = columns.len() + 2;
     // Statements of a few hundred rows are fastest; never more binds than allowed.
     let per_statement = (DB::BIND_LIMIT / width).clamp(1, 250);
-    let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
-    let head = format!("INSERT INTO {table} (output_pk, row_index, {}) VALUES ", names.join(", "));
+    let head = format!("INSERT INTO {} (output_pk, row_index, {}) VALUES ", ident(table), column_list(columns));
     let full_sql = format!("{head}{}", super::dialect::tuples(DB::DIALECT, per_statement, width));
     let mut flat: Vec<(usize, usize)> = Vec::new();
     for (k, o) in outputs.iter().enumerate() {
@@ -167,14 +168,25 @@ impl Backend for Sqlite {
     fn bind_text_list(q: Q<Self>, v: &[&str]) -> Q<Self> {
         q.bind(json_array(v))
     }
-    fn bind_i64_list(q: Q<Self>, v: &[i64]) -> Q<Self> {
-        let mut json = String::with_capacity(v.len() * 8 + 2);
-        json.push('[');
-        for (i, x) in v.iter().enumerate() {
+    fn bind_text_pairs(q: Q<Self>, first: &[&str], second: &[&str]) -> Q<Self> {
+        let mut json = String::from("[");
+        for (i, (a, b)) in first.iter().zip(second).enumerate() {
             if i > 0 {
                 json.push(',');
             }
-            json.push_str(&x.to_string());
+            let pair = json_array(&[a, b]);
+            json.push_str(&pair);
+        }
+        json.push(']');
+        q.bind(json)
+    }
+    fn bind_i64_pairs(q: Q<Self>, first: &[i64], second: &[i64]) -> Q<Self> {
+        let mut json = String::from("[");
+        for (i, (a, b)) in first.iter().zip(second).enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push_str(&format!("[{a},{b}]"));
         }
         json.push(']');
         q.bind(json)
@@ -283,8 +295,11 @@ impl Backend for Postgres {
     fn bind_text_list(q: Q<Self>, v: &[&str]) -> Q<Self> {
         q.bind(v.iter().map(|s| s.to_string()).collect::<Vec<String>>())
     }
-    fn bind_i64_list(q: Q<Self>, v: &[i64]) -> Q<Self> {
-        q.bind(v.to_vec())
+    fn bind_text_pairs(q: Q<Self>, first: &[&str], second: &[&str]) -> Q<Self> {
+        Self::bind_text_list(Self::bind_text_list(q, first), second)
+    }
+    fn bind_i64_pairs(q: Q<Self>, first: &[i64], second: &[i64]) -> Q<Self> {
+        q.bind(first.to_vec()).bind(second.to_vec())
     }
     fn bind_value(q: Q<Self>, col: &ColumnMeta, v: &Value) -> Q<Self> {
         let floats = |v: &[f64]| -> Vec<Option<f64>> { v.iter().map(|x| non_nan(*x)).collect() };

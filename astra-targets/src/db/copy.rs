@@ -5,6 +5,7 @@ use sqlx::postgres::PgConnection;
 
 use super::backend::OutputRows;
 use super::connect::db_err;
+use super::values::{column_list, ident};
 use crate::column::{AstraResults, ColumnMeta, ScalarType};
 use crate::value::Value;
 
@@ -19,8 +20,11 @@ pub(crate) async fn copy_rows<R: AstraResults + Sync>(
     outputs: &[OutputRows<'_, R>],
 ) -> crate::Result<()> {
     let action = || format!("copying rows into `{table}`");
-    let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
-    let sql = format!("COPY {table} (output_pk, row_index, {}) FROM STDIN (FORMAT BINARY)", names.join(", "));
+    let sql = format!(
+        "COPY {} (output_pk, row_index, {}) FROM STDIN (FORMAT BINARY)",
+        ident(table),
+        column_list(columns)
+    );
     let mut copy = conn.copy_in_raw(&sql).await.map_err(db_err(action()))?;
     let mut buf = Vec::with_capacity(CHUNK + 4096);
     buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");

@@ -75,13 +75,12 @@ pub(crate) fn list_source(d: SqlDialect, n: usize, ty: &str) -> String {
     }
 }
 
-/// A row source `v(c1, c2)` pairing two lists bound as `$n` and `$n+1`, element by element.
+/// A row source `v(c1, c2)` over a list of pairs bound from `$n` (see
+/// `Backend::bind_text_pairs`): one JSON array of two-element arrays on SQLite, two
+/// arrays `$n`, `$n+1` unnested together on PostgreSQL.
 pub(crate) fn pair_source(d: SqlDialect, n: usize, ty: &str) -> String {
     match d {
-        SqlDialect::Sqlite => format!(
-            "(SELECT a.value AS c1, b.value AS c2 FROM json_each(${n}) a JOIN json_each(${}) b ON a.key = b.key) AS v",
-            n + 1
-        ),
+        SqlDialect::Sqlite => format!("(SELECT value ->> 0 AS c1, value ->> 1 AS c2 FROM json_each(${n})) AS v"),
         SqlDialect::Postgres => format!("unnest(${n}::{ty}[], ${}::{ty}[]) AS v(c1, c2)", n + 1),
     }
 }
@@ -117,7 +116,7 @@ pub(crate) fn table_columns(d: SqlDialect) -> &'static str {
         SqlDialect::Sqlite => "SELECT name, type FROM pragma_table_info($1)",
         SqlDialect::Postgres => {
             "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
-             WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped \
+             WHERE a.attrelid = to_regclass(quote_ident($1)) AND a.attnum > 0 AND NOT a.attisdropped \
              ORDER BY a.attnum"
         }
     }

@@ -7,6 +7,7 @@ use super::backend::{Backend, query};
 use super::connect::{Pools, db_err};
 use super::dialect;
 use super::status::StatusCode;
+use super::values::ident;
 use crate::column::ColumnMeta;
 use crate::task::AstraTask;
 use crate::value::Value;
@@ -126,12 +127,12 @@ impl<'a, T: AstraTask> ResultQuery<'a, T> {
             list.push(task_columns(db.dialect(), "t"));
         }
         list.push("CAST(r.row_index AS BIGINT)".into());
-        list.extend(selected.iter().map(|c| format!("r.{}", c.name)));
+        list.extend(selected.iter().map(|c| format!("r.{}", ident(c.name))));
         let sql = format!(
             "SELECT {} FROM task t JOIN {} r ON r.output_pk = t.output_pk \
              WHERE t.task_module = $1 AND t.task_id = $2 ORDER BY r.row_index",
             list.join(", "),
-            meta.table
+            ident(meta.table)
         );
         Ok(ResultQuery {
             db,

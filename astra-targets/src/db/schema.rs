@@ -4,7 +4,7 @@
 use super::backend::{Backend, query};
 use super::connect::{Pools, db_err, with_retry};
 use super::dialect;
-use super::values::is_identifier;
+use super::values::{ident, is_identifier};
 use crate::column::ColumnMeta;
 use crate::task::TaskMeta;
 use crate::{Error, Result};
@@ -117,7 +117,7 @@ pub(crate) async fn ensure_result_table<DB: Backend>(p: &Pools<DB>, meta: &TaskM
 }
 
 fn column_ddl<DB: Backend>(c: &ColumnMeta) -> String {
-    format!("{} {}", c.name, c.sql_type(DB::DIALECT))
+    format!("{} {}", ident(c.name), c.sql_type(DB::DIALECT))
 }
 
 fn create_sql<DB: Backend>(meta: &TaskMeta) -> String {
@@ -129,7 +129,7 @@ fn create_sql<DB: Backend>(meta: &TaskMeta) -> String {
     ];
     cols.extend(meta.results.iter().map(column_ddl::<DB>));
     cols.push("PRIMARY KEY (output_pk, row_index)".into());
-    format!("CREATE TABLE IF NOT EXISTS {} ({}){}", meta.table, cols.join(", "), dialect::clustered_by_key(DB::DIALECT))
+    format!("CREATE TABLE IF NOT EXISTS {} ({}){}", ident(meta.table), cols.join(", "), dialect::clustered_by_key(DB::DIALECT))
 }
 
 fn alter_sql<DB: Backend>(meta: &TaskMeta, existing: &[(String, String)]) -> Result<Vec<String>> {
@@ -149,7 +149,7 @@ fn alter_sql<DB: Backend>(meta: &TaskMeta, existing: &[(String, String)]) -> Res
                 });
             }
             Some(_) => {}
-            None => out.push(format!("ALTER TABLE {} ADD COLUMN {}", meta.table, column_ddl::<DB>(c))),
+            None => out.push(format!("ALTER TABLE {} ADD COLUMN {}", ident(meta.table), column_ddl::<DB>(c))),
         }
     }
     Ok(out)

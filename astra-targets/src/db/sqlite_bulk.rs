@@ -12,7 +12,7 @@ use sqlx::sqlite::SqliteConnection;
 use super::backend::OutputRows;
 use super::connect::db_err;
 use super::dialect::tuples;
-use super::values::to_blob;
+use super::values::{column_list, ident, to_blob};
 use crate::column::{AstraResults, ColumnMeta, SqlDialect};
 use crate::value::Value;
 
@@ -111,8 +111,7 @@ fn insert_locked<R: AstraResults>(
     let fail = |e: sqlx::Error| db_err(format!("inserting rows into `{table}`"))(e);
     let width = columns.len() + 2;
     let per = ROWS_PER_STATEMENT.min(32_766 / width).max(1).min(total);
-    let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
-    let head = format!("INSERT INTO {table} (output_pk, row_index, {}) VALUES ", names.join(", "));
+    let head = format!("INSERT INTO {} (output_pk, row_index, {}) VALUES ", ident(table), column_list(columns));
     let multi = prepare(db, &format!("{head}{}", tuples(SqlDialect::Sqlite, per, width))).map_err(fail)?;
     let single = match per {
         1 => None,

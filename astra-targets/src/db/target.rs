@@ -224,7 +224,9 @@ impl Database {
     /// [`DatabaseTarget::write`] (task rows created when missing, previous rows replaced,
     /// copy on write for shared outputs). Rows go in statements batched under the
     /// backend's bind limit, or through binary `COPY` on PostgreSQL. When a task appears
-    /// twice, its last rows win. Every value is checked before anything is written.
+    /// twice, its last rows win. Parameters are checked before any SQL runs and rows as
+    /// they are inserted; a refused value rolls the whole transaction back, so nothing
+    /// is written.
     pub async fn write_many<T: AstraTask>(&self, items: &[(&T, &[T::Results])]) -> Result<()>
     where
         T::Results: Sync,

@@ -142,6 +142,19 @@ pub(crate) fn from_blob(col: &ColumnMeta, bytes: &[u8]) -> Option<Value> {
     })
 }
 
+/// A table or column name quoted for SQL. Names come only from task metadata and are
+/// plain identifiers (checked by the derive and again here), so quoting only guards
+/// against names that are SQL keywords.
+pub(crate) fn ident(name: &str) -> String {
+    debug_assert!(is_identifier(name), "{name:?} is not an identifier");
+    format!("\"{name}\"")
+}
+
+/// The quoted names of columns, comma-separated.
+pub(crate) fn column_list(columns: &[ColumnMeta]) -> String {
+    columns.iter().map(|c| ident(c.name)).collect::<Vec<_>>().join(", ")
+}
+
 /// Whether a name is a plain SQL identifier (letters, digits, underscores; not starting
 /// with a digit). The derive validates names; this re-checks before SQL is built.
 pub(crate) fn is_identifier(name: &str) -> bool {

@@ -8,7 +8,7 @@ use sqlx::Transaction;
 use super::backend::{Backend, OutputRows, query};
 use super::connect::{Pools, db_err, with_retry};
 use super::dialect;
-use super::values::check_text;
+use super::values::{check_text, ident};
 use crate::column::AstraResults;
 use crate::task::{AstraTask, TaskMeta};
 use crate::{Error, Result};
@@ -119,9 +119,9 @@ async fn link_parameters<DB: Backend>(
     for chunk in distinct.chunks(LIST_CHUNK) {
         let names: Vec<&str> = chunk.iter().map(|(n, _)| *n).collect();
         let values: Vec<&str> = chunk.iter().map(|(_, v)| *v).collect();
-        let q = DB::bind_text_list(DB::bind_text_list(query::<DB>(insert.clone()), &names), &values);
+        let q = DB::bind_text_pairs(query::<DB>(insert.clone()), &names, &values);
         DB::execute(tx, q).await.map_err(db_err(action))?;
-        let q = DB::bind_text_list(DB::bind_text_list(query::<DB>(select.clone()), &names), &values);
+        let q = DB::bind_text_pairs(query::<DB>(select.clone()), &names, &values);
         for row in DB::fetch_all(tx, q).await.map_err(db_err(action))? {
             let pk = DB::get_i64(&row, 0).map_err(db_err(action))?.unwrap_or_default();
             let n = DB::get_text(&row, 1).map_err(db_err(action))?.unwrap_or_default();
@@ -145,7 +145,7 @@ async fn link_parameters<DB: Backend>(
     );
     for chunk in links.chunks(LIST_CHUNK) {
         let (t, p): (Vec<i64>, Vec<i64>) = chunk.iter().copied().unzip();
-        let q = DB::bind_i64_list(DB::bind_i64_list(query::<DB>(sql.clone()), &t), &p);
+        let q = DB::bind_i64_pairs(query::<DB>(sql.clone()), &t, &p);
         DB::execute(tx, q).await.map_err(db_err(action))?;
     }
     Ok(())
@@ -195,7 +195,7 @@ pub(crate) async fn point_tasks<DB: Backend>(tx: &mut Transaction<'static, DB>, 
     );
     for chunk in pairs.chunks(LIST_CHUNK) {
         let (t, o): (Vec<i64>, Vec<i64>) = chunk.iter().copied().unzip();
-        let q = DB::bind_i64_list(DB::bind_i64_list(query::<DB>(sql.clone()), &t), &o);
+        let q = DB::bind_i64_pairs(query::<DB>(sql.clone()), &t, &o);
         DB::execute(tx, q).await.map_err(db_err("pointing tasks at their outputs"))?;
     }
     Ok(())
@@ -204,7 +204,11 @@ pub(crate) async fn point_tasks<DB: Backend>(tx: &mut Transaction<'static, DB>, 
 /// Deletes the result rows of outputs from a result table.
 pub(crate) async fn delete_rows<DB: Backend>(tx: &mut Transaction<'static, DB>, table: &str, outputs: &[i64]) -> Result<()> {
     for chunk in outputs.chunks(chunk_rows::<DB>(1, 10_000)) {
-        let sql = format!("DELETE FROM {table} WHERE output_pk IN ({})", dialect::placeholders(DB::DIALECT, 1, chunk.len()));
+        let sql = format!(
+            "DELETE FROM {} WHERE output_pk IN ({})",
+            ident(table),
+            dialect::placeholders(DB::DIALECT, 1, chunk.len())
+        );
         let mut q = query::<DB>(sql);
         for o in chunk {
             q = DB::bind_i64(q, *o);

@@ -83,8 +83,6 @@ async fn fresh_database(backend: &str, dir: &std::path::Path) -> String {
             let pg_dir = std::env::var("REF_PG_DIR").expect("REF_PG_DIR: the folder of the reference cluster (pg_start.sh)");
             let pg_dir = std::fs::canonicalize(&pg_dir).expect("REF_PG_DIR exists");
             let admin = format!("postgres://bench@localhost/postgres?host={}/sock&port=54329", pg_dir.display());
-            let db = Database::connect(&admin).await.expect("connecting to the reference cluster");
-            db.close().await;
             // A database of our own, dropped and created anew for each repeat.
             use sqlx::Connection;
             let mut c = sqlx::PgConnection::connect(&admin).await.expect("admin connection");
