@@ -7,16 +7,32 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use astra_targets::column::ColumnMeta;
 use astra_targets::value::ColumnValue;
-use astra_targets::{AstraResults, AstraTask, Error, ParamKind, ParamMeta, ParamValue, Result, ScalarType, TaskMeta, Value};
+use astra_targets::{
+    AstraResults, AstraTask, Error, ParamKind, ParamMeta, ParamValue, Result, ScalarType, TaskMeta, Value,
+};
 
 /// A column declaration, shortened.
 const fn col(name: &'static str, ty: ScalarType, shape: &'static [usize], nullable: bool) -> ColumnMeta {
-    ColumnMeta { name, ty, shape, nullable, width: if matches!(ty, ScalarType::Text) { 32 } else { 0 }, unit: "", description: "" }
+    ColumnMeta {
+        name,
+        ty,
+        shape,
+        nullable,
+        width: if matches!(ty, ScalarType::Text) { 32 } else { 0 },
+        unit: "",
+        description: "",
+    }
 }
 
 fn take<T: ColumnValue>(values: &mut std::vec::IntoIter<Value>, column: &str) -> Result<T> {
-    let v = values.next().ok_or_else(|| Error::Column { column: column.into(), reason: "missing".into() })?;
-    T::from_value(v.clone()).ok_or_else(|| Error::Column { column: column.into(), reason: format!("{v:?} does not fit") })
+    let v = values.next().ok_or_else(|| Error::Column {
+        column: column.into(),
+        reason: "missing".into(),
+    })?;
+    T::from_value(v.clone()).ok_or_else(|| Error::Column {
+        column: column.into(),
+        reason: format!("{v:?} does not fit"),
+    })
 }
 
 /// Results of ThePayne-like analysis: scalars, text, an optional integer, a vector and a
@@ -94,10 +110,16 @@ impl AstraResults for PayneResultsV2 {
         v
     }
     fn from_values(mut values: Vec<Value>) -> Result<Self> {
-        let x = values.pop().ok_or_else(|| Error::Column { column: "x_h".into(), reason: "missing".into() })?;
+        let x = values.pop().ok_or_else(|| Error::Column {
+            column: "x_h".into(),
+            reason: "missing".into(),
+        })?;
         Ok(PayneResultsV2 {
             v1: PayneResults::from_values(values)?,
-            x_h: <Option<f64>>::from_value(x).ok_or_else(|| Error::Column { column: "x_h".into(), reason: "bad".into() })?,
+            x_h: <Option<f64>>::from_value(x).ok_or_else(|| Error::Column {
+                column: "x_h".into(),
+                reason: "bad".into(),
+            })?,
         })
     }
 }
@@ -112,21 +134,54 @@ pub struct PayneResultsBad {
 }
 
 impl AstraResults for PayneResultsBad {
-    const COLUMNS: &'static [ColumnMeta] = &[col("teff", ScalarType::F32, &[], false), col("snr", ScalarType::I64, &[], false)];
+    const COLUMNS: &'static [ColumnMeta] = &[
+        col("teff", ScalarType::F32, &[], false),
+        col("snr", ScalarType::I64, &[], false),
+    ];
     fn to_values(&self) -> Vec<Value> {
         vec![self.teff.to_value(), self.snr.to_value()]
     }
     fn from_values(values: Vec<Value>) -> Result<Self> {
         let mut it = values.into_iter();
-        Ok(PayneResultsBad { teff: take(&mut it, "teff")?, snr: take(&mut it, "snr")? })
+        Ok(PayneResultsBad {
+            teff: take(&mut it, "teff")?,
+            snr: take(&mut it, "snr")?,
+        })
     }
 }
 
 /// The names of the 30 float columns of the benchmark (as the Python reference's).
 pub const BENCH_FLOATS: [&str; 30] = [
-    "teff", "e_teff", "logg", "e_logg", "fe_h", "e_fe_h", "v_micro", "e_v_micro", "v_sini", "e_v_sini", "c_m_atm",
-    "e_c_m_atm", "n_m_atm", "e_n_m_atm", "alpha_m_atm", "e_alpha_m_atm", "c_h", "e_c_h", "n_h", "e_n_h", "o_h", "e_o_h",
-    "mg_h", "e_mg_h", "si_h", "e_si_h", "ca_h", "e_ca_h", "chi_sq", "r_chi_sq",
+    "teff",
+    "e_teff",
+    "logg",
+    "e_logg",
+    "fe_h",
+    "e_fe_h",
+    "v_micro",
+    "e_v_micro",
+    "v_sini",
+    "e_v_sini",
+    "c_m_atm",
+    "e_c_m_atm",
+    "n_m_atm",
+    "e_n_m_atm",
+    "alpha_m_atm",
+    "e_alpha_m_atm",
+    "c_h",
+    "e_c_h",
+    "n_h",
+    "e_n_h",
+    "o_h",
+    "e_o_h",
+    "mg_h",
+    "e_mg_h",
+    "si_h",
+    "e_si_h",
+    "ca_h",
+    "e_ca_h",
+    "chi_sq",
+    "r_chi_sq",
 ];
 
 /// The benchmark's result row: a spectrum hash (text) and 30 floats, as the reference's.
@@ -170,10 +225,34 @@ impl AstraResults for BenchResults {
 
 /// The parameters of every test task.
 pub const STAR_PARAMS: &[ParamMeta] = &[
-    ParamMeta { name: "telescope", rust_type: "String", kind: ParamKind::Str, significant: true, description: "Telescope" },
-    ParamMeta { name: "healpix", rust_type: "i64", kind: ParamKind::Int, significant: true, description: "HEALPix pixel" },
-    ParamMeta { name: "obj", rust_type: "String", kind: ParamKind::Str, significant: true, description: "Object id" },
-    ParamMeta { name: "n_threads", rust_type: "u32", kind: ParamKind::UInt, significant: false, description: "Threads" },
+    ParamMeta {
+        name: "telescope",
+        rust_type: "String",
+        kind: ParamKind::Str,
+        significant: true,
+        description: "Telescope",
+    },
+    ParamMeta {
+        name: "healpix",
+        rust_type: "i64",
+        kind: ParamKind::Int,
+        significant: true,
+        description: "HEALPix pixel",
+    },
+    ParamMeta {
+        name: "obj",
+        rust_type: "String",
+        kind: ParamKind::Str,
+        significant: true,
+        description: "Object id",
+    },
+    ParamMeta {
+        name: "n_threads",
+        rust_type: "u32",
+        kind: ParamKind::UInt,
+        significant: false,
+        description: "Threads",
+    },
 ];
 
 /// The parameters of a test task.
@@ -192,7 +271,12 @@ pub struct Star {
 impl Star {
     /// A star on `apo25m`.
     pub fn new(healpix: i64, obj: &str) -> Star {
-        Star { telescope: "apo25m".into(), healpix, obj: obj.into(), n_threads: 4 }
+        Star {
+            telescope: "apo25m".into(),
+            healpix,
+            obj: obj.into(),
+            n_threads: 4,
+        }
     }
 
     fn values(&self) -> Vec<ParamValue> {
@@ -205,11 +289,26 @@ impl Star {
     }
 
     fn from_named(family: &'static str, v: &BTreeMap<String, ParamValue>) -> Result<Star> {
-        let missing = |name: &str| Error::Parameter { family, name: name.into(), reason: "is missing".into() };
+        let missing = |name: &str| Error::Parameter {
+            family,
+            name: name.into(),
+            reason: "is missing".into(),
+        };
         Ok(Star {
-            telescope: v.get("telescope").and_then(|x| x.as_str()).ok_or_else(|| missing("telescope"))?.to_string(),
-            healpix: v.get("healpix").and_then(|x| x.as_i64()).ok_or_else(|| missing("healpix"))?,
-            obj: v.get("obj").and_then(|x| x.as_str()).ok_or_else(|| missing("obj"))?.to_string(),
+            telescope: v
+                .get("telescope")
+                .and_then(|x| x.as_str())
+                .ok_or_else(|| missing("telescope"))?
+                .to_string(),
+            healpix: v
+                .get("healpix")
+                .and_then(|x| x.as_i64())
+                .ok_or_else(|| missing("healpix"))?,
+            obj: v
+                .get("obj")
+                .and_then(|x| x.as_str())
+                .ok_or_else(|| missing("obj"))?
+                .to_string(),
             n_threads: v.get("n_threads").and_then(|x| x.as_i64()).unwrap_or(1) as u32,
         })
     }
@@ -302,8 +401,15 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A name unique to this process and call.
 pub fn unique_name(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A fresh, empty PostgreSQL database on the tests' server; returns its URL.
@@ -311,7 +417,9 @@ pub async fn fresh_pg_database() -> String {
     use sqlx::Connection;
     let admin = pg_url();
     let name = unique_name("astra_test");
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| panic!("connecting to {admin} (ASTRA_TEST_PG_URL): {e}"));
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {admin} (ASTRA_TEST_PG_URL): {e}"));
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
@@ -334,9 +442,17 @@ pub async fn scalar_i64(url: &str, sql: &str) -> i64 {
     let sql = sqlx::AssertSqlSafe(sql.to_string());
     if url.starts_with("sqlite:") {
         let mut c = sqlx::SqliteConnection::connect(url).await.expect("sqlite connection");
-        sqlx::query(sql).fetch_one(&mut c).await.unwrap_or_else(|e| panic!("{e}")).get::<i64, _>(0)
+        sqlx::query(sql)
+            .fetch_one(&mut c)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .get::<i64, _>(0)
     } else {
         let mut c = sqlx::PgConnection::connect(url).await.expect("postgres connection");
-        sqlx::query(sql).fetch_one(&mut c).await.unwrap_or_else(|e| panic!("{e}")).get::<i64, _>(0)
+        sqlx::query(sql)
+            .fetch_one(&mut c)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .get::<i64, _>(0)
     }
 }

@@ -19,7 +19,12 @@ async fn run_workers(url: &str) {
         .map(|w| {
             let first = w * (PER_WORKER - OVERLAP);
             Command::new(exe)
-                .args([url, &first.to_string(), &(first + PER_WORKER).to_string(), &ROWS.to_string()])
+                .args([
+                    url,
+                    &first.to_string(),
+                    &(first + PER_WORKER).to_string(),
+                    &ROWS.to_string(),
+                ])
                 .output_spawned()
         })
         .collect();
@@ -38,10 +43,20 @@ async fn run_workers(url: &str) {
     assert_eq!(scalar_i64(url, "SELECT count(DISTINCT task_id) FROM task").await, tasks);
     // One result set per task: every task has an output of its own with ROWS rows, and
     // no other rows remain.
-    assert_eq!(scalar_i64(url, "SELECT count(DISTINCT output_pk) FROM task").await, tasks);
-    assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne").await, tasks * ROWS as i64);
     assert_eq!(
-        scalar_i64(url, "SELECT count(*) FROM thepayne r JOIN task t ON t.output_pk = r.output_pk").await,
+        scalar_i64(url, "SELECT count(DISTINCT output_pk) FROM task").await,
+        tasks
+    );
+    assert_eq!(
+        scalar_i64(url, "SELECT count(*) FROM thepayne").await,
+        tasks * ROWS as i64
+    );
+    assert_eq!(
+        scalar_i64(
+            url,
+            "SELECT count(*) FROM thepayne r JOIN task t ON t.output_pk = r.output_pk"
+        )
+        .await,
         tasks * ROWS as i64
     );
     let db = Database::connect(url).await.unwrap();
@@ -67,7 +82,10 @@ trait SpawnOutput {
 
 impl SpawnOutput for Command {
     fn output_spawned(&mut self) -> std::process::Child {
-        self.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("spawning db-worker")
+        self.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawning db-worker")
     }
 }
 

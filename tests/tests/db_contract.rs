@@ -19,7 +19,10 @@ async fn fresh(backend: &str) -> Fresh {
             let (url, dir) = fresh_sqlite_database();
             Fresh { url, _dir: Some(dir) }
         }
-        _ => Fresh { url: fresh_pg_database().await, _dir: None },
+        _ => Fresh {
+            url: fresh_pg_database().await,
+            _dir: None,
+        },
     }
 }
 
@@ -83,12 +86,20 @@ async fn write_read_exists(url: &str) {
     assert!(row.output_pk.is_some());
     // Every parameter, insignificant ones too, as Python's str().
     let params = target.parameters().await.unwrap();
-    let expect = [("healpix", "1"), ("n_threads", "4"), ("obj", "2M00001-000012"), ("telescope", "apo25m")];
+    let expect = [
+        ("healpix", "1"),
+        ("n_threads", "4"),
+        ("obj", "2M00001-000012"),
+        ("telescope", "apo25m"),
+    ];
     assert_eq!(params, expect.map(|(n, v)| (n.to_string(), v.to_string())));
     // Parameters are deduplicated: a second task on the same telescope shares that row.
     let other = Payne(star(2));
     db.target(&other).write(&rows[..1]).await.unwrap();
-    assert_eq!(scalar_i64(url, "SELECT count(*) FROM parameter WHERE parameter_name = 'telescope'").await, 1);
+    assert_eq!(
+        scalar_i64(url, "SELECT count(*) FROM parameter WHERE parameter_name = 'telescope'").await,
+        1
+    );
     assert_eq!(scalar_i64(url, "SELECT count(*) FROM task_parameter").await, 8);
     // Another family with the same parameters is another task.
     let again = PayneAgain(star(1));
@@ -174,8 +185,14 @@ async fn schema_grows_with_new_columns(url: &str) {
     let db = Database::connect(url).await.unwrap();
     let new = PayneV2(star(31));
     let new_rows = vec![
-        PayneResultsV2 { v1: payne_row(5), x_h: Some(-0.25) },
-        PayneResultsV2 { v1: payne_row(6), x_h: None },
+        PayneResultsV2 {
+            v1: payne_row(5),
+            x_h: Some(-0.25),
+        },
+        PayneResultsV2 {
+            v1: payne_row(6),
+            x_h: None,
+        },
     ];
     db.target(&new).write(&new_rows).await.unwrap();
     assert_eq!(db.target(&new).read().await.unwrap(), new_rows);
@@ -184,7 +201,10 @@ async fn schema_grows_with_new_columns(url: &str) {
     assert_eq!(as_v2.iter().map(|r| r.x_h).collect::<Vec<_>>(), [None, None]);
     assert_eq!(as_v2.into_iter().map(|r| r.v1).collect::<Vec<_>>(), old_rows);
     // ...and the old struct still reads both.
-    assert_eq!(db.target(&Payne(star(31))).read().await.unwrap(), [payne_row(5), payne_row(6)]);
+    assert_eq!(
+        db.target(&Payne(star(31))).read().await.unwrap(),
+        [payne_row(5), payne_row(6)]
+    );
     db.close().await;
 }
 
@@ -193,7 +213,11 @@ async fn changed_column_type_is_refused(url: &str) {
     db.target(&Payne(star(40))).write(&[payne_row(0)]).await.unwrap();
     let db2 = Database::connect(url).await.unwrap();
     let bad = PayneBad(star(41));
-    let err = db2.target(&bad).write(&[PayneResultsBad { teff: 1.0, snr: 3 }]).await.unwrap_err();
+    let err = db2
+        .target(&bad)
+        .write(&[PayneResultsBad { teff: 1.0, snr: 3 }])
+        .await
+        .unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, Error::Schema { .. }), "{text}");
     let (old, new) = match db2.dialect() {
@@ -223,9 +247,18 @@ async fn nulls_vectors_and_nan_round_trip(url: &str) {
     let target = db.target(&task);
     target.write(&rows).await.unwrap();
     // NaN is stored as NULL...
-    assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne WHERE teff IS NULL").await, 1);
-    assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne WHERE snr IS NULL").await, 1);
-    assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne WHERE flag IS NULL").await, 1);
+    assert_eq!(
+        scalar_i64(url, "SELECT count(*) FROM thepayne WHERE teff IS NULL").await,
+        1
+    );
+    assert_eq!(
+        scalar_i64(url, "SELECT count(*) FROM thepayne WHERE snr IS NULL").await,
+        1
+    );
+    assert_eq!(
+        scalar_i64(url, "SELECT count(*) FROM thepayne WHERE flag IS NULL").await,
+        1
+    );
     // ...and read back as NaN.
     let back = target.read().await.unwrap();
     assert!(back[0].teff.is_nan() && back[1].snr.is_nan());
@@ -233,7 +266,10 @@ async fn nulls_vectors_and_nan_round_trip(url: &str) {
     assert_eq!(back[1].teff, rows[1].teff);
     assert_eq!(back[2], rows[2]);
     assert_eq!(back[2].labels[2].to_bits(), (-0.0f32).to_bits());
-    assert_eq!(back.iter().map(|r| r.flag).collect::<Vec<_>>(), [Some(0), None, Some(i32::MIN)]);
+    assert_eq!(
+        back.iter().map(|r| r.flag).collect::<Vec<_>>(),
+        [Some(0), None, Some(i32::MIN)]
+    );
     // Vector columns are arrays (PostgreSQL) or little-endian BLOBs (SQLite).
     let size = match db.dialect() {
         astra_targets::column::SqlDialect::Sqlite => {
@@ -249,7 +285,13 @@ async fn nulls_vectors_and_nan_round_trip(url: &str) {
 
 async fn hostile_and_unicode_strings(url: &str) {
     let db = Database::connect(url).await.unwrap();
-    let hostile = ["O'Brien\"; DROP TABLE task; --", "Ωμέγα ✓ 🌟 ñ", "back\\slash $1 ? %s", "tab\tnew\nline", ""];
+    let hostile = [
+        "O'Brien\"; DROP TABLE task; --",
+        "Ωμέγα ✓ 🌟 ñ",
+        "back\\slash $1 ? %s",
+        "tab\tnew\nline",
+        "",
+    ];
     for (i, name) in hostile.iter().enumerate() {
         let task = Payne(Star::new(60 + i as i64, name));
         let mut row = payne_row(i);
@@ -277,7 +319,11 @@ async fn nul_bytes_are_refused(url: &str) {
     let nul_task = Payne(Star::new(71, "obj\0x"));
     let err = db.target(&nul_task).write(&[payne_row(0)]).await.unwrap_err();
     assert!(err.to_string().contains("parameter `obj`"), "{err}");
-    let err = db.target(&nul_task).set_status(StatusCode::Failure, None).await.unwrap_err();
+    let err = db
+        .target(&nul_task)
+        .set_status(StatusCode::Failure, None)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("NUL"), "{err}");
     // Nothing was written.
     assert!(!db.target(&task).exists().await.unwrap());
@@ -295,7 +341,10 @@ async fn get_query_runs_and_shows(url: &str) {
     let q = target.get_query(Some(&["snr", "name"]), false).unwrap();
     let shown = q.to_string();
     assert!(shown.starts_with("SELECT "), "{shown}");
-    assert!(shown.contains("r.\"snr\"") && shown.contains("r.\"name\"") && !shown.contains("teff"), "{shown}");
+    assert!(
+        shown.contains("r.\"snr\"") && shown.contains("r.\"name\"") && !shown.contains("teff"),
+        "{shown}"
+    );
     assert!(shown.contains("$1 = \"ThePayne\""), "{shown}");
     assert!(shown.contains(&format!("$2 = {:?}", target.task_id())), "{shown}");
     assert_eq!(q.binds(), ["ThePayne".to_string(), target.task_id().to_string()]);
@@ -316,7 +365,9 @@ async fn get_query_runs_and_shows(url: &str) {
     assert_eq!(Some(task_row), target.task_row().await.unwrap().as_ref());
     assert_eq!(full[0].values.len(), 6);
 
-    let err = target.get_query(Some(&["snr", "nope; DROP TABLE task"]), false).unwrap_err();
+    let err = target
+        .get_query(Some(&["snr", "nope; DROP TABLE task"]), false)
+        .unwrap_err();
     assert!(err.to_string().contains("nope; DROP TABLE task"), "{err}");
     db.close().await;
 }
@@ -328,12 +379,18 @@ async fn status_and_duration(url: &str) {
     // set_status creates the task row when missing; it has no result yet.
     target.set_status(StatusCode::MissingDependency, None).await.unwrap();
     let row = target.task_row().await.unwrap().unwrap();
-    assert_eq!((row.status, row.duration, row.output_pk), (StatusCode::MissingDependency, None, None));
+    assert_eq!(
+        (row.status, row.duration, row.output_pk),
+        (StatusCode::MissingDependency, None, None)
+    );
     assert!(!target.exists().await.unwrap());
     assert_eq!(target.parameters().await.unwrap().len(), 4);
     // Writing keeps the status.
     target.write(&[payne_row(0)]).await.unwrap();
-    assert_eq!(target.task_row().await.unwrap().unwrap().status, StatusCode::MissingDependency);
+    assert_eq!(
+        target.task_row().await.unwrap().unwrap().status,
+        StatusCode::MissingDependency
+    );
     target.set_status(StatusCode::Success, Some(12.625)).await.unwrap();
     let row = target.task_row().await.unwrap().unwrap();
     assert_eq!((row.status, row.duration), (StatusCode::Success, Some(12.625)));
@@ -379,8 +436,12 @@ async fn bulk_write_and_exists(url: &str) {
     assert_eq!(db.target(&tasks[0]).read().await.unwrap(), data[0]);
     // Large enough for PostgreSQL's COPY path: 1,000 rows in one task.
     let big_task = Bench(Star::new(1000, "big"));
-    let big: Vec<BenchResults> =
-        (0..1000).map(|i| BenchResults { spectrum: format!("big{i}"), values: [i as f64; 30] }).collect();
+    let big: Vec<BenchResults> = (0..1000)
+        .map(|i| BenchResults {
+            spectrum: format!("big{i}"),
+            values: [i as f64; 30],
+        })
+        .collect();
     db.write_many(&[(&big_task, big.as_slice())]).await.unwrap();
     assert_eq!(db.target(&big_task).read().await.unwrap(), big);
 
@@ -408,7 +469,10 @@ async fn read_of_missing_task_is_an_error(url: &str) {
     assert!(db.target(&task).exists().await.unwrap());
     assert!(db.target(&task).read().await.unwrap().is_empty());
     let err = Database::connect("mysql://x@y/z").await.unwrap_err();
-    assert!(matches!(err, Error::DatabaseUrl { .. }) && err.to_string().contains("mysql://x@y/z"), "{err}");
+    assert!(
+        matches!(err, Error::DatabaseUrl { .. }) && err.to_string().contains("mysql://x@y/z"),
+        "{err}"
+    );
     db.close().await;
 }
 
@@ -451,7 +515,12 @@ pub struct DerivedPayne {
 async fn derived_task_round_trip(url: &str) {
     use astra_targets::AstraTask;
     let db = Database::connect(url).await.unwrap();
-    let task = DerivedPayne { telescope: "lco25m".into(), healpix: 12345, snr_cut: 0.1, n_threads: 8 };
+    let task = DerivedPayne {
+        telescope: "lco25m".into(),
+        healpix: 12345,
+        snr_cut: 0.1,
+        n_threads: 8,
+    };
     let rows: Vec<DerivedResults> = (0..3)
         .map(|i| DerivedResults {
             teff: 5000.0 + i as f32,
@@ -473,6 +542,11 @@ async fn derived_task_round_trip(url: &str) {
     let params = target.parameters().await.unwrap();
     assert!(params.contains(&("snr_cut".into(), "0.1".into())), "{params:?}");
     assert!(params.contains(&("n_threads".into(), "8".into())), "{params:?}");
-    assert_eq!(db.exists_many::<DerivedPayne>(&[target.task_id(), "DerivedPayne_00000000"]).await.unwrap(), [true, false]);
+    assert_eq!(
+        db.exists_many::<DerivedPayne>(&[target.task_id(), "DerivedPayne_00000000"])
+            .await
+            .unwrap(),
+        [true, false]
+    );
     db.close().await;
 }

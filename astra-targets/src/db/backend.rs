@@ -52,7 +52,10 @@ pub(crate) trait Backend: sqlx::Database {
     /// Runs a statement, returning the number of rows affected.
     fn execute(conn: &mut Self::Connection, q: Q<Self>) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
     /// Runs a query, returning all rows.
-    fn fetch_all(conn: &mut Self::Connection, q: Q<Self>) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send;
+    fn fetch_all(
+        conn: &mut Self::Connection,
+        q: Q<Self>,
+    ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send;
     /// Runs a query, returning its first row if any.
     fn fetch_optional(
         conn: &mut Self::Connection,
@@ -105,7 +108,11 @@ pub(crate) async fn insert_with_values<DB: Backend, R: AstraResults + Sync>(
     let width = columns.len() + 2;
     // Statements of a few hundred rows are fastest; never more binds than allowed.
     let per_statement = (DB::BIND_LIMIT / width).clamp(1, 250);
-    let head = format!("INSERT INTO {} (output_pk, row_index, {}) VALUES ", ident(table), column_list(columns));
+    let head = format!(
+        "INSERT INTO {} (output_pk, row_index, {}) VALUES ",
+        ident(table),
+        column_list(columns)
+    );
     let full_sql = format!("{head}{}", super::dialect::tuples(DB::DIALECT, per_statement, width));
     let mut flat: Vec<(usize, usize)> = Vec::new();
     for (k, o) in outputs.iter().enumerate() {
@@ -129,7 +136,9 @@ pub(crate) async fn insert_with_values<DB: Backend, R: AstraResults + Sync>(
                 q = DB::bind_value(q, col, v);
             }
         }
-        DB::execute(conn, q).await.map_err(db_err(format!("inserting rows into `{table}`")))?;
+        DB::execute(conn, q)
+            .await
+            .map_err(db_err(format!("inserting rows into `{table}`")))?;
         done += n;
     }
     Ok(())
@@ -217,7 +226,12 @@ impl Backend for Sqlite {
             return match row.try_get::<Option<Vec<u8>>, _>(i).map_err(e)? {
                 None => Ok(Value::Null),
                 Some(bytes) => from_blob(col, &bytes).ok_or_else(|| {
-                    format!("a BLOB of {} bytes is not {} elements of {}", bytes.len(), col.elements(), col.ty.rust_name())
+                    format!(
+                        "a BLOB of {} bytes is not {} elements of {}",
+                        bytes.len(),
+                        col.elements(),
+                        col.ty.rust_name()
+                    )
                 }),
             };
         }
@@ -312,7 +326,9 @@ impl Backend for Postgres {
             (ScalarType::F64, Value::Float(x)) => q.bind(non_nan(*x)),
             (ScalarType::Text, Value::Text(s)) => q.bind(s.clone()),
             (ScalarType::Bool, Value::Bools(v)) => q.bind(v.clone()),
-            (ScalarType::U8 | ScalarType::I16, Value::Ints(v)) => q.bind(v.iter().map(|i| *i as i16).collect::<Vec<_>>()),
+            (ScalarType::U8 | ScalarType::I16, Value::Ints(v)) => {
+                q.bind(v.iter().map(|i| *i as i16).collect::<Vec<_>>())
+            }
             (ScalarType::I32, Value::Ints(v)) => q.bind(v.iter().map(|i| *i as i32).collect::<Vec<_>>()),
             (ScalarType::I64, Value::Ints(v)) => q.bind(v.clone()),
             (ScalarType::F32, Value::Floats(v)) => {
@@ -338,20 +354,33 @@ impl Backend for Postgres {
         let array = !col.shape.is_empty();
         let value = match (col.ty, array) {
             (ScalarType::Bool, false) => row.try_get::<Option<bool>, _>(i).map_err(e)?.map(Value::Bool),
-            (ScalarType::U8 | ScalarType::I16, false) => {
-                row.try_get::<Option<i16>, _>(i).map_err(e)?.map(|x| Value::Int(x.into()))
-            }
-            (ScalarType::I32, false) => row.try_get::<Option<i32>, _>(i).map_err(e)?.map(|x| Value::Int(x.into())),
+            (ScalarType::U8 | ScalarType::I16, false) => row
+                .try_get::<Option<i16>, _>(i)
+                .map_err(e)?
+                .map(|x| Value::Int(x.into())),
+            (ScalarType::I32, false) => row
+                .try_get::<Option<i32>, _>(i)
+                .map_err(e)?
+                .map(|x| Value::Int(x.into())),
             (ScalarType::I64, false) => row.try_get::<Option<i64>, _>(i).map_err(e)?.map(Value::Int),
-            (ScalarType::F32, false) => row.try_get::<Option<f32>, _>(i).map_err(e)?.map(|x| Value::Float(x.into())),
+            (ScalarType::F32, false) => row
+                .try_get::<Option<f32>, _>(i)
+                .map_err(e)?
+                .map(|x| Value::Float(x.into())),
             (ScalarType::F64, false) => row.try_get::<Option<f64>, _>(i).map_err(e)?.map(Value::Float),
             (ScalarType::Text, _) => row.try_get::<Option<String>, _>(i).map_err(e)?.map(Value::Text),
-            (ScalarType::Bool, true) => no_null_elements(row.try_get::<Option<Vec<Option<bool>>>, _>(i).map_err(e)?)?.map(Value::Bools),
-            (ScalarType::U8 | ScalarType::I16, true) => no_null_elements(row.try_get::<Option<Vec<Option<i16>>>, _>(i).map_err(e)?)?
-                .map(|v| Value::Ints(v.into_iter().map(i64::from).collect())),
+            (ScalarType::Bool, true) => {
+                no_null_elements(row.try_get::<Option<Vec<Option<bool>>>, _>(i).map_err(e)?)?.map(Value::Bools)
+            }
+            (ScalarType::U8 | ScalarType::I16, true) => {
+                no_null_elements(row.try_get::<Option<Vec<Option<i16>>>, _>(i).map_err(e)?)?
+                    .map(|v| Value::Ints(v.into_iter().map(i64::from).collect()))
+            }
             (ScalarType::I32, true) => no_null_elements(row.try_get::<Option<Vec<Option<i32>>>, _>(i).map_err(e)?)?
                 .map(|v| Value::Ints(v.into_iter().map(i64::from).collect())),
-            (ScalarType::I64, true) => no_null_elements(row.try_get::<Option<Vec<Option<i64>>>, _>(i).map_err(e)?)?.map(Value::Ints),
+            (ScalarType::I64, true) => {
+                no_null_elements(row.try_get::<Option<Vec<Option<i64>>>, _>(i).map_err(e)?)?.map(Value::Ints)
+            }
             (ScalarType::F32, true) => row
                 .try_get::<Option<Vec<Option<f32>>>, _>(i)
                 .map_err(e)?
@@ -363,9 +392,15 @@ impl Backend for Postgres {
         };
         let value = value.unwrap_or(Value::Null);
         match &value {
-            Value::Bools(v) if v.len() != col.elements() => Err(format!("an array of {} elements, not {}", v.len(), col.elements())),
-            Value::Ints(v) if v.len() != col.elements() => Err(format!("an array of {} elements, not {}", v.len(), col.elements())),
-            Value::Floats(v) if v.len() != col.elements() => Err(format!("an array of {} elements, not {}", v.len(), col.elements())),
+            Value::Bools(v) if v.len() != col.elements() => {
+                Err(format!("an array of {} elements, not {}", v.len(), col.elements()))
+            }
+            Value::Ints(v) if v.len() != col.elements() => {
+                Err(format!("an array of {} elements, not {}", v.len(), col.elements()))
+            }
+            Value::Floats(v) if v.len() != col.elements() => {
+                Err(format!("an array of {} elements, not {}", v.len(), col.elements()))
+            }
             _ => Ok(value),
         }
     }
@@ -387,7 +422,11 @@ impl Backend for Postgres {
 fn no_null_elements<T>(v: Option<Vec<Option<T>>>) -> Result<Option<Vec<T>>, String> {
     match v {
         None => Ok(None),
-        Some(v) => v.into_iter().collect::<Option<Vec<T>>>().map(Some).ok_or_else(|| "a NULL array element".to_string()),
+        Some(v) => v
+            .into_iter()
+            .collect::<Option<Vec<T>>>()
+            .map(Some)
+            .ok_or_else(|| "a NULL array element".to_string()),
     }
 }
 
@@ -414,6 +453,9 @@ fn bind_pg_null(q: Q<Postgres>, ty: ScalarType, array: bool) -> Q<Postgres> {
 mod tests {
     #[test]
     fn json_arrays_escape() {
-        assert_eq!(super::json_array(&["a", "b\"c", "d\\e\n"]), r#"["a","b\"c","d\\e\u000a"]"#);
+        assert_eq!(
+            super::json_array(&["a", "b\"c", "d\\e\n"]),
+            r#"["a","b\"c","d\\e\u000a"]"#
+        );
     }
 }

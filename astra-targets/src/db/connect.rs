@@ -60,7 +60,10 @@ impl Database {
     ///   missing; WAL journal, a busy timeout, foreign keys on.
     /// - `postgres://...` or `postgresql://...`: a PostgreSQL server.
     pub async fn connect(url: &str) -> Result<Database> {
-        let bad = |reason: String| Error::DatabaseUrl { url: url.to_string(), reason };
+        let bad = |reason: String| Error::DatabaseUrl {
+            url: url.to_string(),
+            reason,
+        };
         let action = || format!("connecting to {url}");
         let inner = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
@@ -78,20 +81,36 @@ impl Database {
                 .max_connections(4)
                 .connect_with(options)
                 .await
-                .map_err(|source| Error::Database { action: action(), source })?;
-            Inner::Sqlite(Pools { pool, held: Mutex::new(None) })
+                .map_err(|source| Error::Database {
+                    action: action(),
+                    source,
+                })?;
+            Inner::Sqlite(Pools {
+                pool,
+                held: Mutex::new(None),
+            })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?;
             let pool = PoolOptions::<Postgres>::new()
                 .max_connections(4)
                 .connect_with(options)
                 .await
-                .map_err(|source| Error::Database { action: action(), source })?;
-            Inner::Postgres(Pools { pool, held: Mutex::new(None) })
+                .map_err(|source| Error::Database {
+                    action: action(),
+                    source,
+                })?;
+            Inner::Postgres(Pools {
+                pool,
+                held: Mutex::new(None),
+            })
         } else {
             return Err(bad("is neither sqlite://PATH nor postgres://... ".into()));
         };
-        let db = Database { url: url.to_string(), inner, ensured: Default::default() };
+        let db = Database {
+            url: url.to_string(),
+            inner,
+            ensured: Default::default(),
+        };
         dispatch!(db, p => schema::create_task_tables(p).await)?;
         Ok(db)
     }
@@ -143,7 +162,10 @@ pub(crate) enum ReadConn<'a, DB: sqlx::Database> {
 impl<DB: sqlx::Database> Pools<DB> {
     /// A connection for reads.
     pub(crate) async fn read_conn(&self) -> Result<ReadConn<'_, DB>> {
-        let acquire = |e| Error::Database { action: "acquiring a connection".into(), source: e };
+        let acquire = |e| Error::Database {
+            action: "acquiring a connection".into(),
+            source: e,
+        };
         match self.held.try_lock() {
             Ok(mut guard) => {
                 if guard.is_none() {

@@ -125,7 +125,9 @@ pub(crate) fn table_columns(d: SqlDialect) -> &'static str {
 /// Whether a driver error means "try the transaction again": SQLite busy/locked, or a
 /// PostgreSQL deadlock or serialization failure.
 pub(crate) fn retryable(error: &sqlx::Error) -> bool {
-    let Some(db) = error.as_database_error() else { return false };
+    let Some(db) = error.as_database_error() else {
+        return false;
+    };
     let Some(code) = db.code() else { return false };
     matches!(&*code, "5" | "6" | "261" | "262" | "517" | "40P01" | "40001")
 }

@@ -14,7 +14,9 @@ const EXISTS_SQL: &str = "SELECT 1 FROM task WHERE task_module = $1 AND task_id 
 pub(crate) async fn exists<DB: Backend>(p: &Pools<DB>, family: &str, task_id: &str) -> Result<bool> {
     let mut conn = p.read_conn().await?;
     let q = DB::bind_text(DB::bind_text(sqlx::query(EXISTS_SQL), family), task_id);
-    let row = DB::fetch_optional(&mut conn, q).await.map_err(db_err(format!("checking whether {task_id} exists")))?;
+    let row = DB::fetch_optional(&mut conn, q)
+        .await
+        .map_err(db_err(format!("checking whether {task_id} exists")))?;
     Ok(row.is_some())
 }
 

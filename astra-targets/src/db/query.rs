@@ -47,7 +47,11 @@ pub(crate) fn task_columns(d: crate::column::SqlDialect, alias: &str) -> String 
 /// Decodes a [`TaskRow`] from the columns [`task_columns`] selected, starting at `at`.
 pub(crate) fn decode_task_row<DB: Backend>(row: &DB::Row, at: usize) -> Result<TaskRow> {
     let action = "reading a task row";
-    let text = |i| DB::get_text(row, at + i).map(Option::unwrap_or_default).map_err(db_err(action));
+    let text = |i| {
+        DB::get_text(row, at + i)
+            .map(Option::unwrap_or_default)
+            .map_err(db_err(action))
+    };
     let code = DB::get_i64(row, at + 3).map_err(db_err(action))?.unwrap_or_default();
     let status = StatusCode::from_code(code).ok_or_else(|| Error::Decode {
         table: "task".into(),
@@ -171,26 +175,40 @@ impl<'a, T: AstraTask> ResultQuery<'a, T> {
         for b in &self.binds {
             q = DB::bind_text(q, b);
         }
-        let rows = DB::fetch_all(&mut conn, q).await.map_err(db_err(format!("running {}", self.sql)))?;
+        let rows = DB::fetch_all(&mut conn, q)
+            .await
+            .map_err(db_err(format!("running {}", self.sql)))?;
         let first = if self.full_output { 8 } else { 0 };
         let table = T::META.table;
         rows.iter()
             .map(|row| {
-                let task = if self.full_output { Some(decode_task_row::<DB>(row, 0)?) } else { None };
-                let row_index = DB::get_i64(row, first).map_err(db_err("reading row_index"))?.unwrap_or_default();
+                let task = if self.full_output {
+                    Some(decode_task_row::<DB>(row, 0)?)
+                } else {
+                    None
+                };
+                let row_index = DB::get_i64(row, first)
+                    .map_err(db_err("reading row_index"))?
+                    .unwrap_or_default();
                 let values = self
                     .columns
                     .iter()
                     .enumerate()
                     .map(|(i, c)| {
-                        DB::get_value(row, first + 1 + i, c).map(|v| (c.name, v)).map_err(|reason| Error::Decode {
-                            table: table.to_string(),
-                            column: c.name.to_string(),
-                            reason,
-                        })
+                        DB::get_value(row, first + 1 + i, c)
+                            .map(|v| (c.name, v))
+                            .map_err(|reason| Error::Decode {
+                                table: table.to_string(),
+                                column: c.name.to_string(),
+                                reason,
+                            })
                     })
                     .collect::<Result<_>>()?;
-                Ok(QueryRow { task, row_index, values })
+                Ok(QueryRow {
+                    task,
+                    row_index,
+                    values,
+                })
             })
             .collect()
     }

@@ -39,12 +39,18 @@ fn task_tables_ddl<DB: Backend>() -> Vec<String> {
 /// Creates the task tables when missing.
 pub(crate) async fn create_task_tables<DB: Backend>(p: &Pools<DB>) -> Result<()> {
     with_retry(|| async {
-        let mut tx = DB::begin_write(&p.pool).await.map_err(db_err("beginning the schema transaction"))?;
+        let mut tx = DB::begin_write(&p.pool)
+            .await
+            .map_err(db_err("beginning the schema transaction"))?;
         if let Some(lock) = dialect::schema_lock(DB::DIALECT) {
-            DB::execute(&mut tx, query::<DB>(lock.into())).await.map_err(db_err("locking the schema"))?;
+            DB::execute(&mut tx, query::<DB>(lock.into()))
+                .await
+                .map_err(db_err("locking the schema"))?;
         }
         for sql in task_tables_ddl::<DB>() {
-            DB::execute(&mut tx, query::<DB>(sql)).await.map_err(db_err("creating the task tables"))?;
+            DB::execute(&mut tx, query::<DB>(sql))
+                .await
+                .map_err(db_err("creating the task tables"))?;
         }
         tx.commit().await.map_err(db_err("committing the task tables"))
     })
@@ -91,16 +97,24 @@ pub(crate) async fn ensure_result_table<DB: Backend>(p: &Pools<DB>, meta: &TaskM
     check_names(meta)?;
     with_retry(|| async {
         let action = |what: &str| format!("{what} result table `{}`", meta.table);
-        let mut tx = DB::begin_write(&p.pool).await.map_err(db_err(action("beginning to check")))?;
+        let mut tx = DB::begin_write(&p.pool)
+            .await
+            .map_err(db_err(action("beginning to check")))?;
         if let Some(lock) = dialect::schema_lock(DB::DIALECT) {
-            DB::execute(&mut tx, query::<DB>(lock.into())).await.map_err(db_err("locking the schema"))?;
+            DB::execute(&mut tx, query::<DB>(lock.into()))
+                .await
+                .map_err(db_err("locking the schema"))?;
         }
         let q = DB::bind_text(query::<DB>(dialect::table_columns(DB::DIALECT).into()), meta.table);
         let rows = DB::fetch_all(&mut tx, q).await.map_err(db_err(action("inspecting")))?;
         let mut existing = Vec::with_capacity(rows.len());
         for row in &rows {
-            let name = DB::get_text(row, 0).map_err(db_err(action("inspecting")))?.unwrap_or_default();
-            let ty = DB::get_text(row, 1).map_err(db_err(action("inspecting")))?.unwrap_or_default();
+            let name = DB::get_text(row, 0)
+                .map_err(db_err(action("inspecting")))?
+                .unwrap_or_default();
+            let ty = DB::get_text(row, 1)
+                .map_err(db_err(action("inspecting")))?
+                .unwrap_or_default();
             existing.push((name, ty));
         }
         let statements = if existing.is_empty() {
@@ -109,7 +123,9 @@ pub(crate) async fn ensure_result_table<DB: Backend>(p: &Pools<DB>, meta: &TaskM
             alter_sql::<DB>(meta, &existing)?
         };
         for sql in statements {
-            DB::execute(&mut tx, query::<DB>(sql)).await.map_err(db_err(action("creating or growing")))?;
+            DB::execute(&mut tx, query::<DB>(sql))
+                .await
+                .map_err(db_err(action("creating or growing")))?;
         }
         tx.commit().await.map_err(db_err(action("committing")))
     })
@@ -129,7 +145,12 @@ fn create_sql<DB: Backend>(meta: &TaskMeta) -> String {
     ];
     cols.extend(meta.results.iter().map(column_ddl::<DB>));
     cols.push("PRIMARY KEY (output_pk, row_index)".into());
-    format!("CREATE TABLE IF NOT EXISTS {} ({}){}", ident(meta.table), cols.join(", "), dialect::clustered_by_key(DB::DIALECT))
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} ({}){}",
+        ident(meta.table),
+        cols.join(", "),
+        dialect::clustered_by_key(DB::DIALECT)
+    )
 }
 
 fn alter_sql<DB: Backend>(meta: &TaskMeta, existing: &[(String, String)]) -> Result<Vec<String>> {
@@ -149,7 +170,11 @@ fn alter_sql<DB: Backend>(meta: &TaskMeta, existing: &[(String, String)]) -> Res
                 });
             }
             Some(_) => {}
-            None => out.push(format!("ALTER TABLE {} ADD COLUMN {}", ident(meta.table), column_ddl::<DB>(c))),
+            None => out.push(format!(
+                "ALTER TABLE {} ADD COLUMN {}",
+                ident(meta.table),
+                column_ddl::<DB>(c)
+            )),
         }
     }
     Ok(out)

@@ -30,7 +30,10 @@ pub(crate) async fn insert_rows<R: AstraResults + Sync>(
     if total == 0 {
         return Ok(());
     }
-    let mut handle = conn.lock_handle().await.map_err(db_err("locking the SQLite connection"))?;
+    let mut handle = conn
+        .lock_handle()
+        .await
+        .map_err(db_err("locking the SQLite connection"))?;
     // While `handle` lives, sqlx's worker makes no call on this connection.
     insert_locked(handle.as_raw_handle(), table, columns, outputs, total)
 }
@@ -47,8 +50,12 @@ impl Drop for Statement {
 
 fn error(db: NonNull<ffi::sqlite3>, code: c_int, what: &str) -> sqlx::Error {
     // SAFETY: sqlite3_errmsg returns a NUL-terminated string owned by the connection.
-    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db.as_ptr())) }.to_string_lossy().into_owned();
-    sqlx::Error::Io(std::io::Error::other(format!("SQLite error {code} while {what}: {message}")))
+    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db.as_ptr())) }
+        .to_string_lossy()
+        .into_owned();
+    sqlx::Error::Io(std::io::Error::other(format!(
+        "SQLite error {code} while {what}: {message}"
+    )))
 }
 
 fn prepare(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Statement, sqlx::Error> {
@@ -98,7 +105,11 @@ fn run(db: NonNull<ffi::sqlite3>, stmt: &Statement) -> Result<(), sqlx::Error> {
     let rc = unsafe { ffi::sqlite3_step(stmt.0.as_ptr()) };
     // SAFETY: as above; reset keeps the bindings for the next use.
     unsafe { ffi::sqlite3_reset(stmt.0.as_ptr()) };
-    if rc == ffi::SQLITE_DONE { Ok(()) } else { Err(error(db, rc, "inserting result rows")) }
+    if rc == ffi::SQLITE_DONE {
+        Ok(())
+    } else {
+        Err(error(db, rc, "inserting result rows"))
+    }
 }
 
 fn insert_locked<R: AstraResults>(
@@ -111,7 +122,11 @@ fn insert_locked<R: AstraResults>(
     let fail = |e: sqlx::Error| db_err(format!("inserting rows into `{table}`"))(e);
     let width = columns.len() + 2;
     let per = ROWS_PER_STATEMENT.min(32_766 / width).max(1).min(total);
-    let head = format!("INSERT INTO {} (output_pk, row_index, {}) VALUES ", ident(table), column_list(columns));
+    let head = format!(
+        "INSERT INTO {} (output_pk, row_index, {}) VALUES ",
+        ident(table),
+        column_list(columns)
+    );
     let multi = prepare(db, &format!("{head}{}", tuples(SqlDialect::Sqlite, per, width))).map_err(fail)?;
     let single = match per {
         1 => None,

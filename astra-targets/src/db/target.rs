@@ -1,7 +1,5 @@
 //! `DatabaseTarget`: one task's result in the database.
 
-
-
 use sqlx::Transaction;
 
 use super::backend::{Backend, query};
@@ -24,7 +22,11 @@ pub struct DatabaseTarget<'a, T: AstraTask> {
 impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
     /// The target of `task` in `db`.
     pub fn new(db: &'a Database, task: &'a T) -> Self {
-        DatabaseTarget { db, task, task_id: task.task_id() }
+        DatabaseTarget {
+            db,
+            task,
+            task_id: task.task_id(),
+        }
     }
 
     /// The task id.
@@ -52,9 +54,14 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
         self.db.ensure_results(T::META).await?;
         let rows = self.get_query(None, false)?.fetch().await?;
         if rows.is_empty() && !self.exists().await? {
-            return Err(Error::Missing { task_id: self.task_id.clone(), reason: "has no result to read".into() });
+            return Err(Error::Missing {
+                task_id: self.task_id.clone(),
+                reason: "has no result to read".into(),
+            });
         }
-        rows.into_iter().map(|r| T::Results::from_values(r.values.into_iter().map(|(_, v)| v).collect())).collect()
+        rows.into_iter()
+            .map(|r| T::Results::from_values(r.values.into_iter().map(|(_, v)| v).collect()))
+            .collect()
     }
 
     /// Writes the task's result rows: creates the task row when missing (its status stays
@@ -102,7 +109,10 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
         let keys = upsert_tasks::<DB>(&mut tx, T::META.family, &[(self.task_id.as_str(), params)]).await?;
         let mine = keys[&self.task_id];
         let q = DB::bind_text(
-            DB::bind_text(query::<DB>("SELECT output_pk FROM task WHERE task_module = $1 AND task_id = $2".into()), other_family),
+            DB::bind_text(
+                query::<DB>("SELECT output_pk FROM task WHERE task_module = $1 AND task_id = $2".into()),
+                other_family,
+            ),
             other_id,
         );
         let action = || format!("copying {} from {other_id}", self.task_id);
@@ -112,9 +122,15 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
             None => None,
         };
         let Some(source) = source else {
-            return Err(Error::Missing { task_id: other_id.to_string(), reason: "has no result to copy from".into() });
+            return Err(Error::Missing {
+                task_id: other_id.to_string(),
+                reason: "has no result to copy from".into(),
+            });
         };
-        let sql = format!("UPDATE task SET output_pk = $1, modified = {} WHERE pk = $2", dialect::now(DB::DIALECT));
+        let sql = format!(
+            "UPDATE task SET output_pk = $1, modified = {} WHERE pk = $2",
+            dialect::now(DB::DIALECT)
+        );
         DB::execute(&mut *tx, DB::bind_i64(DB::bind_i64(query::<DB>(sql), source), mine.pk))
             .await
             .map_err(db_err(action()))?;
@@ -138,13 +154,18 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
         duration: Option<f64>,
         params: &[(&'static str, String)],
     ) -> Result<()> {
-        let mut tx = DB::begin_write(&p.pool).await.map_err(db_err("beginning a status update"))?;
+        let mut tx = DB::begin_write(&p.pool)
+            .await
+            .map_err(db_err("beginning a status update"))?;
         let keys = upsert_tasks::<DB>(&mut tx, T::META.family, &[(self.task_id.as_str(), params)]).await?;
         let sql = format!(
             "UPDATE task SET status_code = $1, duration = $2, modified = {} WHERE pk = $3",
             dialect::now(DB::DIALECT)
         );
-        let q = DB::bind_i64(DB::bind_f64(DB::bind_i64(query::<DB>(sql), status.code().into()), duration), keys[&self.task_id].pk);
+        let q = DB::bind_i64(
+            DB::bind_f64(DB::bind_i64(query::<DB>(sql), status.code().into()), duration),
+            keys[&self.task_id].pk,
+        );
         let action = || format!("setting the status of {}", self.task_id);
         DB::execute(&mut *tx, q).await.map_err(db_err(action()))?;
         tx.commit().await.map_err(db_err(action()))
@@ -162,7 +183,9 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
         );
         let mut conn = p.read_conn().await?;
         let q = DB::bind_text(DB::bind_text(query::<DB>(sql), T::META.family), &self.task_id);
-        let row = DB::fetch_optional(&mut conn, q).await.map_err(db_err(format!("reading the task row of {}", self.task_id)))?;
+        let row = DB::fetch_optional(&mut conn, q)
+            .await
+            .map_err(db_err(format!("reading the task row of {}", self.task_id)))?;
         row.map(|r| decode_task_row::<DB>(&r, 0)).transpose()
     }
 
@@ -200,7 +223,9 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
 /// Deletes the rows of an output no task points at any more.
 async fn drop_orphan<DB: Backend>(tx: &mut Transaction<'static, DB>, table: &str, output: i64) -> Result<()> {
     let q = DB::bind_i64(query::<DB>("SELECT 1 FROM task WHERE output_pk = $1".into()), output);
-    let used = DB::fetch_optional(&mut **tx, q).await.map_err(db_err("checking an output's users"))?;
+    let used = DB::fetch_optional(&mut **tx, q)
+        .await
+        .map_err(db_err("checking an output's users"))?;
     if used.is_none() {
         super::write::delete_rows::<DB>(tx, table, &[output]).await?;
     }
@@ -209,10 +234,12 @@ async fn drop_orphan<DB: Backend>(tx: &mut Transaction<'static, DB>, table: &str
 
 impl<T: AstraTask> std::fmt::Debug for DatabaseTarget<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DatabaseTarget").field("task_id", &self.task_id).field("database", &self.db.url()).finish()
+        f.debug_struct("DatabaseTarget")
+            .field("task_id", &self.task_id)
+            .field("database", &self.db.url())
+            .finish()
     }
 }
-
 
 impl Database {
     /// The target of `task` in this database.
@@ -231,7 +258,10 @@ impl Database {
     where
         T::Results: Sync,
     {
-        let prepared = items.iter().map(|(task, rows)| prepare(*task, rows)).collect::<Result<Vec<_>>>()?;
+        let prepared = items
+            .iter()
+            .map(|(task, rows)| prepare(*task, rows))
+            .collect::<Result<Vec<_>>>()?;
         self.ensure_results(T::META).await?;
         dispatch!(self, p => write_tasks(p, T::META, &prepared).await)
     }

@@ -131,11 +131,23 @@ pub(crate) fn from_blob(col: &ColumnMeta, bytes: &[u8]) -> Option<Value> {
     }
     let chunks = bytes.chunks_exact(size);
     Some(match col.ty {
-        ScalarType::F32 => Value::Floats(chunks.map(|c| f64::from(f32::from_le_bytes(c.try_into().unwrap()))).collect()),
+        ScalarType::F32 => Value::Floats(
+            chunks
+                .map(|c| f64::from(f32::from_le_bytes(c.try_into().unwrap())))
+                .collect(),
+        ),
         ScalarType::F64 => Value::Floats(chunks.map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect()),
         ScalarType::U8 => Value::Ints(bytes.iter().map(|b| i64::from(*b)).collect()),
-        ScalarType::I16 => Value::Ints(chunks.map(|c| i64::from(i16::from_le_bytes(c.try_into().unwrap()))).collect()),
-        ScalarType::I32 => Value::Ints(chunks.map(|c| i64::from(i32::from_le_bytes(c.try_into().unwrap()))).collect()),
+        ScalarType::I16 => Value::Ints(
+            chunks
+                .map(|c| i64::from(i16::from_le_bytes(c.try_into().unwrap())))
+                .collect(),
+        ),
+        ScalarType::I32 => Value::Ints(
+            chunks
+                .map(|c| i64::from(i32::from_le_bytes(c.try_into().unwrap())))
+                .collect(),
+        ),
         ScalarType::I64 => Value::Ints(chunks.map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect()),
         ScalarType::Bool => Value::Bools(bytes.iter().map(|b| *b != 0).collect()),
         ScalarType::Text => return None,
@@ -169,7 +181,13 @@ mod tests {
     use super::*;
 
     const COV: ColumnMeta = ColumnMeta {
-        name: "cov", ty: ScalarType::F32, shape: &[2, 2], nullable: false, width: 0, unit: "", description: "",
+        name: "cov",
+        ty: ScalarType::F32,
+        shape: &[2, 2],
+        nullable: false,
+        width: 0,
+        unit: "",
+        description: "",
     };
 
     #[test]
@@ -185,9 +203,13 @@ mod tests {
     #[test]
     fn rows_are_checked() {
         assert!(check_row("t", &[COV], 0, &[Value::Floats(vec![0.0; 4])]).is_ok());
-        let err = check_row("t", &[COV], 3, &[Value::Floats(vec![0.0; 3])]).unwrap_err().to_string();
+        let err = check_row("t", &[COV], 3, &[Value::Floats(vec![0.0; 3])])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("column `cov` row 3"), "{err}");
-        let err = check_text("t", || "parameter `obj`".into(), "a\0b").unwrap_err().to_string();
+        let err = check_text("t", || "parameter `obj`".into(), "a\0b")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("NUL") && err.contains("parameter `obj`"), "{err}");
         assert!(is_identifier("thepayne_2") && !is_identifier("x; DROP") && !is_identifier("1a"));
     }

@@ -152,7 +152,10 @@ async fn link_parameters<DB: Backend>(
 }
 
 /// The outputs among `outputs` that more than one task points at.
-pub(crate) async fn shared_outputs<DB: Backend>(tx: &mut Transaction<'static, DB>, outputs: &[i64]) -> Result<HashSet<i64>> {
+pub(crate) async fn shared_outputs<DB: Backend>(
+    tx: &mut Transaction<'static, DB>,
+    outputs: &[i64],
+) -> Result<HashSet<i64>> {
     let mut shared = HashSet::new();
     for chunk in outputs.chunks(chunk_rows::<DB>(1, 10_000)) {
         let sql = format!(
@@ -181,7 +184,11 @@ pub(crate) async fn new_outputs<DB: Backend>(tx: &mut Transaction<'static, DB>, 
     let rows = DB::fetch_all(tx, q).await.map_err(db_err("creating outputs"))?;
     let mut out = Vec::with_capacity(n);
     for row in rows {
-        out.push(DB::get_i64(&row, 0).map_err(db_err("creating outputs"))?.unwrap_or_default());
+        out.push(
+            DB::get_i64(&row, 0)
+                .map_err(db_err("creating outputs"))?
+                .unwrap_or_default(),
+        );
     }
     Ok(out)
 }
@@ -196,13 +203,19 @@ pub(crate) async fn point_tasks<DB: Backend>(tx: &mut Transaction<'static, DB>, 
     for chunk in pairs.chunks(LIST_CHUNK) {
         let (t, o): (Vec<i64>, Vec<i64>) = chunk.iter().copied().unzip();
         let q = DB::bind_i64_pairs(query::<DB>(sql.clone()), &t, &o);
-        DB::execute(tx, q).await.map_err(db_err("pointing tasks at their outputs"))?;
+        DB::execute(tx, q)
+            .await
+            .map_err(db_err("pointing tasks at their outputs"))?;
     }
     Ok(())
 }
 
 /// Deletes the result rows of outputs from a result table.
-pub(crate) async fn delete_rows<DB: Backend>(tx: &mut Transaction<'static, DB>, table: &str, outputs: &[i64]) -> Result<()> {
+pub(crate) async fn delete_rows<DB: Backend>(
+    tx: &mut Transaction<'static, DB>,
+    table: &str,
+    outputs: &[i64],
+) -> Result<()> {
     for chunk in outputs.chunks(chunk_rows::<DB>(1, 10_000)) {
         let sql = format!(
             "DELETE FROM {} WHERE output_pk IN ({})",
@@ -213,7 +226,9 @@ pub(crate) async fn delete_rows<DB: Backend>(tx: &mut Transaction<'static, DB>, 
         for o in chunk {
             q = DB::bind_i64(q, *o);
         }
-        DB::execute(tx, q).await.map_err(db_err(format!("replacing rows of `{table}`")))?;
+        DB::execute(tx, q)
+            .await
+            .map_err(db_err(format!("replacing rows of `{table}`")))?;
     }
     Ok(())
 }
@@ -241,13 +256,21 @@ async fn write_once<DB: Backend, R: AstraResults + Sync>(
 ) -> Result<()> {
     let family = meta.family;
     let mut tx = DB::begin_write(&p.pool).await.map_err(db_err("beginning a write"))?;
-    let ids: Vec<(&str, &[(&'static str, String)])> =
-        tasks.iter().map(|t| (t.task_id.as_str(), t.params.as_slice())).collect();
+    let ids: Vec<(&str, &[(&'static str, String)])> = tasks
+        .iter()
+        .map(|t| (t.task_id.as_str(), t.params.as_slice()))
+        .collect();
     let keys = upsert_tasks::<DB>(&mut tx, family, &ids).await?;
     let key = |id: &str| -> Result<TaskKeys> {
-        keys.get(id).copied().ok_or_else(|| Error::Missing { task_id: id.to_string(), reason: "task row not returned".into() })
+        keys.get(id).copied().ok_or_else(|| Error::Missing {
+            task_id: id.to_string(),
+            reason: "task row not returned".into(),
+        })
     };
-    let existing: Vec<i64> = tasks.iter().filter_map(|t| keys.get(&t.task_id).and_then(|k| k.output_pk)).collect();
+    let existing: Vec<i64> = tasks
+        .iter()
+        .filter_map(|t| keys.get(&t.task_id).and_then(|k| k.output_pk))
+        .collect();
     let shared = shared_outputs::<DB>(&mut tx, &existing).await?;
     let mut reuse = Vec::new();
     let mut needs_new = Vec::new();
@@ -270,8 +293,14 @@ async fn write_once<DB: Backend, R: AstraResults + Sync>(
             Some(o) => *o,
             None => k.output_pk.expect("reused output"),
         };
-        outputs.push(OutputRows { task_id: &t.task_id, output_pk, rows: t.rows });
+        outputs.push(OutputRows {
+            task_id: &t.task_id,
+            output_pk,
+            rows: t.rows,
+        });
     }
     DB::insert_rows(&mut tx, meta.table, meta.results, &outputs).await?;
-    tx.commit().await.map_err(db_err(format!("committing results of {family}")))
+    tx.commit()
+        .await
+        .map_err(db_err(format!("committing results of {family}")))
 }

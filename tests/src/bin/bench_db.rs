@@ -41,7 +41,10 @@ impl Rng {
     }
     /// Roughly normal values (sum of uniforms).
     fn normal(&mut self) -> f64 {
-        (0..4).map(|_| (self.next() >> 11) as f64 / (1u64 << 53) as f64).sum::<f64>() - 2.0
+        (0..4)
+            .map(|_| (self.next() >> 11) as f64 / (1u64 << 53) as f64)
+            .sum::<f64>()
+            - 2.0
     }
 }
 
@@ -80,15 +83,28 @@ async fn fresh_database(backend: &str, dir: &std::path::Path) -> String {
             format!("sqlite://{}", path.display())
         }
         _ => {
-            let pg_dir = std::env::var("REF_PG_DIR").expect("REF_PG_DIR: the folder of the reference cluster (pg_start.sh)");
+            let pg_dir =
+                std::env::var("REF_PG_DIR").expect("REF_PG_DIR: the folder of the reference cluster (pg_start.sh)");
             let pg_dir = std::fs::canonicalize(&pg_dir).expect("REF_PG_DIR exists");
-            let admin = format!("postgres://bench@localhost/postgres?host={}/sock&port=54329", pg_dir.display());
+            let admin = format!(
+                "postgres://bench@localhost/postgres?host={}/sock&port=54329",
+                pg_dir.display()
+            );
             // A database of our own, dropped and created anew for each repeat.
             use sqlx::Connection;
             let mut c = sqlx::PgConnection::connect(&admin).await.expect("admin connection");
-            sqlx::query("DROP DATABASE IF EXISTS astra_bench").execute(&mut c).await.expect("drop");
-            sqlx::query("CREATE DATABASE astra_bench").execute(&mut c).await.expect("create");
-            format!("postgres://bench@localhost/astra_bench?host={}/sock&port=54329", pg_dir.display())
+            sqlx::query("DROP DATABASE IF EXISTS astra_bench")
+                .execute(&mut c)
+                .await
+                .expect("drop");
+            sqlx::query("CREATE DATABASE astra_bench")
+                .execute(&mut c)
+                .await
+                .expect("create");
+            format!(
+                "postgres://bench@localhost/astra_bench?host={}/sock&port=54329",
+                pg_dir.display()
+            )
         }
     }
 }
@@ -107,7 +123,10 @@ async fn run_ours(backend: &str, dir: &std::path::Path) -> Ours {
         let empty: Vec<(&Bench, &[BenchResults])> = tasks.iter().map(|t| (t, &[][..])).collect();
         db.write_many(&empty).await.expect("creating task rows");
         for t in &tasks {
-            db.target(t).set_status(StatusCode::Created, None).await.expect("status");
+            db.target(t)
+                .set_status(StatusCode::Created, None)
+                .await
+                .expect("status");
         }
         let t0 = Instant::now();
         db.write_many(&items).await.expect("bulk write");
@@ -120,13 +139,18 @@ async fn run_ours(backend: &str, dir: &std::path::Path) -> Ours {
     let db = Database::connect(&last_url).await.expect("connect");
     let look_tasks: Vec<Bench> = (0..LOOKUP_TASKS).map(|i| task(i, "lookup")).collect();
     let look_rows: Vec<Vec<BenchResults>> = (0..LOOKUP_TASKS).map(|i| rows_for(&mut rng, 1, i)).collect();
-    let look_items: Vec<(&Bench, &[BenchResults])> =
-        look_tasks.iter().zip(&look_rows).map(|(t, d)| (t, d.as_slice())).collect();
+    let look_items: Vec<(&Bench, &[BenchResults])> = look_tasks
+        .iter()
+        .zip(&look_rows)
+        .map(|(t, d)| (t, d.as_slice()))
+        .collect();
     let t0 = Instant::now();
     db.write_many(&look_items).await.expect("bulk write of many tasks");
     let many_tasks_s = t0.elapsed().as_secs_f64();
 
-    let present: Vec<Bench> = (0..LOOKUPS / 2).map(|i| task(i * (LOOKUP_TASKS / (LOOKUPS / 2)), "lookup")).collect();
+    let present: Vec<Bench> = (0..LOOKUPS / 2)
+        .map(|i| task(i * (LOOKUP_TASKS / (LOOKUPS / 2)), "lookup"))
+        .collect();
     let absent: Vec<Bench> = (0..LOOKUPS / 2).map(|i| task(i, "missing")).collect();
     let mut keys: Vec<&Bench> = present.iter().chain(&absent).collect();
     for i in (1..keys.len()).rev() {
@@ -154,10 +178,19 @@ async fn run_ours(backend: &str, dir: &std::path::Path) -> Ours {
         let t0 = Instant::now();
         let found = db.exists_many::<Bench>(&refs).await.expect("exists_many");
         bulk_exists_s.push(t0.elapsed().as_secs_f64());
-        assert_eq!(found.iter().filter(|b| **b).count(), LOOKUP_TASKS, "exists_many found the wrong tasks");
+        assert_eq!(
+            found.iter().filter(|b| **b).count(),
+            LOOKUP_TASKS,
+            "exists_many found the wrong tasks"
+        );
     }
     db.close().await;
-    Ours { insert_s, many_tasks_s, lookup_us, bulk_exists_s }
+    Ours {
+        insert_s,
+        many_tasks_s,
+        lookup_us,
+        bulk_exists_s,
+    }
 }
 
 /// The reference's measurements: method -> rows/s (inserts) or µs (lookups).
@@ -181,14 +214,24 @@ fn run_reference(backend: &str, out: &std::path::Path) -> Reference {
         .unwrap_or_else(|e| panic!("running {python}: {e}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
-        panic!("db_bench.py failed: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+        panic!(
+            "db_bench.py failed: {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
-    let mut r = Reference { inserts: BTreeMap::new(), lookups: BTreeMap::new() };
+    let mut r = Reference {
+        inserts: BTreeMap::new(),
+        lookups: BTreeMap::new(),
+    };
     for line in stdout.lines() {
         eprintln!("  python: {line}");
         if let Some(rest) = line.split_once(" insert ").map(|x| x.1) {
             let method = rest.split(" median").next().unwrap_or("").trim().to_string();
-            let rate = rest.rsplit("->").next().and_then(|s| s.split_whitespace().next()).and_then(|s| s.parse().ok());
+            let rate = rest
+                .rsplit("->")
+                .next()
+                .and_then(|s| s.split_whitespace().next())
+                .and_then(|s| s.parse().ok());
             if let Some(rate) = rate {
                 r.inserts.insert(method, rate);
             }
@@ -231,28 +274,51 @@ async fn main() {
         ours.many_tasks_s,
         LOOKUP_TASKS as f64 / ours.many_tasks_s
     );
-    println!("exists      {LOOKUPS} single lookups: median {lookup:.1} us/lookup (passes {:?})", ours.lookup_us.iter().map(|u| format!("{u:.1}")).collect::<Vec<_>>());
-    println!("exists_many {} ids: median {bulk:.3} s (passes {:?})", 2 * LOOKUP_TASKS, ours.bulk_exists_s.iter().map(|s| format!("{s:.3}")).collect::<Vec<_>>());
+    println!(
+        "exists      {LOOKUPS} single lookups: median {lookup:.1} us/lookup (passes {:?})",
+        ours.lookup_us.iter().map(|u| format!("{u:.1}")).collect::<Vec<_>>()
+    );
+    println!(
+        "exists_many {} ids: median {bulk:.3} s (passes {:?})",
+        2 * LOOKUP_TASKS,
+        ours.bulk_exists_s.iter().map(|s| format!("{s:.3}")).collect::<Vec<_>>()
+    );
 
     let bulk_ok = bulk < 0.5;
-    println!("bar: exists_many of 100,000 ids under 0.5 s: {}", if bulk_ok { "MET" } else { "MISSED" });
+    println!(
+        "bar: exists_many of 100,000 ids under 0.5 s: {}",
+        if bulk_ok { "MET" } else { "MISSED" }
+    );
     let lookup_bar = if backend == "sqlite" { 42.0 } else { 76.0 };
-    println!("bar: one exists at most {lookup_bar} us: {}", if lookup <= lookup_bar { "MET" } else { "MISSED" });
+    println!(
+        "bar: one exists at most {lookup_bar} us: {}",
+        if lookup <= lookup_bar { "MET" } else { "MISSED" }
+    );
     if std::env::var("BENCH_SKIP_PYTHON").is_ok_and(|v| v == "1") {
         return;
     }
     let reference = run_reference(&backend, work.path());
     println!("== {backend}: ratios to the Python references (same run) ==");
     for (method, r) in &reference.inserts {
-        println!("insert  ours {rate:>9.0} rows/s vs {method:<42} {r:>9.0} rows/s: x{:.2}", rate / r);
+        println!(
+            "insert  ours {rate:>9.0} rows/s vs {method:<42} {r:>9.0} rows/s: x{:.2}",
+            rate / r
+        );
     }
     for (method, us) in &reference.lookups {
-        println!("lookup  ours {lookup:>7.1} us vs {method:<44} {us:>7.1} us: x{:.2} faster", us / lookup);
+        println!(
+            "lookup  ours {lookup:>7.1} us vs {method:<44} {us:>7.1} us: x{:.2} faster",
+            us / lookup
+        );
     }
     let bar = |needle: &str, factor: f64| {
         if let Some((m, r)) = reference.inserts.iter().find(|(m, _)| m.contains(needle)) {
             let ok = rate >= factor * r;
-            println!("bar: bulk write >= {factor}x {m}: x{:.2} {}", rate / r, if ok { "MET" } else { "MISSED" });
+            println!(
+                "bar: bulk write >= {factor}x {m}: x{:.2} {}",
+                rate / r,
+                if ok { "MET" } else { "MISSED" }
+            );
         }
     };
     if backend == "sqlite" {
