@@ -32,6 +32,8 @@ pub struct Database {
     pub(crate) inner: Inner,
     /// Result tables (with their column lists) already checked by this process.
     ensured: std::sync::Mutex<HashSet<String>>,
+    /// SQLite files: a private connection for single existence checks.
+    pub(crate) sqlite_lookup: Option<super::sqlite_lookup::SqliteLookup>,
 }
 
 /// The backend's connections.
@@ -65,6 +67,7 @@ impl Database {
             reason,
         };
         let action = || format!("connecting to {url}");
+        let mut lookup_file = None;
         let inner = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| bad(e.to_string()))?
@@ -77,6 +80,9 @@ impl Database {
                 // 64 MiB of page cache per connection: bulk writes spill less.
                 .pragma("cache_size", "-65536")
                 .page_size(8192);
+            if !url.contains(":memory:") && !url.contains("mode=memory") {
+                lookup_file = Some(options.get_filename().to_path_buf());
+            }
             let pool = PoolOptions::<Sqlite>::new()
                 .max_connections(4)
                 .connect_with(options)
@@ -106,12 +112,14 @@ impl Database {
         } else {
             return Err(bad("is neither sqlite://PATH nor postgres://... ".into()));
         };
-        let db = Database {
+        let mut db = Database {
             url: url.to_string(),
             inner,
+            sqlite_lookup: None,
             ensured: Default::default(),
         };
         dispatch!(db, p => schema::create_task_tables(p).await)?;
+        db.sqlite_lookup = lookup_file.and_then(|f| super::sqlite_lookup::SqliteLookup::open(&f));
         Ok(db)
     }
 

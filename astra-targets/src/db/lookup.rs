@@ -9,6 +9,9 @@ use crate::Result;
 
 /// The SQL of one existence check (a constant string: prepared once per connection).
 const EXISTS_SQL: &str = "SELECT 1 FROM task WHERE task_module = $1 AND task_id = $2 AND output_pk IS NOT NULL";
+/// The same check with anonymous placeholders, for SQLite's C API.
+pub(crate) const EXISTS_SQL_ANONYMOUS: &str =
+    "SELECT 1 FROM task WHERE task_module = ? AND task_id = ? AND output_pk IS NOT NULL";
 
 /// Whether the task has a result.
 pub(crate) async fn exists<DB: Backend>(p: &Pools<DB>, family: &str, task_id: &str) -> Result<bool> {

@@ -31,6 +31,7 @@ mod lookup;
 mod query;
 mod schema;
 mod sqlite_bulk;
+mod sqlite_lookup;
 mod status;
 mod target;
 mod values;

@@ -46,6 +46,14 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
 
     /// Whether the task has a result (it was written, or copied from another task).
     pub async fn exists(&self) -> Result<bool> {
+        if let Some(found) = self
+            .db
+            .sqlite_lookup
+            .as_ref()
+            .and_then(|l| l.exists(T::META.family, &self.task_id))
+        {
+            return Ok(found);
+        }
         dispatch!(self.db, p => lookup::exists(p, T::META.family, &self.task_id).await)
     }
 
