@@ -63,6 +63,7 @@ contract!(
     bulk_write_and_exists,
     read_of_missing_task_is_an_error,
     derived_task_round_trip,
+    refused_value_in_bulk_rolls_back,
 );
 
 fn star(h: i64) -> Star {
@@ -548,5 +549,31 @@ async fn derived_task_round_trip(url: &str) {
             .unwrap(),
         [true, false]
     );
+    db.close().await;
+}
+
+async fn refused_value_in_bulk_rolls_back(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let tasks: Vec<Payne> = (0..3).map(|h| Payne(star(200 + h))).collect();
+    let old: Vec<PayneResults> = (0..4).map(payne_row).collect();
+    db.write_many(&[(&tasks[0], old.as_slice())]).await.unwrap();
+    // 1,200 rows per task (PostgreSQL's COPY path, SQLite's multi-row statements), with
+    // a NUL byte deep in the last task: rows before it were already sent.
+    let big: Vec<PayneResults> = (0..1200).map(payne_row).collect();
+    let mut bad = big.clone();
+    bad[1100].name = "late\0nul".into();
+    let err = db
+        .write_many(&[(&tasks[0], big.as_slice()), (&tasks[1], big.as_slice()), (&tasks[2], bad.as_slice())])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("column `name` row 1100"), "{err}");
+    // Nothing of it was written: the first task keeps its old rows, the others have none.
+    assert_eq!(db.target(&tasks[0]).read().await.unwrap(), old);
+    assert!(!db.target(&tasks[1]).exists().await.unwrap());
+    assert!(db.target(&tasks[2]).task_row().await.unwrap().is_none());
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne").await, 4);
+    // The connection is usable afterwards.
+    db.write_many(&[(&tasks[1], big.as_slice())]).await.unwrap();
+    assert_eq!(db.target(&tasks[1]).read().await.unwrap().len(), 1200);
     db.close().await;
 }
