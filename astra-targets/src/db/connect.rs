@@ -79,7 +79,7 @@ impl Database {
                 .statement_cache_capacity(256)
                 // 64 MiB of page cache per connection: bulk writes spill less.
                 .pragma("cache_size", "-65536")
-                .page_size(8192);
+                .page_size(16384);
             if !url.contains(":memory:") && !url.contains("mode=memory") {
                 lookup_file = Some(options.get_filename().to_path_buf());
             }

@@ -17,7 +17,7 @@ use crate::column::{AstraResults, ColumnMeta, SqlDialect};
 use crate::value::Value;
 
 /// Rows per multi-row statement.
-const ROWS_PER_STATEMENT: usize = 16;
+const ROWS_PER_STATEMENT: usize = 64;
 
 /// Inserts result rows into `table`.
 pub(crate) async fn insert_rows<R: AstraResults + Sync>(
