@@ -17,7 +17,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 logs=$repo/target/test-setup
 mkdir -p "$logs"
-[ -d "$HOME/.cargo/bin" ] && PATH=$HOME/.cargo/bin:$PATH
+if [ -d "${HOME:-/nonexistent}/.cargo/bin" ]; then PATH=$HOME/.cargo/bin:$PATH; fi
 
 say() { echo "test.sh: $*" >&2; }
 fail() { say "FAILED: $1 (log: $2)"; exit 1; }
@@ -48,6 +48,10 @@ command -v fitsverify >/dev/null || fail "fitsverify is still not on PATH after 
 requirements=$repo/../shared/reference/requirements.txt
 [ -f "$requirements" ] || requirements=$repo/scripts/requirements.txt
 venv=$repo/.venv
+if [ -e "$venv" ] && ! "$venv/bin/python" -c '' >/dev/null 2>&1; then
+  say "the venv .venv is broken (its python does not run): recreating it"
+  rm -rf "$venv"
+fi
 if [ ! -x "$venv/bin/python" ]; then
   say "creating the Python venv .venv"
   python=$(command -v python3.11 || command -v python3) || fail "no python3 found" /dev/null
@@ -64,6 +68,8 @@ if [ ! -f "$stamp" ]; then
   say "installing the Python requirements into .venv (pip, $(basename "$(dirname "$requirements")")/requirements.txt)"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >"$logs/pip.log" 2>&1 \
     || fail "pip install -r $requirements" "$logs/pip.log"
+  "$venv/bin/python" -c 'import astropy, fitsio, numpy, peewee, psycopg, sqlalchemy' >>"$logs/pip.log" 2>&1 \
+    || fail "importing the Python requirements after pip install" "$logs/pip.log"
   rm -f "$venv"/.requirements-*
   touch "$stamp"
 fi
@@ -80,6 +86,10 @@ cleanup() {
     kill -TERM -- "-$cargo_pid" 2>/dev/null || true
     wait "$cargo_pid" 2>/dev/null || true
   fi
+  # The cluster's logs outlive its folder when something went wrong.
+  if [ "$status" -ne 0 ]; then
+    for f in initdb pg_ctl server; do cp "$pg_dir/$f.log" "$logs/pg-$f.log" 2>/dev/null || true; done
+  fi
   bash "$repo/scripts/pg.sh" stop "$pg_dir" || say "could not stop the PostgreSQL cluster in $pg_dir"
   exit "$status"
 }
@@ -87,7 +97,7 @@ trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT
 trap 'say "terminated"; exit 143' TERM HUP
 
-port=$(bash "$repo/scripts/pg.sh" start "$pg_dir") || fail "starting PostgreSQL 15" "$pg_dir/server.log"
+port=$(bash "$repo/scripts/pg.sh" start "$pg_dir") || fail "starting PostgreSQL 15" "$logs/pg-server.log, $logs/pg-initdb.log"
 say "PostgreSQL 15 on 127.0.0.1:$port and $pg_dir"
 
 export ASTRA_TEST_PG_URL="postgres://astra@127.0.0.1:$port/postgres"

@@ -110,7 +110,8 @@ impl ParamValue {
             ParamKind::Int => ParamValue::Int(text.parse().ok()?),
             ParamKind::UInt => ParamValue::UInt(text.parse().ok()?),
             ParamKind::F64 => ParamValue::F64(parse_float(text)?),
-            ParamKind::F32 => ParamValue::F32(parse_float(text)? as f32),
+            // Read as f32 directly: through f64 a decimal could round twice.
+            ParamKind::F32 => ParamValue::F32(text.parse().ok()?),
             ParamKind::Bool => match text {
                 "True" | "true" => ParamValue::Bool(true),
                 "False" | "false" => ParamValue::Bool(false),

@@ -13,7 +13,9 @@
 //! root. A rendered path is parsed back before it is returned, and a value that would make
 //! the path ambiguous (a value holding the template's own separator where nothing else
 //! settles where it ends) is refused: every path this module returns parses back into the
-//! parameters it came from.
+//! parameters it came from. A padded value (`{run2d:_<8}`) reads back with as much of
+//! the padding removed as possible, so a value whose own edge holds the fill character
+//! (`v5_`) is refused rather than read back as another value (`v5`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -180,17 +182,61 @@ impl Spec {
         }
     }
 
-    /// Removes this spec's padding from a rendered value.
-    fn strip<'a>(&self, text: &'a str, numeric: bool) -> &'a str {
-        if self.width == 0 || (self.zero && numeric) {
-            return text;
+    /// The texts a rendered piece may hold once this spec's padding is removed: the piece
+    /// itself, and the piece with some of its padding characters removed. Which of them
+    /// is the value is settled by rendering each back (see [`field_reading`]).
+    fn unpadded(&self, piece: &str, numeric: bool) -> Vec<String> {
+        let mut out = vec![piece.to_string()];
+        // Padding exists only when the piece is exactly the width.
+        if self.width == 0 || piece.chars().count() != self.width {
+            return out;
         }
-        match (self.align, numeric) {
-            (Align::Left, _) | (Align::Default, false) => text.trim_end_matches(self.fill),
-            (Align::Right, _) | (Align::Default, true) => text.trim_start_matches(self.fill),
-            (Align::Center, _) => text.trim_matches(self.fill),
+        if self.zero && numeric {
+            // Zero padding goes after the sign: `-0012` may be `-12`.
+            let sign = if piece.starts_with(['-', '+']) { 1 } else { 0 };
+            let (sign, digits) = piece.split_at(sign);
+            let zeros = digits.bytes().take_while(|b| *b == b'0').count();
+            out.extend((1..=zeros).map(|k| format!("{sign}{}", &digits[k..])));
+            return out;
         }
+        let fill_len = self.fill.len_utf8();
+        let lead = piece.chars().take_while(|c| *c == self.fill).count();
+        let trail = piece.chars().rev().take_while(|c| *c == self.fill).count();
+        let (max_lead, max_trail) = match (self.align, numeric) {
+            (Align::Left, _) | (Align::Default, false) => (0, trail),
+            (Align::Right, _) | (Align::Default, true) => (lead, 0),
+            (Align::Center, _) => (lead, trail),
+        };
+        for l in 0..=max_lead {
+            for t in 0..=max_trail {
+                let (start, end) = (l * fill_len, piece.len() - t * fill_len);
+                if (l, t) != (0, 0) && start < end {
+                    out.push(piece[start..end].to_string());
+                }
+            }
+        }
+        out
     }
+}
+
+/// The value of `kind` that `piece` holds under `spec`, if any: the value that renders to
+/// exactly `piece` with the most padding removed.
+///
+/// Padding can hide where a value begins or ends (`v5` and `v5_` both pad to `v5______`
+/// with `_<8`): the reading is the one without fill characters, and rendering refuses a
+/// value that would be read otherwise (its path would not parse back).
+fn field_reading(kind: ParamKind, spec: &Spec, piece: &str) -> Option<ParamValue> {
+    let numeric = matches!(kind, ParamKind::Int | ParamKind::UInt | ParamKind::F64 | ParamKind::F32);
+    let mut texts = spec.unpadded(piece, numeric);
+    texts.sort_by_key(String::len);
+    texts.into_iter().find_map(|text| {
+        let text = if spec.plus {
+            text.strip_prefix('+').unwrap_or(&text)
+        } else {
+            text.as_str()
+        };
+        ParamValue::parse(kind, text).filter(|value| format_value(value, spec) == piece)
+    })
 }
 
 impl PathTemplate {
@@ -203,11 +249,25 @@ impl PathTemplate {
             match segment {
                 Segment::Literal(text) => out.push_str(text),
                 Segment::Field { source, func, spec } => {
+                    // The raw value is judged too: padding must not turn `.` into a name.
+                    if let (Source::Param(i), None) = (source, func) {
+                        check_segment(meta, meta.parameters[*i].name, &values[*i].python_str(), false)?;
+                    }
                     let (name, text) = render_field(meta, values, &ids, *source, *func, spec)?;
                     check_segment(meta, name, &text, func.is_some())?;
                     out.push_str(&text);
                 }
             }
+        }
+        // Each value was checked to stay in its segment; this guards the template's own
+        // pieces too: the path is relative and every folder a real name.
+        if out.starts_with('/') || out.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+            return Err(Error::PathValue {
+                family: meta.family,
+                name: "(template)",
+                value: out.clone(),
+                reason: format!("leaves the output root under the template {:?}", self.text),
+            });
         }
         if self.is_lossy() {
             return Ok(PathBuf::from(out));
@@ -218,19 +278,18 @@ impl PathTemplate {
                 .iter()
                 .all(|(name, v)| meta.parameter(name).is_some_and(|(i, _)| same(&values[i], v)));
         if !faithful {
-            let culprit = meta
-                .parameters
-                .iter()
-                .zip(values)
-                .find(|(_, v)| v.as_str().is_some_and(|s| self.separators().any(|sep| s.contains(sep))))
-                .map(|(p, v)| (p.name, v.python_str()))
-                .unwrap_or(("(template)", out.clone()));
+            let (name, value, why) = self.culprit(meta, values);
+            let reading = if parsed.is_empty() {
+                "would not parse back"
+            } else {
+                "could be read in more than one way"
+            };
             return Err(Error::PathValue {
                 family: meta.family,
-                name: culprit.0,
-                value: culprit.1,
+                name,
+                value,
                 reason: format!(
-                    "would make the path {out:?} ambiguous: it holds a separator of the template {:?}, so the path would not parse back into the same parameters",
+                    "{why}, so the path {out:?} {reading} under the template {:?}",
                     self.text
                 ),
             });
@@ -250,6 +309,53 @@ impl PathTemplate {
                 }
             )
         })
+    }
+
+    /// The parameter to blame when a rendered path does not read back uniquely: one whose
+    /// padding hides where it begins or ends, else a text value holding a separator of the
+    /// template, else the first text value placed next to another field.
+    fn culprit(&self, meta: &TaskMeta, values: &[ParamValue]) -> (&'static str, String, &'static str) {
+        for segment in self.segments {
+            if let Segment::Field {
+                source: Source::Param(i),
+                func: None,
+                spec,
+            } = segment
+            {
+                let piece = format_value(&values[*i], spec);
+                let reading = field_reading(meta.parameters[*i].kind, spec, &piece);
+                if !reading.is_some_and(|r| same(&r, &values[*i])) {
+                    return (
+                        meta.parameters[*i].name,
+                        values[*i].python_str(),
+                        "cannot be told from its padding",
+                    );
+                }
+            }
+        }
+        let separator = meta
+            .parameters
+            .iter()
+            .zip(values)
+            .find(|(_, v)| v.as_str().is_some_and(|s| self.separators().any(|sep| s.contains(sep))));
+        if let Some((p, v)) = separator {
+            return (p.name, v.python_str(), "holds a separator of the template");
+        }
+        let text = self.segments.iter().find_map(|s| match s {
+            Segment::Field {
+                source: Source::Param(i),
+                ..
+            } if values[*i].as_str().is_some() => Some(*i),
+            _ => None,
+        });
+        match text {
+            Some(i) => (
+                meta.parameters[i].name,
+                values[i].python_str(),
+                "runs into the next field",
+            ),
+            None => ("(template)", String::new(), "the values run into each other"),
+        }
     }
 
     /// The literal pieces of the template (what separates values).
@@ -443,28 +549,22 @@ impl<'t> ParseState<'t> {
                     match (source, func) {
                         (Source::Param(i), None) => {
                             let p = &self.meta.parameters[*i];
-                            let numeric = matches!(
-                                p.kind,
-                                ParamKind::Int | ParamKind::UInt | ParamKind::F64 | ParamKind::F32
-                            );
-                            let stripped = spec.strip(piece, numeric);
-                            let stripped = if spec.plus {
-                                stripped.strip_prefix('+').unwrap_or(stripped)
-                            } else {
-                                stripped
-                            };
-                            let Some(value) = ParamValue::parse(p.kind, stripped) else {
-                                continue;
-                            };
-                            if let Some((_, old)) = bound.iter().find(|(n, _)| *n == p.name) {
-                                if !same(old, &value) {
-                                    continue;
+                            // Only values that rendering accepts: a path holding `..` as a
+                            // value does not parse.
+                            let reading = field_reading(p.kind, spec, piece).filter(|v| {
+                                check_segment(self.meta, p.name, &v.python_str(), false).is_ok()
+                                    && check_segment(self.meta, p.name, piece, false).is_ok()
+                            });
+                            if let Some(value) = reading {
+                                if let Some((_, old)) = bound.iter().find(|(n, _)| *n == p.name) {
+                                    if same(old, &value) {
+                                        self.walk(index + 1, &rest[end..], bound);
+                                    }
+                                } else {
+                                    bound.push((p.name, value));
+                                    self.walk(index + 1, &rest[end..], bound);
+                                    bound.pop();
                                 }
-                                self.walk(index + 1, &rest[end..], bound);
-                            } else {
-                                bound.push((p.name, value));
-                                self.walk(index + 1, &rest[end..], bound);
-                                bound.pop();
                             }
                         }
                         _ => {
@@ -494,10 +594,9 @@ impl<'t> ParseState<'t> {
                     vec![]
                 }
             }
-            Some(Segment::Literal(lit)) => rest
-                .match_indices(lit)
-                .map(|(i, _)| i)
-                .filter(|i| *i <= limit)
+            // Every occurrence, overlapping ones too (`--` occurs twice in `---`).
+            Some(Segment::Literal(lit)) => (0..=limit.min(rest.len()))
+                .filter(|i| rest.is_char_boundary(*i) && rest[*i..].starts_with(lit))
                 .collect(),
             Some(Segment::Field { .. }) => (1..=limit).filter(|i| rest.is_char_boundary(*i)).collect(),
         }

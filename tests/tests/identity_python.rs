@@ -72,6 +72,8 @@ impl Rng {
     }
 }
 
+// Exact halfway values (…589.25, 2097152.25) are written in full on purpose.
+#[allow(clippy::excessive_precision)]
 const HARD_F64: &[f64] = &[
     1e20,
     1e-5,
@@ -103,9 +105,10 @@ const HARD_F64: &[f64] = &[
     -1e-100,
     4500.0,
     15100.0,
-    3.141592653589793,
+    std::f64::consts::PI,
 ];
 
+#[allow(clippy::excessive_precision)]
 const HARD_F32: &[f32] = &[
     0.1,
     1e-5,
