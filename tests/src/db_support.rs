@@ -376,7 +376,7 @@ pub fn payne_row(i: usize) -> PayneResults {
         teff: 4000.0 + i as f32 * 10.5,
         snr: 50.0 + x / 3.0,
         name: format!("spectrum-{i}"),
-        flag: if i % 2 == 0 { Some(i as i32) } else { None },
+        flag: if i.is_multiple_of(2) { Some(i as i32) } else { None },
         labels: [x as f32, -(x as f32) * 0.5, 1.0e-3],
         cov: [[x, 0.1, 0.2], [0.1, x * 2.0, -0.3], [0.2, -0.3, f64::MAX]],
     }

@@ -143,6 +143,9 @@ impl Database {
 
     /// Closes every connection (waiting for them to be returned).
     pub async fn close(&self) {
+        if let Some(lookup) = &self.sqlite_lookup {
+            lookup.close();
+        }
         dispatch!(self, p => {
             p.held.lock().await.take();
             p.pool.close().await

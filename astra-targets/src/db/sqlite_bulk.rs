@@ -66,7 +66,7 @@ fn prepare(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Statement, sqlx::Erro
             db.as_ptr(),
             sql.as_ptr().cast(),
             sql.len() as c_int,
-            ffi::SQLITE_PREPARE_PERSISTENT as u32,
+            ffi::SQLITE_PREPARE_PERSISTENT,
             &mut stmt,
             null_mut(),
         )

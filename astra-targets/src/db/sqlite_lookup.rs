@@ -33,7 +33,7 @@ impl Drop for Raw {
 
 /// The lookup connection of a SQLite database file (absent for in-memory databases or
 /// when it cannot be opened: lookups then go through sqlx).
-pub(crate) struct SqliteLookup(Mutex<Raw>);
+pub(crate) struct SqliteLookup(Mutex<Option<Raw>>);
 
 impl SqliteLookup {
     /// Opens a lookup connection on the database file (which exists: the pool created it).
@@ -53,13 +53,13 @@ impl SqliteLookup {
                     db.as_ptr(),
                     EXISTS_SQL_ANONYMOUS.as_ptr().cast(),
                     EXISTS_SQL_ANONYMOUS.len() as c_int,
-                    ffi::SQLITE_PREPARE_PERSISTENT as u32,
+                    ffi::SQLITE_PREPARE_PERSISTENT,
                     &mut stmt,
                     null_mut(),
                 )
             } == ffi::SQLITE_OK;
         match NonNull::new(stmt) {
-            Some(stmt) if ok => Some(SqliteLookup(Mutex::new(Raw { db, stmt }))),
+            Some(stmt) if ok => Some(SqliteLookup(Mutex::new(Some(Raw { db, stmt })))),
             _ => {
                 // SAFETY: `db` is a handle from sqlite3_open_v2, closed once.
                 unsafe { ffi::sqlite3_close(db.as_ptr()) };
@@ -68,11 +68,18 @@ impl SqliteLookup {
         }
     }
 
+    /// Closes the connection; later lookups go through sqlx.
+    pub(crate) fn close(&self) {
+        if let Ok(mut guard) = self.0.lock() {
+            guard.take();
+        }
+    }
+
     /// Whether the task has a result; `None` when the connection is busy with another
     /// caller or SQLite reports an error (the caller then asks through sqlx).
     pub(crate) fn exists(&self, family: &str, task_id: &str) -> Option<bool> {
-        let raw = self.0.try_lock().ok()?;
-        let s = raw.stmt.as_ptr();
+        let guard = self.0.try_lock().ok()?;
+        let s = guard.as_ref()?.stmt.as_ptr();
         // SAFETY: `s` is a live statement used only under the mutex; the texts outlive the
         // step (bound without a copy) and the statement is reset before they are dropped.
         unsafe {

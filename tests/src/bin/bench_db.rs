@@ -235,17 +235,12 @@ fn run_reference(backend: &str, out: &std::path::Path) -> Reference {
             if let Some(rate) = rate {
                 r.inserts.insert(method, rate);
             }
-        } else if let Some(rest) = line.split_once(" lookup ").map(|x| x.1) {
-            if let Some((method, tail)) = rest.split_once(" us/lookup").map(|(a, b)| {
-                let mut parts = a.trim().rsplitn(2, ' ');
-                let us = parts.next().unwrap_or("");
-                ((parts.next().unwrap_or("").trim().to_string(), us.to_string()), b)
-            }) {
-                let _ = tail;
-                if let Ok(us) = method.1.parse::<f64>() {
-                    r.lookups.insert(method.0, us);
-                }
-            }
+        } else if let Some(rest) = line.split_once(" lookup ").map(|x| x.1)
+            && let Some((head, _)) = rest.split_once(" us/lookup")
+            && let Some((method, us)) = head.trim().rsplit_once(' ')
+            && let Ok(us) = us.parse::<f64>()
+        {
+            r.lookups.insert(method.trim().to_string(), us);
         }
     }
     r
