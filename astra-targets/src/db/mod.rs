@@ -22,6 +22,20 @@
 //! PostgreSQL arrays (flattened, row-major) and SQLite little-endian BLOBs. NaN floats are
 //! stored as NULL and read back as NaN. Text holding a NUL byte is refused on both
 //! backends (PostgreSQL text cannot hold it). Timestamps are UTC; durations are seconds.
+//!
+//! Concurrency: several processes may write overlapping tasks into one database. SQLite
+//! writers take the write lock up front (`BEGIN IMMEDIATE`, WAL journal, a 30 s busy
+//! timeout); PostgreSQL writers upsert task rows (`ON CONFLICT`), which locks them, in
+//! task-id order. Lock conflicts and deadlocks retry the whole transaction. Either way
+//! each task ends with one task row and one result set.
+//!
+//! Speed: rows go to PostgreSQL through binary `COPY` (500 rows and more) and to SQLite
+//! through SQLite's C API on sqlx's own connection (multi-row prepared statements);
+//! single `exists` checks on SQLite use a private C-API connection, on PostgreSQL a
+//! connection held across lookups. SQLite result tables are `WITHOUT ROWID` (stored in
+//! key order). Result tables carry no foreign key on `output_pk` (keys are always taken
+//! from `output_interface` in the writing transaction; a per-row check would more than
+//! halve bulk-load speed); the `task` and `task_parameter` tables keep theirs.
 
 mod backend;
 mod connect;

@@ -15,7 +15,8 @@
 //! through `Database::write_many`; three repeats on a fresh database, median reported.
 //! Then 10,000 single `exists` (half present, half missing, shuffled; three passes) and
 //! one `exists_many` of 100,000 ids (half present), against 50,000 tasks written by
-//! `write_many` (also reported, as tasks/s).
+//! `write_many` (also reported, as tasks/s). The program runs on a current-thread tokio
+//! runtime, as one pipeline worker process would.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -246,7 +247,7 @@ fn run_reference(backend: &str, out: &std::path::Path) -> Reference {
     r
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let backend = std::env::args().nth(1).unwrap_or_default();
     if backend != "sqlite" && backend != "postgres" {
