@@ -577,3 +577,16 @@ async fn refused_value_in_bulk_rolls_back(url: &str) {
     assert_eq!(db.target(&tasks[1]).read().await.unwrap().len(), 1200);
     db.close().await;
 }
+
+/// `sqlite::memory:` is one database shared by the pool's connections (SQLite only).
+#[tokio::test]
+async fn sqlite_in_memory_database() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    let task = Payne(star(300));
+    let rows: Vec<PayneResults> = (0..3).map(payne_row).collect();
+    db.target(&task).write(&rows).await.unwrap();
+    assert!(db.target(&task).exists().await.unwrap());
+    assert_eq!(db.target(&task).read().await.unwrap(), rows);
+    assert_eq!(db.exists_many::<Payne>(&[db.target(&task).task_id()]).await.unwrap(), [true]);
+    db.close().await;
+}
