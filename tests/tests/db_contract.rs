@@ -563,7 +563,11 @@ async fn refused_value_in_bulk_rolls_back(url: &str) {
     let mut bad = big.clone();
     bad[1100].name = "late\0nul".into();
     let err = db
-        .write_many(&[(&tasks[0], big.as_slice()), (&tasks[1], big.as_slice()), (&tasks[2], bad.as_slice())])
+        .write_many(&[
+            (&tasks[0], big.as_slice()),
+            (&tasks[1], big.as_slice()),
+            (&tasks[2], bad.as_slice()),
+        ])
         .await
         .unwrap_err();
     assert!(err.to_string().contains("column `name` row 1100"), "{err}");
@@ -587,6 +591,9 @@ async fn sqlite_in_memory_database() {
     db.target(&task).write(&rows).await.unwrap();
     assert!(db.target(&task).exists().await.unwrap());
     assert_eq!(db.target(&task).read().await.unwrap(), rows);
-    assert_eq!(db.exists_many::<Payne>(&[db.target(&task).task_id()]).await.unwrap(), [true]);
+    assert_eq!(
+        db.exists_many::<Payne>(&[db.target(&task).task_id()]).await.unwrap(),
+        [true]
+    );
     db.close().await;
 }
