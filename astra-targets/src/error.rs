@@ -119,6 +119,64 @@ pub enum Error {
         /// What is missing.
         reason: String,
     },
+    /// An array handed to the astraSource writer has the wrong shape.
+    #[error("{array} has shape {shape:?}, but {expected}")]
+    Shape {
+        /// The array (`normalized_ivar`, `model_flux`, `bitmask`, `results`, ...).
+        array: &'static str,
+        /// Its shape.
+        shape: Vec<usize>,
+        /// What was expected, naming the reference shape (`the flux's shape is [3, 8575]`).
+        expected: String,
+    },
+    /// The pixel mask of a spectrum does not have the integer type of its kind (16-bit for
+    /// APOGEE, 32-bit for BOSS).
+    #[error("the bitmask of this {kind} spectrum is {found}, but {kind} bitmasks are {expected}")]
+    BitmaskType {
+        /// The spectrum kind.
+        kind: &'static str,
+        /// The integer type found.
+        found: &'static str,
+        /// The integer type required.
+        expected: &'static str,
+    },
+    /// A text value cannot be written as FITS text (printable ASCII only).
+    #[error("{what}: value {value:?} is not printable ASCII, which FITS text requires")]
+    NonAscii {
+        /// Where the value goes (`RESULTS column NAME`, `TASK_PARAMETERS value of obj`, ...).
+        what: String,
+        /// The value.
+        value: String,
+    },
+    /// A header card cannot be written.
+    #[error("header card {key:?}: {reason}")]
+    Card {
+        /// The card's keyword.
+        key: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// cfitsio reported an error.
+    #[error("cfitsio error {status} while {action}: {message}")]
+    Fits {
+        /// What was being done.
+        action: String,
+        /// The cfitsio status code.
+        status: i32,
+        /// cfitsio's message for the status and its error stack.
+        message: String,
+    },
+    /// The destination exists and overwriting was not allowed.
+    #[error("{0:?} already exists and overwriting was not allowed")]
+    Exists(PathBuf),
+    /// A FITS file does not match the astraSource model (or its checksums are wrong).
+    #[error("{path:?} is not a valid astraSource file: {reason}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What does not match.
+        reason: String,
+    },
     /// An input/output error on a path.
     #[error("{action} {path:?}: {source}")]
     Io {

@@ -1,1 +1,0 @@
-//! Low-level FITS writing through cfitsio: image and table HDUs, header cards, checksums.

@@ -1,1 +1,0 @@
-//! The astraSource FITS product of a task.

@@ -1,0 +1,161 @@
+//! The astraSource FITS product of a task: [`AstraSource`].
+//!
+//! One file per (task, source) holding N spectra of P pixels, in nine HDUs
+//! ([`layout::HDUS`]): the input's primary header with provenance cards, the normalized
+//! flux and inverse variance, the input's bitmask, the continuum, the model flux and
+//! inverse variance, a `TASK_PARAMETERS` table and a `RESULTS` table with one row per
+//! spectrum. Every HDU is checksummed; the file is written to a temporary name beside the
+//! destination and renamed over it only when complete.
+
+mod copy;
+mod created;
+pub mod layout;
+mod options;
+mod shapes;
+pub mod tables;
+mod verify;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+pub use created::{format_utc, now_utc};
+pub use options::{FloatType, Staging, WriteOptions};
+pub use shapes::{Images, Pixels, check_shapes};
+pub use verify::looks_complete;
+pub use write::{MEMORY_LIMIT, PROVENANCE_KEYS};
+
+use crate::Result;
+use crate::path::OutputRoot;
+use crate::spectrum::Spectrum;
+use crate::task::AstraTask;
+
+/// The astraSource file of one task.
+#[derive(Debug)]
+pub struct AstraSource<'a, T: AstraTask> {
+    task: &'a T,
+    path: PathBuf,
+}
+
+impl<'a, T: AstraTask> AstraSource<'a, T> {
+    /// The astraSource file of `task` under `root` (at `task.output_path(root)`).
+    pub fn new(task: &'a T, root: &OutputRoot) -> Result<Self> {
+        Ok(AstraSource {
+            task,
+            path: task.output_path(root)?,
+        })
+    }
+
+    /// The astraSource file of `task` at an explicit path.
+    pub fn at(task: &'a T, path: impl Into<PathBuf>) -> Self {
+        AstraSource {
+            task,
+            path: path.into(),
+        }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The task.
+    pub fn task(&self) -> &T {
+        self.task
+    }
+
+    /// The bitmask written for `spectrum` (the seed's `get_bitmask`): the OR mask of BOSS
+    /// spectra, the single mask of APOGEE spectra.
+    pub fn get_bitmask(&self, spectrum: &Spectrum) -> crate::spectrum::Bitmask {
+        spectrum.get_bitmask()
+    }
+
+    /// Checks and completes the images (the seed's `_check_shapes`); see
+    /// [`check_shapes`].
+    pub fn check_shapes<'i>(
+        &self,
+        normalized_flux: Pixels<'i>,
+        normalized_ivar: Pixels<'i>,
+        model_flux: Option<Pixels<'i>>,
+        model_ivar: Option<Pixels<'i>>,
+        continuum: Option<Pixels<'i>>,
+        results: &[T::Results],
+    ) -> Result<Images<'i>> {
+        check_shapes(
+            normalized_flux,
+            normalized_ivar,
+            model_flux,
+            model_ivar,
+            continuum,
+            results.len(),
+        )
+    }
+
+    /// Writes the file (see [`write_images`](Self::write_images)), after
+    /// [`check_shapes`]: 1-D arrays are single spectra, and missing continuum, model flux
+    /// or model inverse variance are written as NaN.
+    #[allow(clippy::too_many_arguments)]
+    pub fn write<'i>(
+        &self,
+        spectrum: &Spectrum,
+        normalized_flux: impl Into<Pixels<'i>>,
+        normalized_ivar: impl Into<Pixels<'i>>,
+        continuum: Option<Pixels<'i>>,
+        model_flux: Option<Pixels<'i>>,
+        model_ivar: Option<Pixels<'i>>,
+        results: &[T::Results],
+        options: &WriteOptions,
+    ) -> Result<()> {
+        let images = check_shapes(
+            normalized_flux.into(),
+            normalized_ivar.into(),
+            model_flux,
+            model_ivar,
+            continuum,
+            results.len(),
+        )?;
+        self.write_images(spectrum, &images, results, options)
+    }
+
+    /// Writes the file from checked images.
+    ///
+    /// Refused, with nothing written and any old file left as it was: a wavelength grid
+    /// of another length than P, a bitmask that is not (N, P) or not of the spectrum
+    /// kind's integer type, result rows that are not N or do not fit their columns, text
+    /// that is not printable ASCII (naming the column or parameter), and, without
+    /// `overwrite`, an existing file.
+    pub fn write_images(
+        &self,
+        spectrum: &Spectrum,
+        images: &Images<'_>,
+        results: &[T::Results],
+        options: &WriteOptions,
+    ) -> Result<()> {
+        write::write(self.task, &self.path, spectrum, images, results, options)
+    }
+
+    /// Whether the file is there: a regular file that starts as FITS and has a whole
+    /// number of blocks. (Files are only ever renamed into place complete;
+    /// [`verify`](Self::verify) checks every byte.)
+    pub fn exists(&self) -> bool {
+        looks_complete(&self.path)
+    }
+
+    /// Checks the file: nine HDUs named as the layout says, every checksum valid, images
+    /// of one (N, P) shape, and a RESULTS table of N rows with the task's columns.
+    pub fn verify(&self) -> Result<()> {
+        verify::verify_file(self.task, &self.path, true)
+    }
+
+    /// Makes this file a symbolic link to `source` (another astraSource file, or any path)
+    /// or a copy of it keeping its permissions and times, replacing any old file
+    /// atomically.
+    pub fn copy_from(&self, source: impl AsRef<Path>, use_symbolic_link: bool) -> Result<()> {
+        copy::copy_from(&self.path, source.as_ref(), use_symbolic_link)
+    }
+}
+
+impl<T: AstraTask> AsRef<Path> for AstraSource<'_, T> {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}

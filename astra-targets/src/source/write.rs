@@ -1,0 +1,412 @@
+//! Writing an astraSource file: checks first, then the nine HDUs through cfitsio into a
+//! temporary file beside the destination, then the rename.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::Path;
+
+use super::created::now_utc;
+use super::layout::{HDUS, RESULTS, TASK_PARAMETERS};
+use super::options::{Staging, WriteOptions};
+use super::shapes::Images;
+use super::{tables, verify};
+use crate::fits::{FitsWriter, ImageData, TableColumn, card, create_image_hdu, create_table_hdu};
+use crate::fs::AtomicPath;
+use crate::spectrum::{Bitmask, Card, CardValue, Spectrum, SpectrumKind};
+use crate::task::AstraTask;
+use crate::{Error, Result};
+
+/// Files up to this size are assembled in memory and written in one piece; larger ones
+/// are written by cfitsio straight to the temporary file.
+pub const MEMORY_LIMIT: usize = 256 << 20;
+
+/// The size of the pieces a durable in-memory file is written in.
+const WRITEBACK_PIECE: usize = 16 << 20;
+
+/// The provenance keys the writer sets in the primary header (copies from the input are
+/// dropped).
+pub const PROVENANCE_KEYS: [&str; 6] = ["ASTRA", "TASK_ID", "CREATED", "PLUGIN", "PLUGVER", "PARAMHSH"];
+
+/// Everything a file holds, checked and converted, before any byte is written.
+struct Product<'s, 'i> {
+    primary: Vec<Card>,
+    wcs: Vec<Card>,
+    images: &'s Images<'i>,
+    bitmask: Bitmask,
+    parameters: Vec<TableColumn>,
+    results: Vec<TableColumn>,
+    rows: usize,
+}
+
+pub(super) fn write<T: AstraTask>(
+    task: &T,
+    path: &Path,
+    spectrum: &Spectrum,
+    images: &Images<'_>,
+    results: &[T::Results],
+    options: &WriteOptions,
+) -> Result<()> {
+    let product = prepare(task, spectrum, images, results, options)?;
+    if !options.overwrite && fs::symlink_metadata(path).is_ok() {
+        return Err(Error::Exists(path.to_path_buf()));
+    }
+    let atomic = AtomicPath::new(path)?;
+    let size = estimate_size(&product, options);
+    let in_memory = match options.staging {
+        Staging::Auto => size <= MEMORY_LIMIT,
+        Staging::Memory => true,
+        Staging::Disk => false,
+    };
+    if in_memory {
+        let mut fits = FitsWriter::create_memory(size, options.checksum)?;
+        write_hdus(&mut fits, &product, options, &mut || {})?;
+        let bytes = fits.into_bytes()?;
+        let temp = atomic.temp_path();
+        let io = |action| {
+            move |source| Error::Io {
+                action,
+                path: temp.to_path_buf(),
+                source,
+            }
+        };
+        let mut file = File::create_new(temp).map_err(io("creating"))?;
+        if options.durable {
+            // Each piece starts its way to the disk while the next is copied, so the
+            // final fsync waits only for the tail.
+            for piece in bytes.chunks(WRITEBACK_PIECE) {
+                file.write_all(piece).map_err(io("writing"))?;
+                start_writeback(&file);
+            }
+        } else {
+            file.write_all(&bytes).map_err(io("writing"))?;
+        }
+    } else {
+        let mut fits = FitsWriter::create_file(atomic.temp_path(), options.checksum)?;
+        // When durable, each finished image starts its way to the disk while the next is
+        // converted, so the final fsync waits only for the tail.
+        let early = if options.durable {
+            File::open(atomic.temp_path()).ok()
+        } else {
+            None
+        };
+        write_hdus(&mut fits, &product, options, &mut || {
+            if let Some(f) = &early {
+                start_writeback(f);
+            }
+        })?;
+        fits.close()?;
+    }
+    if options.output_verify {
+        verify::verify_file(task, atomic.temp_path(), options.checksum)?;
+    }
+    commit(atomic, options)
+}
+
+/// Starts writing a file's dirty pages to the disk without waiting for them (Linux's
+/// `sync_file_range(SYNC_FILE_RANGE_WRITE)`; nothing elsewhere). Only a head start: the
+/// file is fsync'd afterwards all the same.
+fn start_writeback(file: &File) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        unsafe extern "C" {
+            fn sync_file_range(
+                fd: std::ffi::c_int,
+                offset: i64,
+                nbytes: i64,
+                flags: std::ffi::c_uint,
+            ) -> std::ffi::c_int;
+        }
+        // SAFETY: a valid descriptor; offset 0 and length 0 mean the whole file; flag 2 is
+        // SYNC_FILE_RANGE_WRITE. A failure only loses the head start.
+        unsafe { sync_file_range(file.as_raw_fd(), 0, 0, 2) };
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
+}
+
+/// Renames the finished temporary file into place (fsync'ing it first and the folder after
+/// when durable); without `overwrite`, links it instead, which fails (leaving the existing
+/// file alone) if the destination appeared meanwhile.
+fn commit(atomic: AtomicPath, options: &WriteOptions) -> Result<()> {
+    if options.overwrite {
+        return atomic.commit(options.durable);
+    }
+    let target = atomic.final_path().to_path_buf();
+    if options.durable {
+        File::open(atomic.temp_path())
+            .and_then(|f| f.sync_all())
+            .map_err(|source| Error::Io {
+                action: "syncing",
+                path: atomic.temp_path().to_path_buf(),
+                source,
+            })?;
+    }
+    match fs::hard_link(atomic.temp_path(), &target) {
+        Ok(()) => {
+            drop(atomic);
+            if options.durable {
+                let dir = target
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                File::open(dir).and_then(|d| d.sync_all()).map_err(|source| Error::Io {
+                    action: "syncing the folder",
+                    path: dir.into(),
+                    source,
+                })?;
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::Exists(target)),
+        Err(source) => Err(Error::Io {
+            action: "linking into place",
+            path: target,
+            source,
+        }),
+    }
+}
+
+fn prepare<'s, 'i, T: AstraTask>(
+    task: &T,
+    spectrum: &Spectrum,
+    images: &'s Images<'i>,
+    results: &[T::Results],
+    options: &WriteOptions,
+) -> Result<Product<'s, 'i>> {
+    let (n, p) = images.shape();
+    if results.len() != n {
+        return Err(Error::Shape {
+            array: "results",
+            shape: vec![results.len()],
+            expected: format!("the normalized flux's shape is [{n}, {p}]: one result row per spectrum"),
+        });
+    }
+    if spectrum.grid.npix != p {
+        return Err(Error::Shape {
+            array: "normalized_flux",
+            shape: vec![n, p],
+            expected: format!("the spectrum's wavelength grid has {} pixels", spectrum.grid.npix),
+        });
+    }
+    let bitmask = spectrum.get_bitmask();
+    let (kind, expected) = match spectrum.kind {
+        SpectrumKind::Apogee => ("APOGEE", "int16"),
+        SpectrumKind::Boss => ("BOSS", "int32"),
+    };
+    let found = match &bitmask {
+        Bitmask::I16(_) => "int16",
+        Bitmask::I32(_) => "int32",
+    };
+    if found != expected {
+        return Err(Error::BitmaskType { kind, found, expected });
+    }
+    let (bn, bp) = bitmask.shape();
+    if (bn, bp) != (n, p) {
+        return Err(Error::Shape {
+            array: "bitmask",
+            shape: vec![bn, bp],
+            expected: format!("the normalized flux's shape is [{n}, {p}]"),
+        });
+    }
+    let parameters = tables::task_parameters(task)?;
+    let results = tables::results(task, results)?;
+    Ok(Product {
+        primary: primary_cards(task, spectrum, options, (n, p), found),
+        wcs: wcs_cards(spectrum),
+        images,
+        bitmask,
+        parameters,
+        results,
+        rows: n,
+    })
+}
+
+/// The primary header: the input's cards without `HISTORY`, structural, checksum and
+/// provenance keys (and without repeats of a valued key), then the provenance cards, then
+/// one `HISTORY` card per HDU.
+fn primary_cards<T: AstraTask>(
+    task: &T,
+    spectrum: &Spectrum,
+    options: &WriteOptions,
+    (n, p): (usize, usize),
+    mask: &str,
+) -> Vec<Card> {
+    let mut seen = std::collections::HashSet::new();
+    let mut cards: Vec<Card> = spectrum
+        .header
+        .iter()
+        .filter(|c| {
+            let key = c.key.trim_end();
+            let commentary = matches!(key, "COMMENT" | "") || matches!(c.value, CardValue::None) && key != "HISTORY";
+            key != "HISTORY"
+                && key != "EXTNAME"
+                && !card::is_reserved(key)
+                && !PROVENANCE_KEYS.contains(&key)
+                && (commentary || seen.insert(key.to_string()))
+        })
+        .cloned()
+        .collect();
+    let meta = T::META;
+    cards.push(card::string("ASTRA", crate::ASTRA_VERSION, "astra-targets version"));
+    cards.push(card::string("TASK_ID", &task.task_id(), "Task identifier"));
+    cards.push(card::string("CREATED", &now_utc(), "File creation time (UTC)"));
+    cards.push(card::string(
+        "PLUGIN",
+        options.plugin.as_deref().unwrap_or(meta.family),
+        "Plugin that wrote this file",
+    ));
+    cards.push(card::string(
+        "PLUGVER",
+        options.plugin_version.as_deref().unwrap_or(meta.version),
+        "Plugin version",
+    ));
+    cards.push(card::string(
+        "PARAMHSH",
+        &task.param_hash(),
+        "MD5 of the significant parameters",
+    ));
+    let float = options.dtype.dtype().name();
+    for (i, hdu) in HDUS.iter().enumerate().skip(1) {
+        let what = match i {
+            3 => format!("({n}, {p}) {mask}"),
+            TASK_PARAMETERS | RESULTS => "table".to_string(),
+            _ => format!("({n}, {p}) {float}"),
+        };
+        // The shape is left out when the card would be too long for one record.
+        let text = format!("HDU {i} {}: {}, {what}", hdu.name, hdu.meaning);
+        let text = if text.len() <= 72 {
+            text
+        } else {
+            format!(
+                "HDU {i} {}: {}, {}",
+                hdu.name,
+                hdu.meaning,
+                what.rsplit(' ').next().unwrap_or_default()
+            )
+        };
+        cards.push(card::history(&text));
+    }
+    cards
+}
+
+/// The spectral world-coordinate cards of the images.
+fn wcs_cards(spectrum: &Spectrum) -> Vec<Card> {
+    let g = &spectrum.grid;
+    vec![
+        card::real("CRVAL1", g.crval1, "log10(wavelength / Angstrom) at CRPIX1"),
+        card::real("CDELT1", g.cdelt1, "log10(wavelength) step per pixel"),
+        card::real("CRPIX1", g.crpix1, "Reference pixel (1-based)"),
+        card::string("CTYPE1", g.ctype1, "Log-linear wavelength axis"),
+        card::int("DC-FLAG", g.dc_flag, "Dispersion: 1 for log-linear"),
+    ]
+}
+
+/// Writes the nine HDUs; `after_image` runs after each image HDU.
+fn write_hdus(
+    fits: &mut FitsWriter,
+    product: &Product<'_, '_>,
+    options: &WriteOptions,
+    after_image: &mut dyn FnMut(),
+) -> Result<()> {
+    fits.write_primary(&product.primary)?;
+    let float = Some(options.dtype.dtype());
+    let images = product.images;
+    let spec = |i: usize| {
+        Some(crate::fits::ExtName {
+            name: HDUS[i].name,
+            comment: HDUS[i].meaning,
+        })
+    };
+    create_image_hdu(
+        fits,
+        images.normalized_flux.view(),
+        &product.wcs,
+        spec(1),
+        float,
+        HDUS[1].bunit,
+    )?;
+    after_image();
+    create_image_hdu(
+        fits,
+        images.normalized_ivar.view(),
+        &product.wcs,
+        spec(2),
+        float,
+        HDUS[2].bunit,
+    )?;
+    after_image();
+    let bitmask: ImageData<'_> = match &product.bitmask {
+        Bitmask::I16(a) => a.view().into(),
+        Bitmask::I32(a) => a.view().into(),
+    };
+    create_image_hdu(fits, bitmask, &product.wcs, spec(3), None, HDUS[3].bunit)?;
+    after_image();
+    create_image_hdu(
+        fits,
+        images.continuum.view(),
+        &product.wcs,
+        spec(4),
+        float,
+        HDUS[4].bunit,
+    )?;
+    after_image();
+    create_image_hdu(
+        fits,
+        images.model_flux.view(),
+        &product.wcs,
+        spec(5),
+        float,
+        HDUS[5].bunit,
+    )?;
+    after_image();
+    create_image_hdu(
+        fits,
+        images.model_ivar.view(),
+        &product.wcs,
+        spec(6),
+        float,
+        HDUS[6].bunit,
+    )?;
+    after_image();
+    let rows = product.parameters.first().map_or(0, |c| match &c.data {
+        crate::fits::ColumnData::Text { values, .. } => values.len(),
+        _ => 0,
+    });
+    let name = |i: usize| crate::fits::ExtName {
+        name: HDUS[i].name,
+        comment: HDUS[i].meaning,
+    };
+    create_table_hdu(fits, name(TASK_PARAMETERS), rows, &product.parameters, &[])?;
+    create_table_hdu(fits, name(RESULTS), product.rows, &product.results, &[])
+}
+
+/// An upper estimate of the file size, for sizing the in-memory file.
+fn estimate_size(product: &Product<'_, '_>, options: &WriteOptions) -> usize {
+    let (n, p) = product.images.shape();
+    let float = if options.dtype == super::FloatType::F64 { 8 } else { 4 };
+    let block = |bytes: usize| bytes.div_ceil(2880) * 2880;
+    let mask = match product.bitmask {
+        Bitmask::I16(_) => 2,
+        Bitmask::I32(_) => 4,
+    };
+    let images = 5 * block(n * p * float) + block(n * p * mask) + 6 * 2 * 2880;
+    let primary = block((product.primary.len() + 16) * 80 * 2);
+    let table = |cols: &[TableColumn], rows: usize| {
+        let width: usize = cols.iter().map(cell_bytes).sum();
+        block(rows * width) + block((cols.len() * 6 + 20) * 80)
+    };
+    images + primary + table(&product.parameters, 64) + table(&product.results, n) + 4 * 2880
+}
+
+fn cell_bytes(c: &TableColumn) -> usize {
+    use crate::fits::ColumnData as D;
+    let size = match &c.data {
+        D::Bool(_) | D::U8(_) => 1,
+        D::I16(_) => 2,
+        D::I32(_) | D::F32(_) => 4,
+        D::I64(_) | D::F64(_) => 8,
+        D::Text { width, .. } => return *width,
+    };
+    size * c.repeat
+}

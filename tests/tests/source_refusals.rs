@@ -1,0 +1,317 @@
+//! Every refusal of the astraSource writer: one clear error naming the thing and its
+//! value, no file and no temporary file written, and an existing file left untouched.
+
+mod source_support;
+
+use std::path::Path;
+
+use astra_targets::source::{AstraSource, WriteOptions};
+use astra_targets::spectrum::{PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
+use astra_targets::{Error, OutputRoot};
+use ndarray::{Array1, Array2, Array3};
+use source_support::*;
+
+/// Inputs of one write, to be spoiled by each case.
+struct Inputs {
+    spectrum: Spectrum,
+    flux: Array2<f32>,
+    ivar: Array2<f32>,
+    model: Array2<f32>,
+    rows: Vec<FitResults>,
+    task: SourceFit,
+}
+
+fn inputs(n: usize) -> Inputs {
+    let spectrum = spectrum(SpectrumKind::Apogee, n, 3);
+    let p = spectrum.grid.npix;
+    let mut noise = Noise::new(5);
+    Inputs {
+        flux: noise.array((n, p), 0.0, 1.0),
+        ivar: noise.array((n, p), 0.0, 1.0),
+        model: noise.array((n, p), 0.0, 1.0),
+        rows: results(n),
+        spectrum,
+        task: task(),
+    }
+}
+
+fn write_default(source: &AstraSource<'_, SourceFit>, i: &Inputs) -> astra_targets::Result<()> {
+    source.write(
+        &i.spectrum,
+        &i.flux,
+        &i.ivar,
+        None,
+        Some((&i.model).into()),
+        None,
+        &i.rows,
+        &WriteOptions::default(),
+    )
+}
+
+/// Runs `attempt` twice: with no file at the destination (nothing may appear below the
+/// output root), and over a good file (which must keep its bytes). Returns the error.
+fn refused(
+    spoil: impl Fn(&mut Inputs),
+    attempt: impl Fn(&AstraSource<'_, SourceFit>, &Inputs) -> astra_targets::Result<()>,
+) -> Error {
+    let mut bad = inputs(3);
+    spoil(&mut bad);
+    let (_dir, root) = output_root();
+    let source = AstraSource::new(&bad.task, &OutputRoot::new(&root)).unwrap();
+    let err = attempt(&source, &bad).expect_err("the write must be refused");
+    assert_eq!(
+        files_below(&root),
+        Vec::<std::path::PathBuf>::new(),
+        "nothing written for {err}"
+    );
+
+    // Over an existing good file (of the same path when the task is unchanged).
+    let good = inputs(3);
+    let (_dir2, root2) = output_root();
+    let good_source = AstraSource::new(&good.task, &OutputRoot::new(&root2)).unwrap();
+    write_default(&good_source, &good).unwrap();
+    let before = std::fs::read(good_source.path()).unwrap();
+    let bad_source = AstraSource::at(&bad.task, good_source.path());
+    let again = attempt(&bad_source, &bad).expect_err("refused again");
+    assert_eq!(again.to_string(), err.to_string());
+    assert_eq!(
+        std::fs::read(good_source.path()).unwrap(),
+        before,
+        "the existing file is untouched"
+    );
+    assert_eq!(
+        files_below(&root2),
+        vec![good_source.path().to_path_buf()],
+        "no temporary file left"
+    );
+    err
+}
+
+fn shape_error(err: Error) -> (&'static str, Vec<usize>, String, String) {
+    let text = err.to_string();
+    match err {
+        Error::Shape { array, shape, expected } => (array, shape, expected, text),
+        other => panic!("expected a shape error, got {other:?}"),
+    }
+}
+
+#[test]
+fn ivar_of_another_shape() {
+    let (array, shape, expected, text) = shape_error(refused(|i| i.ivar = Array2::zeros((2, 8575)), write_default));
+    assert_eq!((array, shape), ("normalized_ivar", vec![2, 8575]));
+    assert!(expected.contains("[3, 8575]"), "{text}");
+    assert!(
+        text.contains("normalized_ivar") && text.contains("[2, 8575]") && text.contains("[3, 8575]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn model_flux_continuum_and_model_ivar_of_another_shape() {
+    let (array, shape, ..) = shape_error(refused(|i| i.model = Array2::zeros((3, 100)), write_default));
+    assert_eq!((array, shape), ("model_flux", vec![3, 100]));
+    let bad = Array2::<f32>::zeros((3, 10));
+    let (array, ..) = shape_error(refused(
+        |_| {},
+        |s, i| {
+            s.write(
+                &i.spectrum,
+                &i.flux,
+                &i.ivar,
+                Some((&bad).into()),
+                None,
+                None,
+                &i.rows,
+                &WriteOptions::default(),
+            )
+        },
+    ));
+    assert_eq!(array, "continuum");
+    let (array, ..) = shape_error(refused(
+        |_| {},
+        |s, i| {
+            s.write(
+                &i.spectrum,
+                &i.flux,
+                &i.ivar,
+                None,
+                None,
+                Some((&bad).into()),
+                &i.rows,
+                &WriteOptions::default(),
+            )
+        },
+    ));
+    assert_eq!(array, "model_ivar");
+}
+
+#[test]
+fn more_spectra_than_pixels() {
+    let t = Array2::<f32>::zeros((8575, 3));
+    let (array, shape, expected, _) = shape_error(refused(
+        |_| {},
+        |s, i| s.write(&i.spectrum, &t, &t, None, None, None, &i.rows, &WriteOptions::default()),
+    ));
+    assert_eq!((array, shape), ("normalized_flux", vec![8575, 3]));
+    assert!(expected.contains("N > P"), "{expected}");
+}
+
+#[test]
+fn three_dimensional_arrays() {
+    let cube = Array3::<f32>::zeros((1, 3, 8575));
+    let (array, shape, ..) = shape_error(refused(
+        |_| {},
+        |s, i| {
+            s.write(
+                &i.spectrum,
+                &i.flux,
+                &cube,
+                None,
+                None,
+                None,
+                &i.rows,
+                &WriteOptions::default(),
+            )
+        },
+    ));
+    assert_eq!((array, shape), ("normalized_ivar", vec![1, 3, 8575]));
+}
+
+#[test]
+fn results_of_another_length() {
+    let (array, shape, expected, _) = shape_error(refused(|i| i.rows.truncate(2), write_default));
+    assert_eq!((array, shape), ("results", vec![2]));
+    assert!(expected.contains("[3, 8575]"));
+    // A single 1-D spectrum with two result rows.
+    let one = Array1::<f32>::zeros(8575);
+    let (array, ..) = shape_error(refused(
+        |_| {},
+        |s, i| {
+            s.write(
+                &i.spectrum,
+                &one,
+                &one,
+                None,
+                None,
+                None,
+                &i.rows[..2],
+                &WriteOptions::default(),
+            )
+        },
+    ));
+    assert_eq!(array, "results");
+}
+
+#[test]
+fn a_grid_of_another_length() {
+    let (array, _, expected, _) = shape_error(refused(|i| i.spectrum.grid = WavelengthGrid::BOSS, write_default));
+    assert_eq!(array, "normalized_flux");
+    assert!(expected.contains("4648"), "{expected}");
+}
+
+#[test]
+fn bitmask_of_the_wrong_type_or_shape() {
+    let err = refused(
+        |i| {
+            let m = Array2::<i32>::zeros((3, 8575));
+            i.spectrum.mask = PixelMask::AndOr {
+                and_mask: m.clone(),
+                or_mask: m,
+            };
+        },
+        write_default,
+    );
+    assert!(
+        matches!(
+            err,
+            Error::BitmaskType {
+                kind: "APOGEE",
+                found: "int32",
+                expected: "int16"
+            }
+        ),
+        "{err:?}"
+    );
+    let (array, shape, ..) = shape_error(refused(
+        |i| i.spectrum.mask = PixelMask::Single(Array2::zeros((2, 8575))),
+        write_default,
+    ));
+    assert_eq!((array, shape), ("bitmask", vec![2, 8575]));
+}
+
+#[test]
+fn non_ascii_parameter_value() {
+    let err = refused(|i| i.task.label = "naïve fit".into(), write_default);
+    match &err {
+        Error::NonAscii { what, value } => {
+            assert!(what.contains("label"), "{what}");
+            assert_eq!(value, "naïve fit");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn non_ascii_or_too_long_text_column() {
+    let err = refused(|i| i.rows[2].grid = "grille_é".into(), write_default);
+    match &err {
+        Error::NonAscii { what, value } => {
+            assert!(what.contains("RESULTS column GRID"), "{what}");
+            assert_eq!(value, "grille_é");
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = refused(|i| i.rows[0].grid = "a_name_longer_than_twelve".into(), write_default);
+    assert!(
+        matches!(&err, Error::Column { column, .. } if column.contains("GRID")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("a_name_longer_than_twelve"), "{err}");
+}
+
+#[test]
+fn a_value_equal_to_the_null_stand_in() {
+    let err = refused(|i| i.rows[0].n_iter = Some(i32::MIN), write_default);
+    assert!(
+        matches!(&err, Error::Column { column, .. } if column == "N_ITER"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("TNULL"), "{err}");
+}
+
+#[test]
+fn existing_file_without_overwrite() {
+    let i = inputs(3);
+    let (_dir, root) = output_root();
+    let source = AstraSource::new(&i.task, &OutputRoot::new(&root)).unwrap();
+    write_default(&source, &i).unwrap();
+    let before = std::fs::read(source.path()).unwrap();
+    let no = WriteOptions::default().overwrite(false);
+    let err = source
+        .write(&i.spectrum, &i.flux, &i.ivar, None, None, None, &i.rows, &no)
+        .expect_err("refused");
+    assert!(matches!(&err, Error::Exists(p) if p == source.path()), "{err:?}");
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(std::fs::read(source.path()).unwrap(), before);
+    assert_eq!(files_below(&root), vec![source.path().to_path_buf()]);
+    // Overwriting (the default) replaces it; without overwrite a new path is written.
+    source
+        .write(
+            &i.spectrum,
+            &i.flux,
+            &i.ivar,
+            None,
+            None,
+            None,
+            &i.rows,
+            &WriteOptions::default(),
+        )
+        .unwrap();
+    assert_ne!(std::fs::read(source.path()).unwrap(), before);
+    let other = AstraSource::at(&i.task, source.path().with_file_name("new.fits"));
+    other
+        .write(&i.spectrum, &i.flux, &i.ivar, None, None, None, &i.rows, &no)
+        .unwrap();
+    other.verify().unwrap();
+    assert_eq!(files_below(Path::new(source.path().parent().unwrap())).len(), 2);
+}
