@@ -15,64 +15,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-logs=$repo/target/test-setup
-mkdir -p "$logs"
-if [ -d "${HOME:-/nonexistent}/.cargo/bin" ]; then PATH=$HOME/.cargo/bin:$PATH; fi
-
-say() { echo "test.sh: $*" >&2; }
-fail() { say "FAILED: $1 (log: $2)"; exit 1; }
-
-# --- Debian packages -------------------------------------------------------------------
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo -n "$@"
-  else return 1
-  fi
-}
-
-missing=()
-command -v fitsverify >/dev/null || missing+=(fitsverify)
-command -v pkg-config >/dev/null || missing+=(pkg-config)
-[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing ${missing[*]} (apt-get)"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >"$logs/apt-update.log" 2>&1 \
-    || fail "apt-get update (needed for: ${missing[*]}; root or passwordless sudo required)" "$logs/apt-update.log"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
-    >"$logs/apt-install.log" 2>&1 \
-    || fail "apt-get install ${missing[*]}" "$logs/apt-install.log"
-fi
-command -v fitsverify >/dev/null || fail "fitsverify is still not on PATH after installing Debian package fitsverify" "$logs/apt-install.log"
-
-# --- Python venv -------------------------------------------------------------------------
-requirements=$repo/../shared/reference/requirements.txt
-[ -f "$requirements" ] || requirements=$repo/scripts/requirements.txt
-venv=$repo/.venv
-if [ -e "$venv" ] && ! "$venv/bin/python" -c '' >/dev/null 2>&1; then
-  say "the venv .venv is broken (its python does not run): recreating it"
-  rm -rf "$venv"
-fi
-if [ ! -x "$venv/bin/python" ]; then
-  say "creating the Python venv .venv"
-  python=$(command -v python3.11 || command -v python3) || fail "no python3 found" /dev/null
-  if ! "$python" -m venv "$venv" >"$logs/venv.log" 2>&1; then
-    # Debian's python3 needs its venv package for ensurepip.
-    rm -rf "$venv"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >>"$logs/venv.log" 2>&1 \
-      && "$python" -m venv "$venv" >>"$logs/venv.log" 2>&1 \
-      || fail "creating the Python venv at .venv" "$logs/venv.log"
-  fi
-fi
-stamp=$venv/.requirements-$(sha256sum "$requirements" | cut -c1-16)
-if [ ! -f "$stamp" ]; then
-  say "installing the Python requirements into .venv (pip, $(basename "$(dirname "$requirements")")/requirements.txt)"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >"$logs/pip.log" 2>&1 \
-    || fail "pip install -r $requirements" "$logs/pip.log"
-  "$venv/bin/python" -c 'import astropy, fitsio, numpy, peewee, psycopg, sqlalchemy' >>"$logs/pip.log" 2>&1 \
-    || fail "importing the Python requirements after pip install" "$logs/pip.log"
-  rm -f "$venv"/.requirements-*
-  touch "$stamp"
-fi
+# --- What the tests need: Debian packages and the Python venv --------------------------
+source "$repo/scripts/setup.sh"
 
 # --- PostgreSQL --------------------------------------------------------------------------
 bash "$repo/scripts/pg.sh" reap

@@ -62,6 +62,63 @@ pub enum Error {
         /// The names that are known.
         known: String,
     },
+    /// A database operation failed.
+    #[cfg(feature = "db")]
+    #[error("database: {action}: {source}")]
+    Database {
+        /// What was being done (`connecting to sqlite://astra.db`, `writing results of ThePayne_1a2b3c4d`, ...).
+        action: String,
+        /// The underlying driver error.
+        source: sqlx::Error,
+    },
+    /// A database URL is not one this program can use.
+    #[error("database URL {url:?}: {reason}")]
+    DatabaseUrl {
+        /// The URL given.
+        url: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// An existing database schema does not fit the declared result columns.
+    #[error("table `{table}`, column `{column}`: {reason}")]
+    Schema {
+        /// The table name.
+        table: String,
+        /// The column name.
+        column: String,
+        /// What does not fit (names the old and the new SQL types).
+        reason: String,
+    },
+    /// A value cannot be stored in the database (for example, text holding a NUL byte).
+    #[error("task {task_id}, {what}: value {value:?} {reason}")]
+    Value {
+        /// The task id the value belongs to.
+        task_id: String,
+        /// Which value (`column `name` row 3`, `parameter `obj``).
+        what: String,
+        /// The offending value (abbreviated when long).
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A stored value cannot be read back as the declared column type.
+    #[error("table `{table}`, column `{column}`: stored value does not fit: {reason}")]
+    Decode {
+        /// The table name.
+        table: String,
+        /// The column name.
+        column: String,
+        /// What did not fit.
+        reason: String,
+    },
+    /// A database operation was asked of a task that has no such data.
+    #[error("task {task_id}: {reason}")]
+    Missing {
+        /// The task id.
+        task_id: String,
+        /// What is missing.
+        reason: String,
+    },
     /// An array handed to the astraSource writer has the wrong shape.
     #[error("{array} has shape {shape:?}, but {expected}")]
     Shape {

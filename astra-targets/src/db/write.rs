@@ -1,0 +1,306 @@
+//! Writing results: task rows, parameters, outputs (with copy on write) and result rows,
+//! for one task or many in one transaction.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sqlx::Transaction;
+
+use super::backend::{Backend, OutputRows, query};
+use super::connect::{Pools, db_err, with_retry};
+use super::dialect;
+use super::values::{check_text, ident};
+use crate::column::AstraResults;
+use crate::task::{AstraTask, TaskMeta};
+use crate::{Error, Result};
+
+/// One task's write: its id and parameters (checked before any SQL runs) and its rows
+/// (checked one by one as they are inserted, inside the transaction).
+pub(crate) struct Prepared<'a, R> {
+    /// The task id.
+    pub task_id: String,
+    /// `(parameter_name, parameter_value)` pairs, values as Python's `str()`.
+    pub params: Vec<(&'static str, String)>,
+    /// The result rows, in row order.
+    pub rows: &'a [R],
+}
+
+/// A task's id and checked parameters, with its rows.
+pub(crate) fn prepare<'a, T: AstraTask>(task: &T, rows: &'a [T::Results]) -> Result<Prepared<'a, T::Results>> {
+    let task_id = task.task_id();
+    let params = task_params(task, &task_id)?;
+    Ok(Prepared { task_id, params, rows })
+}
+
+/// A task's `(name, value)` parameter pairs, refusing NUL bytes.
+pub(crate) fn task_params<T: AstraTask>(task: &T, task_id: &str) -> Result<Vec<(&'static str, String)>> {
+    let values = task.parameter_values();
+    let mut out = Vec::with_capacity(values.len());
+    for (meta, value) in T::META.parameters.iter().zip(&values) {
+        let text = value.python_str();
+        check_text(task_id, || format!("parameter `{}`", meta.name), &text)?;
+        out.push((meta.name, text));
+    }
+    Ok(out)
+}
+
+/// The statements per chunk of `width`-wide tuples under the backend's bind limit.
+fn chunk_rows<DB: Backend>(width: usize, cap: usize) -> usize {
+    ((DB::BIND_LIMIT - 1) / width).clamp(1, cap)
+}
+
+/// A task row as the write found it.
+#[derive(Clone, Copy)]
+pub(crate) struct TaskKeys {
+    pub pk: i64,
+    pub output_pk: Option<i64>,
+}
+
+/// The number of list elements bound in one statement.
+const LIST_CHUNK: usize = 50_000;
+
+/// Inserts the task rows that are missing and touches `modified` of the others (taking
+/// their row locks on PostgreSQL), then links their parameters. `tasks` are sorted by id
+/// (a consistent lock order among concurrent writers); returns their keys by task id.
+pub(crate) async fn upsert_tasks<DB: Backend>(
+    tx: &mut Transaction<'static, DB>,
+    family: &str,
+    tasks: &[(&str, &[(&'static str, String)])],
+) -> Result<HashMap<String, TaskKeys>> {
+    let now = dialect::now(DB::DIALECT);
+    let action = || format!("creating task rows of {family}");
+    let mut keys = HashMap::with_capacity(tasks.len());
+    let sql = format!(
+        "INSERT INTO task (task_module, task_id, status_code, created, modified) \
+         SELECT $1, v.c1, 0, {now}, {now} FROM {} WHERE true \
+         ON CONFLICT (task_module, task_id) DO UPDATE SET modified = excluded.modified \
+         RETURNING pk, task_id, output_pk",
+        dialect::list_source(DB::DIALECT, 2, "text")
+    );
+    for chunk in tasks.chunks(LIST_CHUNK) {
+        let ids: Vec<&str> = chunk.iter().map(|(id, _)| *id).collect();
+        let q = DB::bind_text_list(DB::bind_text(query::<DB>(sql.clone()), family), &ids);
+        for row in DB::fetch_all(tx, q).await.map_err(db_err(action()))? {
+            let pk = DB::get_i64(&row, 0).map_err(db_err(action()))?.unwrap_or_default();
+            let id = DB::get_text(&row, 1).map_err(db_err(action()))?.unwrap_or_default();
+            let output_pk = DB::get_i64(&row, 2).map_err(db_err(action()))?;
+            keys.insert(id, TaskKeys { pk, output_pk });
+        }
+    }
+    link_parameters::<DB>(tx, tasks, &keys).await?;
+    Ok(keys)
+}
+
+/// Stores the parameters (deduplicated) and links each task to its own.
+async fn link_parameters<DB: Backend>(
+    tx: &mut Transaction<'static, DB>,
+    tasks: &[(&str, &[(&'static str, String)])],
+    keys: &HashMap<String, TaskKeys>,
+) -> Result<()> {
+    let distinct: Vec<(&str, &str)> = tasks
+        .iter()
+        .flat_map(|(_, ps)| ps.iter().map(|(n, v)| (*n, v.as_str())))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if distinct.is_empty() {
+        return Ok(());
+    }
+    let action = "storing task parameters";
+    let pairs = dialect::pair_source(DB::DIALECT, 1, "text");
+    let insert = format!(
+        "INSERT INTO parameter (parameter_name, parameter_value) SELECT v.c1, v.c2 FROM {pairs} WHERE true \
+         ON CONFLICT (parameter_name, parameter_value) DO NOTHING"
+    );
+    let select = format!(
+        "SELECT p.pk, p.parameter_name, p.parameter_value FROM {pairs} \
+         JOIN parameter p ON p.parameter_name = v.c1 AND p.parameter_value = v.c2"
+    );
+    let mut pks: HashMap<(String, String), i64> = HashMap::with_capacity(distinct.len());
+    for chunk in distinct.chunks(LIST_CHUNK) {
+        let names: Vec<&str> = chunk.iter().map(|(n, _)| *n).collect();
+        let values: Vec<&str> = chunk.iter().map(|(_, v)| *v).collect();
+        let q = DB::bind_text_pairs(query::<DB>(insert.clone()), &names, &values);
+        DB::execute(tx, q).await.map_err(db_err(action))?;
+        let q = DB::bind_text_pairs(query::<DB>(select.clone()), &names, &values);
+        for row in DB::fetch_all(tx, q).await.map_err(db_err(action))? {
+            let pk = DB::get_i64(&row, 0).map_err(db_err(action))?.unwrap_or_default();
+            let n = DB::get_text(&row, 1).map_err(db_err(action))?.unwrap_or_default();
+            let v = DB::get_text(&row, 2).map_err(db_err(action))?.unwrap_or_default();
+            pks.insert((n, v), pk);
+        }
+    }
+    let mut links: Vec<(i64, i64)> = Vec::new();
+    for (id, ps) in tasks {
+        let task_pk = keys[*id].pk;
+        for (n, v) in ps.iter() {
+            links.push((task_pk, pks[&(n.to_string(), v.clone())]));
+        }
+    }
+    links.sort_unstable();
+    links.dedup();
+    let sql = format!(
+        "INSERT INTO task_parameter (task_pk, parameter_pk) SELECT v.c1, v.c2 FROM {} WHERE true \
+         ON CONFLICT DO NOTHING",
+        dialect::pair_source(DB::DIALECT, 1, "bigint")
+    );
+    for chunk in links.chunks(LIST_CHUNK) {
+        let (t, p): (Vec<i64>, Vec<i64>) = chunk.iter().copied().unzip();
+        let q = DB::bind_i64_pairs(query::<DB>(sql.clone()), &t, &p);
+        DB::execute(tx, q).await.map_err(db_err(action))?;
+    }
+    Ok(())
+}
+
+/// The outputs among `outputs` that more than one task points at.
+pub(crate) async fn shared_outputs<DB: Backend>(
+    tx: &mut Transaction<'static, DB>,
+    outputs: &[i64],
+) -> Result<HashSet<i64>> {
+    let mut shared = HashSet::new();
+    for chunk in outputs.chunks(chunk_rows::<DB>(1, 10_000)) {
+        let sql = format!(
+            "SELECT output_pk FROM task WHERE output_pk IN ({}) GROUP BY output_pk HAVING count(*) > 1",
+            dialect::placeholders(DB::DIALECT, 1, chunk.len())
+        );
+        let mut q = query::<DB>(sql);
+        for o in chunk {
+            q = DB::bind_i64(q, *o);
+        }
+        for row in DB::fetch_all(tx, q).await.map_err(db_err("checking shared outputs"))? {
+            if let Some(o) = DB::get_i64(&row, 0).map_err(db_err("checking shared outputs"))? {
+                shared.insert(o);
+            }
+        }
+    }
+    Ok(shared)
+}
+
+/// Creates `n` new outputs, returning their keys.
+pub(crate) async fn new_outputs<DB: Backend>(tx: &mut Transaction<'static, DB>, n: usize) -> Result<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let q = DB::bind_i64(query::<DB>(dialect::new_outputs(DB::DIALECT).into()), n as i64);
+    let rows = DB::fetch_all(tx, q).await.map_err(db_err("creating outputs"))?;
+    let mut out = Vec::with_capacity(n);
+    for row in rows {
+        out.push(
+            DB::get_i64(&row, 0)
+                .map_err(db_err("creating outputs"))?
+                .unwrap_or_default(),
+        );
+    }
+    Ok(out)
+}
+
+/// Points tasks at outputs: `(task_pk, output_pk)` pairs.
+pub(crate) async fn point_tasks<DB: Backend>(tx: &mut Transaction<'static, DB>, pairs: &[(i64, i64)]) -> Result<()> {
+    let sql = format!(
+        "UPDATE task SET output_pk = v.c2, modified = {} FROM {} WHERE task.pk = v.c1",
+        dialect::now(DB::DIALECT),
+        dialect::pair_source(DB::DIALECT, 1, "bigint")
+    );
+    for chunk in pairs.chunks(LIST_CHUNK) {
+        let (t, o): (Vec<i64>, Vec<i64>) = chunk.iter().copied().unzip();
+        let q = DB::bind_i64_pairs(query::<DB>(sql.clone()), &t, &o);
+        DB::execute(tx, q)
+            .await
+            .map_err(db_err("pointing tasks at their outputs"))?;
+    }
+    Ok(())
+}
+
+/// Deletes the result rows of outputs from a result table.
+pub(crate) async fn delete_rows<DB: Backend>(
+    tx: &mut Transaction<'static, DB>,
+    table: &str,
+    outputs: &[i64],
+) -> Result<()> {
+    for chunk in outputs.chunks(chunk_rows::<DB>(1, 10_000)) {
+        let sql = format!(
+            "DELETE FROM {} WHERE output_pk IN ({})",
+            ident(table),
+            dialect::placeholders(DB::DIALECT, 1, chunk.len())
+        );
+        let mut q = query::<DB>(sql);
+        for o in chunk {
+            q = DB::bind_i64(q, *o);
+        }
+        DB::execute(tx, q)
+            .await
+            .map_err(db_err(format!("replacing rows of `{table}`")))?;
+    }
+    Ok(())
+}
+
+/// Writes many tasks' results in one transaction (retried on lock conflicts): each task's
+/// rows replace its previous rows; a task whose output is shared gets a new output first.
+pub(crate) async fn write_tasks<DB: Backend, R: AstraResults + Sync>(
+    p: &Pools<DB>,
+    meta: &TaskMeta,
+    tasks: &[Prepared<'_, R>],
+) -> Result<()> {
+    // The last write of a task id wins; tasks in id order.
+    let by_id: BTreeMap<&str, &Prepared<'_, R>> = tasks.iter().map(|t| (t.task_id.as_str(), t)).collect();
+    if by_id.is_empty() {
+        return Ok(());
+    }
+    let sorted: Vec<&Prepared<'_, R>> = by_id.into_values().collect();
+    with_retry(|| write_once(p, meta, &sorted)).await
+}
+
+async fn write_once<DB: Backend, R: AstraResults + Sync>(
+    p: &Pools<DB>,
+    meta: &TaskMeta,
+    tasks: &[&Prepared<'_, R>],
+) -> Result<()> {
+    let family = meta.family;
+    let mut tx = DB::begin_write(&p.pool).await.map_err(db_err("beginning a write"))?;
+    let ids: Vec<(&str, &[(&'static str, String)])> = tasks
+        .iter()
+        .map(|t| (t.task_id.as_str(), t.params.as_slice()))
+        .collect();
+    let keys = upsert_tasks::<DB>(&mut tx, family, &ids).await?;
+    let key = |id: &str| -> Result<TaskKeys> {
+        keys.get(id).copied().ok_or_else(|| Error::Missing {
+            task_id: id.to_string(),
+            reason: "task row not returned".into(),
+        })
+    };
+    let existing: Vec<i64> = tasks
+        .iter()
+        .filter_map(|t| keys.get(&t.task_id).and_then(|k| k.output_pk))
+        .collect();
+    let shared = shared_outputs::<DB>(&mut tx, &existing).await?;
+    let mut reuse = Vec::new();
+    let mut needs_new = Vec::new();
+    for t in tasks {
+        let k = key(&t.task_id)?;
+        match k.output_pk {
+            Some(o) if !shared.contains(&o) => reuse.push(o),
+            _ => needs_new.push(k.pk),
+        }
+    }
+    let fresh = new_outputs::<DB>(&mut tx, needs_new.len()).await?;
+    let pairs: Vec<(i64, i64)> = needs_new.iter().copied().zip(fresh.iter().copied()).collect();
+    point_tasks::<DB>(&mut tx, &pairs).await?;
+    delete_rows::<DB>(&mut tx, meta.table, &reuse).await?;
+    let new_of: HashMap<i64, i64> = pairs.into_iter().collect();
+    let mut outputs = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        let k = key(&t.task_id)?;
+        let output_pk = match new_of.get(&k.pk) {
+            Some(o) => *o,
+            None => k.output_pk.expect("reused output"),
+        };
+        outputs.push(OutputRows {
+            task_id: &t.task_id,
+            output_pk,
+            rows: t.rows,
+        });
+    }
+    DB::insert_rows(&mut tx, meta.table, meta.results, &outputs).await?;
+    tx.commit()
+        .await
+        .map_err(db_err(format!("committing results of {family}")))
+}

@@ -1,0 +1,327 @@
+//! Database benchmark: our bulk write and lookups against the Python references of
+//! `db_bench.py` (sqlite3 executemany, SQLAlchemy, peewee, psycopg binary COPY), in one run.
+//!
+//! Usage: `cargo run --release -p astra-targets-tests --bin bench-db -- sqlite|postgres`
+//!
+//! Environment:
+//! - `ASTRA_REF_DIR`: the folder of the Python references (`db_bench.py`, `product.py`);
+//! - `ASTRA_TEST_PYTHON`: the Python with their requirements (psycopg, peewee, SQLAlchemy);
+//! - `REF_PG_DIR` (postgres only): the cluster started by the references' `pg_start.sh`
+//!   (user `bench`, port 54329, socket in `$REF_PG_DIR/sock`); both sides use its socket.
+//! - `BENCH_SKIP_PYTHON=1`: measure ours only.
+//!
+//! What is timed, as in the reference: 100,000 result rows (a 32-digit hash and 30 floats,
+//! over 10 tasks whose rows were created beforehand, untimed) written in one transaction
+//! through `Database::write_many`; three repeats on a fresh database, median reported.
+//! Then 10,000 single `exists` (half present, half missing, shuffled; three passes) and
+//! one `exists_many` of 100,000 ids (half present), against 50,000 tasks written by
+//! `write_many` (also reported, as tasks/s). The program runs on a current-thread tokio
+//! runtime, as one pipeline worker process would.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Instant;
+
+use astra_targets::db::{Database, StatusCode};
+use astra_targets_tests::db_support::{Bench, BenchResults, Star};
+
+const ROWS: usize = 100_000;
+const TASKS: usize = 10;
+const REPEAT: usize = 3;
+const LOOKUPS: usize = 10_000;
+const LOOKUP_TASKS: usize = 50_000;
+
+/// A small deterministic generator (xorshift64*), so no data generation is timed twice.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// Roughly normal values (sum of uniforms).
+    fn normal(&mut self) -> f64 {
+        (0..4)
+            .map(|_| (self.next() >> 11) as f64 / (1u64 << 53) as f64)
+            .sum::<f64>()
+            - 2.0
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn rows_for(rng: &mut Rng, n: usize, tag: usize) -> Vec<BenchResults> {
+    (0..n)
+        .map(|i| BenchResults {
+            spectrum: format!("{:016x}{:016x}", rng.next() ^ tag as u64, i as u64),
+            values: std::array::from_fn(|_| rng.normal()),
+        })
+        .collect()
+}
+
+fn task(i: usize, obj: &str) -> Bench {
+    Bench(Star::new(i as i64, obj))
+}
+
+struct Ours {
+    insert_s: Vec<f64>,
+    many_tasks_s: f64,
+    lookup_us: Vec<f64>,
+    bulk_exists_s: Vec<f64>,
+}
+
+async fn fresh_database(backend: &str, dir: &std::path::Path) -> String {
+    match backend {
+        "sqlite" => {
+            let path = dir.join("bench.sqlite");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+            format!("sqlite://{}", path.display())
+        }
+        _ => {
+            let pg_dir =
+                std::env::var("REF_PG_DIR").expect("REF_PG_DIR: the folder of the reference cluster (pg_start.sh)");
+            let pg_dir = std::fs::canonicalize(&pg_dir).expect("REF_PG_DIR exists");
+            let admin = format!(
+                "postgres://bench@localhost/postgres?host={}/sock&port=54329",
+                pg_dir.display()
+            );
+            // A database of our own, dropped and created anew for each repeat.
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&admin).await.expect("admin connection");
+            sqlx::query("DROP DATABASE IF EXISTS astra_bench")
+                .execute(&mut c)
+                .await
+                .expect("drop");
+            sqlx::query("CREATE DATABASE astra_bench")
+                .execute(&mut c)
+                .await
+                .expect("create");
+            format!(
+                "postgres://bench@localhost/astra_bench?host={}/sock&port=54329",
+                pg_dir.display()
+            )
+        }
+    }
+}
+
+async fn run_ours(backend: &str, dir: &std::path::Path) -> Ours {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let tasks: Vec<Bench> = (0..TASKS).map(|i| task(i, "bench")).collect();
+    let data: Vec<Vec<BenchResults>> = (0..TASKS).map(|t| rows_for(&mut rng, ROWS / TASKS, t)).collect();
+    let items: Vec<(&Bench, &[BenchResults])> = tasks.iter().zip(&data).map(|(t, d)| (t, d.as_slice())).collect();
+    let mut insert_s = Vec::new();
+    let mut last_url = String::new();
+    for _ in 0..REPEAT {
+        let url = fresh_database(backend, dir).await;
+        let db = Database::connect(&url).await.expect("connect");
+        // Untimed: task rows and the result table exist beforehand.
+        let empty: Vec<(&Bench, &[BenchResults])> = tasks.iter().map(|t| (t, &[][..])).collect();
+        db.write_many(&empty).await.expect("creating task rows");
+        for t in &tasks {
+            db.target(t)
+                .set_status(StatusCode::Created, None)
+                .await
+                .expect("status");
+        }
+        let t0 = Instant::now();
+        db.write_many(&items).await.expect("bulk write");
+        insert_s.push(t0.elapsed().as_secs_f64());
+        db.close().await;
+        last_url = url;
+    }
+
+    // Lookups: 50,000 tasks with one row each, written in one bulk call.
+    let db = Database::connect(&last_url).await.expect("connect");
+    let look_tasks: Vec<Bench> = (0..LOOKUP_TASKS).map(|i| task(i, "lookup")).collect();
+    let look_rows: Vec<Vec<BenchResults>> = (0..LOOKUP_TASKS).map(|i| rows_for(&mut rng, 1, i)).collect();
+    let look_items: Vec<(&Bench, &[BenchResults])> = look_tasks
+        .iter()
+        .zip(&look_rows)
+        .map(|(t, d)| (t, d.as_slice()))
+        .collect();
+    let t0 = Instant::now();
+    db.write_many(&look_items).await.expect("bulk write of many tasks");
+    let many_tasks_s = t0.elapsed().as_secs_f64();
+
+    let present: Vec<Bench> = (0..LOOKUPS / 2)
+        .map(|i| task(i * (LOOKUP_TASKS / (LOOKUPS / 2)), "lookup"))
+        .collect();
+    let absent: Vec<Bench> = (0..LOOKUPS / 2).map(|i| task(i, "missing")).collect();
+    let mut keys: Vec<&Bench> = present.iter().chain(&absent).collect();
+    for i in (1..keys.len()).rev() {
+        let j = (rng.next() % (i as u64 + 1)) as usize;
+        keys.swap(i, j);
+    }
+    let targets: Vec<_> = keys.iter().map(|t| db.target(*t)).collect();
+    let mut lookup_us = Vec::new();
+    for _ in 0..REPEAT {
+        let t0 = Instant::now();
+        let mut hits = 0;
+        for t in &targets {
+            if t.exists().await.expect("exists") {
+                hits += 1;
+            }
+        }
+        lookup_us.push(t0.elapsed().as_secs_f64() / LOOKUPS as f64 * 1e6);
+        assert_eq!(hits, LOOKUPS / 2, "exists found the wrong tasks");
+    }
+    let mut ids: Vec<String> = look_tasks.iter().map(|t| db.target(t).task_id().to_string()).collect();
+    ids.extend((0..LOOKUP_TASKS).map(|i| db.target(&task(i, "missing")).task_id().to_string()));
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let mut bulk_exists_s = Vec::new();
+    for _ in 0..REPEAT {
+        let t0 = Instant::now();
+        let found = db.exists_many::<Bench>(&refs).await.expect("exists_many");
+        bulk_exists_s.push(t0.elapsed().as_secs_f64());
+        assert_eq!(
+            found.iter().filter(|b| **b).count(),
+            LOOKUP_TASKS,
+            "exists_many found the wrong tasks"
+        );
+    }
+    db.close().await;
+    Ours {
+        insert_s,
+        many_tasks_s,
+        lookup_us,
+        bulk_exists_s,
+    }
+}
+
+/// The reference's measurements: method -> rows/s (inserts) or µs (lookups).
+struct Reference {
+    inserts: BTreeMap<String, f64>,
+    lookups: BTreeMap<String, f64>,
+}
+
+fn run_reference(backend: &str, out: &std::path::Path) -> Reference {
+    let dir = std::env::var("ASTRA_REF_DIR")
+        .expect("ASTRA_REF_DIR must name the folder of the Python references (db_bench.py, product.py)");
+    let python = std::env::var("ASTRA_TEST_PYTHON")
+        .expect("ASTRA_TEST_PYTHON must name a Python with the references' requirements (scripts/test.sh makes one)");
+    eprintln!("running {dir}/db_bench.py {backend} (takes a few minutes)...");
+    let output = Command::new(&python)
+        .arg(format!("{dir}/db_bench.py"))
+        .arg(backend)
+        .env("REF_OUT", out)
+        .current_dir(&dir)
+        .output()
+        .unwrap_or_else(|e| panic!("running {python}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        panic!(
+            "db_bench.py failed: {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let mut r = Reference {
+        inserts: BTreeMap::new(),
+        lookups: BTreeMap::new(),
+    };
+    for line in stdout.lines() {
+        eprintln!("  python: {line}");
+        if let Some(rest) = line.split_once(" insert ").map(|x| x.1) {
+            let method = rest.split(" median").next().unwrap_or("").trim().to_string();
+            let rate = rest
+                .rsplit("->")
+                .next()
+                .and_then(|s| s.split_whitespace().next())
+                .and_then(|s| s.parse().ok());
+            if let Some(rate) = rate {
+                r.inserts.insert(method, rate);
+            }
+        } else if let Some(rest) = line.split_once(" lookup ").map(|x| x.1)
+            && let Some((head, _)) = rest.split_once(" us/lookup")
+            && let Some((method, us)) = head.trim().rsplit_once(' ')
+            && let Ok(us) = us.parse::<f64>()
+        {
+            r.lookups.insert(method.trim().to_string(), us);
+        }
+    }
+    r
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let backend = std::env::args().nth(1).unwrap_or_default();
+    if backend != "sqlite" && backend != "postgres" {
+        eprintln!("usage: bench-db sqlite|postgres");
+        std::process::exit(2);
+    }
+    let work = tempfile::tempdir().expect("temporary folder");
+    let ours = run_ours(&backend, work.path()).await;
+    let rate = ROWS as f64 / median(ours.insert_s.clone());
+    let lookup = median(ours.lookup_us.clone());
+    let bulk = median(ours.bulk_exists_s.clone());
+    println!("== {backend}: ours (release build) ==");
+    println!(
+        "bulk write  {ROWS} rows x 31 columns, {TASKS} tasks, 1 txn: median {:.3} s (all {:?}) -> {rate:.0} rows/s",
+        median(ours.insert_s.clone()),
+        ours.insert_s.iter().map(|s| format!("{s:.3}")).collect::<Vec<_>>()
+    );
+    println!(
+        "bulk write  {LOOKUP_TASKS} tasks x 1 row, 1 txn: {:.3} s -> {:.0} tasks/s",
+        ours.many_tasks_s,
+        LOOKUP_TASKS as f64 / ours.many_tasks_s
+    );
+    println!(
+        "exists      {LOOKUPS} single lookups: median {lookup:.1} us/lookup (passes {:?})",
+        ours.lookup_us.iter().map(|u| format!("{u:.1}")).collect::<Vec<_>>()
+    );
+    println!(
+        "exists_many {} ids: median {bulk:.3} s (passes {:?})",
+        2 * LOOKUP_TASKS,
+        ours.bulk_exists_s.iter().map(|s| format!("{s:.3}")).collect::<Vec<_>>()
+    );
+
+    let bulk_ok = bulk < 0.5;
+    println!(
+        "bar: exists_many of 100,000 ids under 0.5 s: {}",
+        if bulk_ok { "MET" } else { "MISSED" }
+    );
+    let lookup_bar = if backend == "sqlite" { 42.0 } else { 76.0 };
+    println!(
+        "bar: one exists at most {lookup_bar} us: {}",
+        if lookup <= lookup_bar { "MET" } else { "MISSED" }
+    );
+    if std::env::var("BENCH_SKIP_PYTHON").is_ok_and(|v| v == "1") {
+        return;
+    }
+    let reference = run_reference(&backend, work.path());
+    println!("== {backend}: ratios to the Python references (same run) ==");
+    for (method, r) in &reference.inserts {
+        println!(
+            "insert  ours {rate:>9.0} rows/s vs {method:<42} {r:>9.0} rows/s: x{:.2}",
+            rate / r
+        );
+    }
+    for (method, us) in &reference.lookups {
+        println!(
+            "lookup  ours {lookup:>7.1} us vs {method:<44} {us:>7.1} us: x{:.2} faster",
+            us / lookup
+        );
+    }
+    let bar = |needle: &str, factor: f64| {
+        if let Some((m, r)) = reference.inserts.iter().find(|(m, _)| m.contains(needle)) {
+            let ok = rate >= factor * r;
+            println!(
+                "bar: bulk write >= {factor}x {m}: x{:.2} {}",
+                rate / r,
+                if ok { "MET" } else { "MISSED" }
+            );
+        }
+    };
+    if backend == "sqlite" {
+        bar("sqlite3 executemany", 2.0);
+        bar("peewee insert_many (batch 1000", 10.0);
+        bar("peewee insert_many (batch 100,", 10.0);
+    } else {
+        bar("COPY binary", 1.5);
+    }
+}

@@ -1,0 +1,599 @@
+//! The database contract: every operation of `DatabaseTarget` and `Database`, written once
+//! and run against SQLite and PostgreSQL (`ASTRA_TEST_PG_URL`, set by scripts/test.sh).
+//! Each test gets its own database.
+
+use astra_targets::Error;
+use astra_targets::db::{Database, StatusCode};
+use astra_targets::value::Value;
+use astra_targets_tests::db_support::*;
+
+/// A fresh database for one test, and what keeps it alive.
+struct Fresh {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn fresh(backend: &str) -> Fresh {
+    match backend {
+        "sqlite" => {
+            let (url, dir) = fresh_sqlite_database();
+            Fresh { url, _dir: Some(dir) }
+        }
+        _ => Fresh {
+            url: fresh_pg_database().await,
+            _dir: None,
+        },
+    }
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let f = super::fresh("sqlite").await;
+                    super::$name(&f.url).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let f = super::fresh("postgres").await;
+                    super::$name(&f.url).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    write_read_exists,
+    write_twice_is_idempotent,
+    copy_from_points_and_copy_on_write,
+    schema_grows_with_new_columns,
+    changed_column_type_is_refused,
+    nulls_vectors_and_nan_round_trip,
+    hostile_and_unicode_strings,
+    nul_bytes_are_refused,
+    get_query_runs_and_shows,
+    status_and_duration,
+    bulk_write_and_exists,
+    read_of_missing_task_is_an_error,
+    derived_task_round_trip,
+    refused_value_in_bulk_rolls_back,
+);
+
+fn star(h: i64) -> Star {
+    Star::new(h, &format!("2M0000{h}-000012"))
+}
+
+async fn write_read_exists(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let task = Payne(star(1));
+    let target = db.target(&task);
+    assert!(!target.exists().await.unwrap());
+    assert!(target.task_row().await.unwrap().is_none());
+    let rows: Vec<PayneResults> = (0..5).map(payne_row).collect();
+    target.write(&rows).await.unwrap();
+    assert!(target.exists().await.unwrap());
+    assert_eq!(target.read().await.unwrap(), rows);
+    let row = target.task_row().await.unwrap().unwrap();
+    assert_eq!(row.task_module, "ThePayne");
+    assert_eq!(row.task_id, target.task_id());
+    assert_eq!(row.status, StatusCode::Created);
+    assert!(row.output_pk.is_some());
+    // Every parameter, insignificant ones too, as Python's str().
+    let params = target.parameters().await.unwrap();
+    let expect = [
+        ("healpix", "1"),
+        ("n_threads", "4"),
+        ("obj", "2M00001-000012"),
+        ("telescope", "apo25m"),
+    ];
+    assert_eq!(params, expect.map(|(n, v)| (n.to_string(), v.to_string())));
+    // Parameters are deduplicated: a second task on the same telescope shares that row.
+    let other = Payne(star(2));
+    db.target(&other).write(&rows[..1]).await.unwrap();
+    assert_eq!(
+        scalar_i64(url, "SELECT count(*) FROM parameter WHERE parameter_name = 'telescope'").await,
+        1
+    );
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM task_parameter").await, 8);
+    // Another family with the same parameters is another task.
+    let again = PayneAgain(star(1));
+    assert!(!db.target(&again).exists().await.unwrap());
+    db.close().await;
+}
+
+async fn write_twice_is_idempotent(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let task = Payne(star(3));
+    let target = db.target(&task);
+    let first: Vec<PayneResults> = (0..4).map(payne_row).collect();
+    target.write(&first).await.unwrap();
+    let output = target.task_row().await.unwrap().unwrap().output_pk;
+    target.write(&first).await.unwrap();
+    assert_eq!(target.read().await.unwrap(), first);
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne").await, 4);
+    // A rewrite with other rows replaces all rows of the output, keeping the output.
+    let second: Vec<PayneResults> = (10..12).map(payne_row).collect();
+    target.write(&second).await.unwrap();
+    assert_eq!(target.read().await.unwrap(), second);
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne").await, 2);
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM task").await, 1);
+    assert_eq!(target.task_row().await.unwrap().unwrap().output_pk, output);
+    // A reconnecting process sees the same.
+    db.close().await;
+    let db = Database::connect(url).await.unwrap();
+    assert_eq!(db.target(&task).read().await.unwrap(), second);
+    db.close().await;
+}
+
+async fn copy_from_points_and_copy_on_write(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let (a, b) = (Payne(star(10)), PayneAgain(star(11)));
+    let (ta, tb) = (db.target(&a), db.target(&b));
+    // Copying from a task with no result is refused, and creates nothing to read.
+    let err = tb.copy_from(&ta).await.unwrap_err();
+    assert!(matches!(err, Error::Missing { .. }), "{err}");
+    assert!(err.to_string().contains(ta.task_id()), "{err}");
+    assert!(!tb.exists().await.unwrap());
+
+    let rows_a: Vec<PayneResults> = (0..3).map(payne_row).collect();
+    ta.write(&rows_a).await.unwrap();
+    tb.copy_from(&ta).await.unwrap();
+    assert!(tb.exists().await.unwrap());
+    assert_eq!(tb.read().await.unwrap(), rows_a);
+    let out_a = ta.task_row().await.unwrap().unwrap().output_pk;
+    assert_eq!(tb.task_row().await.unwrap().unwrap().output_pk, out_a);
+    // Nothing was copied.
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne").await, 3);
+
+    // Copy on write: b writes, gets its own output; a's result is unchanged.
+    let rows_b: Vec<PayneResults> = (20..22).map(payne_row).collect();
+    tb.write(&rows_b).await.unwrap();
+    assert_ne!(tb.task_row().await.unwrap().unwrap().output_pk, out_a);
+    assert_eq!(ta.read().await.unwrap(), rows_a);
+    assert_eq!(tb.read().await.unwrap(), rows_b);
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne").await, 5);
+
+    // a writes again after sharing: still its own output.
+    tb.copy_from(&ta).await.unwrap();
+    // b's previous output had no other user: its rows are gone.
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne").await, 3);
+    ta.write(&rows_b).await.unwrap();
+    assert_eq!(tb.read().await.unwrap(), rows_a);
+    assert_eq!(ta.read().await.unwrap(), rows_b);
+
+    // Copy across tables is refused.
+    let o = Other(star(12));
+    let err = db.target(&o).copy_from(&ta).await.unwrap_err();
+    assert!(err.to_string().contains("other_result"), "{err}");
+    db.close().await;
+}
+
+async fn schema_grows_with_new_columns(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let old = Payne(star(30));
+    let old_rows: Vec<PayneResults> = (0..2).map(payne_row).collect();
+    db.target(&old).write(&old_rows).await.unwrap();
+    db.close().await;
+
+    // A newer program declares one more column on the same table.
+    let db = Database::connect(url).await.unwrap();
+    let new = PayneV2(star(31));
+    let new_rows = vec![
+        PayneResultsV2 {
+            v1: payne_row(5),
+            x_h: Some(-0.25),
+        },
+        PayneResultsV2 {
+            v1: payne_row(6),
+            x_h: None,
+        },
+    ];
+    db.target(&new).write(&new_rows).await.unwrap();
+    assert_eq!(db.target(&new).read().await.unwrap(), new_rows);
+    // The old task's rows read through the new struct have NULL in the new column...
+    let as_v2 = db.target(&PayneV2(star(30))).read().await.unwrap();
+    assert_eq!(as_v2.iter().map(|r| r.x_h).collect::<Vec<_>>(), [None, None]);
+    assert_eq!(as_v2.into_iter().map(|r| r.v1).collect::<Vec<_>>(), old_rows);
+    // ...and the old struct still reads both.
+    assert_eq!(
+        db.target(&Payne(star(31))).read().await.unwrap(),
+        [payne_row(5), payne_row(6)]
+    );
+    db.close().await;
+}
+
+async fn changed_column_type_is_refused(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    db.target(&Payne(star(40))).write(&[payne_row(0)]).await.unwrap();
+    let db2 = Database::connect(url).await.unwrap();
+    let bad = PayneBad(star(41));
+    let err = db2
+        .target(&bad)
+        .write(&[PayneResultsBad { teff: 1.0, snr: 3 }])
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Schema { .. }), "{text}");
+    let (old, new) = match db2.dialect() {
+        astra_targets::column::SqlDialect::Sqlite => ("REAL", "INTEGER"),
+        astra_targets::column::SqlDialect::Postgres => ("double precision", "BIGINT"),
+    };
+    for part in ["thepayne", "snr", old, new] {
+        assert!(text.contains(part), "{text:?} lacks {part:?}");
+    }
+    // Nothing was written.
+    assert!(db2.target(&bad).task_row().await.unwrap().is_none());
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne").await, 1);
+    db.close().await;
+    db2.close().await;
+}
+
+async fn nulls_vectors_and_nan_round_trip(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let task = Payne(star(50));
+    let mut rows: Vec<PayneResults> = (0..3).map(payne_row).collect();
+    rows[0].teff = f32::NAN;
+    rows[1].snr = f64::NAN;
+    rows[1].flag = None;
+    rows[2].flag = Some(i32::MIN);
+    rows[2].labels = [f32::MIN_POSITIVE, f32::MAX, -0.0];
+    rows[2].cov = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, f64::EPSILON]];
+    let target = db.target(&task);
+    target.write(&rows).await.unwrap();
+    // NaN is stored as NULL...
+    assert_eq!(
+        scalar_i64(url, "SELECT count(*) FROM thepayne WHERE teff IS NULL").await,
+        1
+    );
+    assert_eq!(
+        scalar_i64(url, "SELECT count(*) FROM thepayne WHERE snr IS NULL").await,
+        1
+    );
+    assert_eq!(
+        scalar_i64(url, "SELECT count(*) FROM thepayne WHERE flag IS NULL").await,
+        1
+    );
+    // ...and read back as NaN.
+    let back = target.read().await.unwrap();
+    assert!(back[0].teff.is_nan() && back[1].snr.is_nan());
+    assert_eq!(back[0].snr, rows[0].snr);
+    assert_eq!(back[1].teff, rows[1].teff);
+    assert_eq!(back[2], rows[2]);
+    assert_eq!(back[2].labels[2].to_bits(), (-0.0f32).to_bits());
+    assert_eq!(
+        back.iter().map(|r| r.flag).collect::<Vec<_>>(),
+        [Some(0), None, Some(i32::MIN)]
+    );
+    // Vector columns are arrays (PostgreSQL) or little-endian BLOBs (SQLite).
+    let size = match db.dialect() {
+        astra_targets::column::SqlDialect::Sqlite => {
+            scalar_i64(url, "SELECT length(cov) FROM thepayne WHERE row_index = 2").await
+        }
+        astra_targets::column::SqlDialect::Postgres => {
+            scalar_i64(url, "SELECT cardinality(cov)::bigint FROM thepayne WHERE row_index = 2").await
+        }
+    };
+    assert!(size == 72 || size == 9, "cov holds {size}");
+    db.close().await;
+}
+
+async fn hostile_and_unicode_strings(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let hostile = [
+        "O'Brien\"; DROP TABLE task; --",
+        "Ωμέγα ✓ 🌟 ñ",
+        "back\\slash $1 ? %s",
+        "tab\tnew\nline",
+        "",
+    ];
+    for (i, name) in hostile.iter().enumerate() {
+        let task = Payne(Star::new(60 + i as i64, name));
+        let mut row = payne_row(i);
+        row.name = name.to_string();
+        let target = db.target(&task);
+        target.write(std::slice::from_ref(&row)).await.unwrap();
+        assert_eq!(target.read().await.unwrap(), [row]);
+        let params = target.parameters().await.unwrap();
+        assert!(params.contains(&("obj".to_string(), name.to_string())), "{params:?}");
+    }
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM task").await, hostile.len() as i64);
+    db.close().await;
+}
+
+async fn nul_bytes_are_refused(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let task = Payne(star(70));
+    let mut row = payne_row(0);
+    row.name = "before\0after".into();
+    let err = db.target(&task).write(&[payne_row(1), row]).await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Value { .. }), "{text}");
+    assert!(text.contains("NUL") && text.contains("column `name` row 1"), "{text}");
+    // In a parameter too.
+    let nul_task = Payne(Star::new(71, "obj\0x"));
+    let err = db.target(&nul_task).write(&[payne_row(0)]).await.unwrap_err();
+    assert!(err.to_string().contains("parameter `obj`"), "{err}");
+    let err = db
+        .target(&nul_task)
+        .set_status(StatusCode::Failure, None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("NUL"), "{err}");
+    // Nothing was written.
+    assert!(!db.target(&task).exists().await.unwrap());
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM task").await, 0);
+    db.close().await;
+}
+
+async fn get_query_runs_and_shows(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let task = Payne(star(80));
+    let target = db.target(&task);
+    let rows: Vec<PayneResults> = (0..3).map(payne_row).collect();
+    target.write(&rows).await.unwrap();
+
+    let q = target.get_query(Some(&["snr", "name"]), false).unwrap();
+    let shown = q.to_string();
+    assert!(shown.starts_with("SELECT "), "{shown}");
+    assert!(
+        shown.contains("r.\"snr\"") && shown.contains("r.\"name\"") && !shown.contains("teff"),
+        "{shown}"
+    );
+    assert!(shown.contains("$1 = \"ThePayne\""), "{shown}");
+    assert!(shown.contains(&format!("$2 = {:?}", target.task_id())), "{shown}");
+    assert_eq!(q.binds(), ["ThePayne".to_string(), target.task_id().to_string()]);
+    let got = q.fetch().await.unwrap();
+    assert_eq!(got.len(), 3);
+    for (i, r) in got.iter().enumerate() {
+        assert_eq!(r.row_index, i as i64);
+        assert!(r.task.is_none());
+        assert_eq!(r.values.len(), 2);
+        assert_eq!(r.get("snr"), Some(&Value::Float(rows[i].snr)));
+        assert_eq!(r.get("name"), Some(&Value::Text(rows[i].name.clone())));
+    }
+
+    let full = target.get_query(None, true).unwrap().fetch().await.unwrap();
+    assert_eq!(full.len(), 3);
+    let task_row = full[0].task.as_ref().unwrap();
+    assert_eq!(task_row.task_id, target.task_id());
+    assert_eq!(Some(task_row), target.task_row().await.unwrap().as_ref());
+    assert_eq!(full[0].values.len(), 6);
+
+    let err = target
+        .get_query(Some(&["snr", "nope; DROP TABLE task"]), false)
+        .unwrap_err();
+    assert!(err.to_string().contains("nope; DROP TABLE task"), "{err}");
+    db.close().await;
+}
+
+async fn status_and_duration(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let task = Payne(star(90));
+    let target = db.target(&task);
+    // set_status creates the task row when missing; it has no result yet.
+    target.set_status(StatusCode::MissingDependency, None).await.unwrap();
+    let row = target.task_row().await.unwrap().unwrap();
+    assert_eq!(
+        (row.status, row.duration, row.output_pk),
+        (StatusCode::MissingDependency, None, None)
+    );
+    assert!(!target.exists().await.unwrap());
+    assert_eq!(target.parameters().await.unwrap().len(), 4);
+    // Writing keeps the status.
+    target.write(&[payne_row(0)]).await.unwrap();
+    assert_eq!(
+        target.task_row().await.unwrap().unwrap().status,
+        StatusCode::MissingDependency
+    );
+    target.set_status(StatusCode::Success, Some(12.625)).await.unwrap();
+    let row = target.task_row().await.unwrap().unwrap();
+    assert_eq!((row.status, row.duration), (StatusCode::Success, Some(12.625)));
+    // UTC timestamps, ISO 8601.
+    for ts in [&row.created, &row.modified] {
+        assert_eq!(ts.len(), 24, "{ts}");
+        assert!(ts.ends_with('Z') && &ts[10..11] == "T", "{ts}");
+    }
+    assert!(row.modified >= row.created);
+    for s in StatusCode::ALL {
+        target.set_status(s, Some(1.0)).await.unwrap();
+        assert_eq!(target.task_row().await.unwrap().unwrap().status, s);
+        let code = scalar_i64(url, "SELECT CAST(status_code AS BIGINT) FROM task").await;
+        assert_eq!(code, i64::from(s.code()));
+    }
+    db.close().await;
+}
+
+async fn bulk_write_and_exists(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let tasks: Vec<Bench> = (0..300).map(|h| Bench(Star::new(h, "bulk"))).collect();
+    let data: Vec<Vec<BenchResults>> = (0..300)
+        .map(|h| {
+            (0..7)
+                .map(|i| BenchResults {
+                    spectrum: format!("{h:016x}{i:016x}"),
+                    values: std::array::from_fn(|k| (h * 100 + i * 10 + k as i64) as f64),
+                })
+                .collect()
+        })
+        .collect();
+    let mut items: Vec<(&Bench, &[BenchResults])> = tasks.iter().zip(&data).map(|(t, d)| (t, d.as_slice())).collect();
+    // A task listed twice: the last rows win.
+    items.push((&tasks[0], &data[1]));
+    db.write_many(&items).await.unwrap();
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM bench_result").await, 300 * 7);
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM task").await, 300);
+    assert_eq!(db.target(&tasks[0]).read().await.unwrap(), data[1]);
+    assert_eq!(db.target(&tasks[299]).read().await.unwrap(), data[299]);
+    // Again: same rows, nothing duplicated.
+    db.write_many(&items[..300]).await.unwrap();
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM bench_result").await, 300 * 7);
+    assert_eq!(db.target(&tasks[0]).read().await.unwrap(), data[0]);
+    // Large enough for PostgreSQL's COPY path: 1,000 rows in one task.
+    let big_task = Bench(Star::new(1000, "big"));
+    let big: Vec<BenchResults> = (0..1000)
+        .map(|i| BenchResults {
+            spectrum: format!("big{i}"),
+            values: [i as f64; 30],
+        })
+        .collect();
+    db.write_many(&[(&big_task, big.as_slice())]).await.unwrap();
+    assert_eq!(db.target(&big_task).read().await.unwrap(), big);
+
+    let mut ids: Vec<String> = tasks.iter().map(|t| db.target(t).task_id().to_string()).collect();
+    ids.extend((0..100).map(|i| format!("Bench_missing{i}")));
+    ids.push("Bench_'; DROP TABLE task; --".into());
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let found = db.exists_many::<Bench>(&refs).await.unwrap();
+    assert_eq!(found.len(), 401);
+    assert!(found[..300].iter().all(|b| *b));
+    assert!(found[300..].iter().all(|b| !*b));
+    // Family matters.
+    assert!(db.exists_many::<Payne>(&refs[..3]).await.unwrap().iter().all(|b| !*b));
+    assert!(db.exists_many::<Bench>(&[]).await.unwrap().is_empty());
+    db.close().await;
+}
+
+async fn read_of_missing_task_is_an_error(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let task = Payne(star(99));
+    let err = db.target(&task).read().await.unwrap_err();
+    assert!(err.to_string().contains(db.target(&task).task_id()), "{err}");
+    // A task written with no rows exists and reads as empty.
+    db.target(&task).write(&[]).await.unwrap();
+    assert!(db.target(&task).exists().await.unwrap());
+    assert!(db.target(&task).read().await.unwrap().is_empty());
+    let err = Database::connect("mysql://x@y/z").await.unwrap_err();
+    assert!(
+        matches!(err, Error::DatabaseUrl { .. }) && err.to_string().contains("mysql://x@y/z"),
+        "{err}"
+    );
+    db.close().await;
+}
+
+/// Results of a derived task (the declaration a pipeline author writes).
+#[derive(Debug, Clone, PartialEq, astra_targets::AstraResults)]
+pub struct DerivedResults {
+    /// Effective temperature
+    #[astra(unit = "K")]
+    pub teff: f32,
+    /// Signal-to-noise ratio per pixel
+    pub snr: f64,
+    /// Spectrum name
+    #[astra(width = 32)]
+    pub name: String,
+    /// Optional flag (NULL when absent)
+    pub flag: Option<i32>,
+    /// Labels vector
+    pub labels: [f32; 3],
+    /// Covariance matrix
+    pub cov: [[f64; 3]; 3],
+    /// Pixel flags
+    pub flags: [bool; 2],
+}
+
+/// Estimate stellar labels (a derived test task).
+#[derive(Debug, Clone, astra_targets::AstraTask)]
+#[astra(family = "DerivedPayne", namespace = "derived", version = "1.0.0", results = DerivedResults, table = "derived_payne")]
+pub struct DerivedPayne {
+    /// Telescope name
+    pub telescope: String,
+    /// HEALPix pixel
+    pub healpix: i64,
+    /// Signal-to-noise cut
+    pub snr_cut: f64,
+    /// Worker threads
+    #[astra(insignificant, default)]
+    pub n_threads: u32,
+}
+
+async fn derived_task_round_trip(url: &str) {
+    use astra_targets::AstraTask;
+    let db = Database::connect(url).await.unwrap();
+    let task = DerivedPayne {
+        telescope: "lco25m".into(),
+        healpix: 12345,
+        snr_cut: 0.1,
+        n_threads: 8,
+    };
+    let rows: Vec<DerivedResults> = (0..3)
+        .map(|i| DerivedResults {
+            teff: 5000.0 + i as f32,
+            snr: if i == 1 { f64::NAN } else { 20.0 * i as f64 },
+            name: format!("★ star {i}"),
+            flag: (i != 2).then_some(i),
+            labels: [i as f32, 2.5, -1.0],
+            cov: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, i as f64]],
+            flags: [i % 2 == 0, true],
+        })
+        .collect();
+    let target = db.target(&task);
+    assert_eq!(target.task_id(), task.task_id());
+    target.write(&rows).await.unwrap();
+    let back = target.read().await.unwrap();
+    assert_eq!(back.len(), 3);
+    assert!(back[1].snr.is_nan());
+    assert_eq!((&back[0], &back[2]), (&rows[0], &rows[2]));
+    let params = target.parameters().await.unwrap();
+    assert!(params.contains(&("snr_cut".into(), "0.1".into())), "{params:?}");
+    assert!(params.contains(&("n_threads".into(), "8".into())), "{params:?}");
+    assert_eq!(
+        db.exists_many::<DerivedPayne>(&[target.task_id(), "DerivedPayne_00000000"])
+            .await
+            .unwrap(),
+        [true, false]
+    );
+    db.close().await;
+}
+
+async fn refused_value_in_bulk_rolls_back(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let tasks: Vec<Payne> = (0..3).map(|h| Payne(star(200 + h))).collect();
+    let old: Vec<PayneResults> = (0..4).map(payne_row).collect();
+    db.write_many(&[(&tasks[0], old.as_slice())]).await.unwrap();
+    // 1,200 rows per task (PostgreSQL's COPY path, SQLite's multi-row statements), with
+    // a NUL byte deep in the last task: rows before it were already sent.
+    let big: Vec<PayneResults> = (0..1200).map(payne_row).collect();
+    let mut bad = big.clone();
+    bad[1100].name = "late\0nul".into();
+    let err = db
+        .write_many(&[
+            (&tasks[0], big.as_slice()),
+            (&tasks[1], big.as_slice()),
+            (&tasks[2], bad.as_slice()),
+        ])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("column `name` row 1100"), "{err}");
+    // Nothing of it was written: the first task keeps its old rows, the others have none.
+    assert_eq!(db.target(&tasks[0]).read().await.unwrap(), old);
+    assert!(!db.target(&tasks[1]).exists().await.unwrap());
+    assert!(db.target(&tasks[2]).task_row().await.unwrap().is_none());
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne").await, 4);
+    // The connection is usable afterwards.
+    db.write_many(&[(&tasks[1], big.as_slice())]).await.unwrap();
+    assert_eq!(db.target(&tasks[1]).read().await.unwrap().len(), 1200);
+    db.close().await;
+}
+
+/// `sqlite::memory:` is one database shared by the pool's connections (SQLite only).
+#[tokio::test]
+async fn sqlite_in_memory_database() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    let task = Payne(star(300));
+    let rows: Vec<PayneResults> = (0..3).map(payne_row).collect();
+    db.target(&task).write(&rows).await.unwrap();
+    assert!(db.target(&task).exists().await.unwrap());
+    assert_eq!(db.target(&task).read().await.unwrap(), rows);
+    assert_eq!(
+        db.exists_many::<Payne>(&[db.target(&task).task_id()]).await.unwrap(),
+        [true]
+    );
+    db.close().await;
+}
