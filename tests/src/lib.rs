@@ -8,6 +8,7 @@
 pub mod db_support;
 pub mod postgres;
 pub mod python;
+pub mod rng;
 pub mod tools;
 pub mod workspace;
 

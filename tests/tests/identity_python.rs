@@ -50,27 +50,7 @@ for line in sys.stdin:
     print(case["index"], hashlib.md5(text.encode("utf-8")).hexdigest(), text)
 "#;
 
-/// splitmix64: a small, seeded, deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
+use astra_targets_tests::rng::Rng;
 
 // Exact halfway values (…589.25, 2097152.25) are written in full on purpose.
 #[allow(clippy::excessive_precision)]

@@ -49,6 +49,27 @@ pub(crate) struct Pools<DB: sqlx::Database> {
     held: Mutex<Option<PoolConnection<DB>>>,
 }
 
+impl<DB: sqlx::Database> Pools<DB> {
+    /// Opens a pool of up to four connections.
+    async fn open(
+        options: <DB::Connection as sqlx::Connection>::Options,
+        action: impl FnOnce() -> String,
+    ) -> Result<Self> {
+        let pool = PoolOptions::<DB>::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|source| Error::Database {
+                action: action(),
+                source,
+            })?;
+        Ok(Pools {
+            pool,
+            held: Mutex::new(None),
+        })
+    }
+}
+
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Database").field("url", &self.url).finish()
@@ -83,32 +104,10 @@ impl Database {
             if !url.contains(":memory:") && !url.contains("mode=memory") {
                 lookup_file = Some(options.get_filename().to_path_buf());
             }
-            let pool = PoolOptions::<Sqlite>::new()
-                .max_connections(4)
-                .connect_with(options)
-                .await
-                .map_err(|source| Error::Database {
-                    action: action(),
-                    source,
-                })?;
-            Inner::Sqlite(Pools {
-                pool,
-                held: Mutex::new(None),
-            })
+            Inner::Sqlite(Pools::open(options, action).await?)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?;
-            let pool = PoolOptions::<Postgres>::new()
-                .max_connections(4)
-                .connect_with(options)
-                .await
-                .map_err(|source| Error::Database {
-                    action: action(),
-                    source,
-                })?;
-            Inner::Postgres(Pools {
-                pool,
-                held: Mutex::new(None),
-            })
+            Inner::Postgres(Pools::open(options, action).await?)
         } else {
             return Err(bad("is neither sqlite://PATH nor postgres://... ".into()));
         };

@@ -24,6 +24,7 @@ use std::time::Instant;
 
 use astra_targets::db::{Database, StatusCode};
 use astra_targets_tests::db_support::{Bench, BenchResults, Star};
+use astra_targets_tests::rng::Rng;
 
 const ROWS: usize = 100_000;
 const TASKS: usize = 10;
@@ -31,22 +32,9 @@ const REPEAT: usize = 3;
 const LOOKUPS: usize = 10_000;
 const LOOKUP_TASKS: usize = 50_000;
 
-/// A small deterministic generator (xorshift64*), so no data generation is timed twice.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// Roughly normal values (sum of uniforms).
-    fn normal(&mut self) -> f64 {
-        (0..4)
-            .map(|_| (self.next() >> 11) as f64 / (1u64 << 53) as f64)
-            .sum::<f64>()
-            - 2.0
-    }
+/// Roughly normal values (sum of uniforms), so no data generation is timed twice.
+fn normal(rng: &mut Rng) -> f64 {
+    (0..4).map(|_| rng.uniform()).sum::<f64>() - 2.0
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -58,7 +46,7 @@ fn rows_for(rng: &mut Rng, n: usize, tag: usize) -> Vec<BenchResults> {
     (0..n)
         .map(|i| BenchResults {
             spectrum: format!("{:016x}{:016x}", rng.next() ^ tag as u64, i as u64),
-            values: std::array::from_fn(|_| rng.normal()),
+            values: std::array::from_fn(|_| normal(rng)),
         })
         .collect()
 }

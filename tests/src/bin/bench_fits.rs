@@ -19,6 +19,7 @@ use astra_targets::fits::{FitsWriter, create_image_hdu};
 use astra_targets::source::{AstraSource, Staging, WriteOptions};
 use astra_targets::spectrum::{Card, CardValue, PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
 use astra_targets::{AstraResults, AstraTask};
+use astra_targets_tests::rng::Rng;
 use ndarray::Array2;
 
 /// One spectrum's results (the reference's 25 analysis columns).
@@ -130,19 +131,6 @@ fn task() -> BenchFit {
     }
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 40) as f32 / (1u64 << 24) as f32
-    }
-    fn array(&mut self, shape: (usize, usize)) -> Array2<f32> {
-        Array2::from_shape_fn(shape, |_| self.next())
-    }
-}
-
 /// The reference's input header: 138 copied cards, then the task cards (the writer
 /// replaces CREATED and PARAMHSH with its own provenance cards).
 fn header(n: usize, p: usize) -> Vec<Card> {
@@ -217,7 +205,7 @@ fn product(kind: SpectrumKind, n: usize) -> Product {
     };
     let p = grid.npix;
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
-    let bits = |rng: &mut Rng| (rng.next() * 16384.0) as i32;
+    let bits = |rng: &mut Rng| ((rng.uniform() as f32) * 16384.0) as i32;
     let mask = match kind {
         SpectrumKind::Apogee => PixelMask::Single(Array2::from_shape_fn((n, p), |_| bits(&mut rng) as i16)),
         SpectrumKind::Boss => {
@@ -245,7 +233,7 @@ fn product(kind: SpectrumKind, n: usize) -> Product {
     ];
     let rows = (0..n)
         .map(|i| {
-            let mut f = || rng.next();
+            let mut f = || rng.uniform() as f32;
             BenchResults {
                 source_pk: i as i64,
                 spectrum_pk: 2 * i as i64,
