@@ -243,26 +243,41 @@ impl FitsReader {
 
     /// Reads the first `n` pixels of the current image, converted to `T` by cfitsio.
     pub fn read_pixels<T: Element>(&mut self, n: usize) -> Result<Vec<T>> {
-        self.check_count(n, "pixels")?;
+        let fptr = self.fptr;
+        self.read_values("pixels", "", n, |out, status| {
+            // SAFETY: valid handle; `out` holds `n` values of the type named by `T::CODE`.
+            unsafe {
+                sys::ffgpv(
+                    fptr,
+                    T::CODE,
+                    1,
+                    n as i64,
+                    ptr::null_mut(),
+                    out,
+                    ptr::null_mut(),
+                    status,
+                )
+            };
+        })
+    }
+
+    /// `n` values (`what`, `of` what) of type `T` filled by `read` (given the buffer and
+    /// the status), after refusing counts the file is too small to hold.
+    fn read_values<T: Element>(
+        &mut self,
+        what: &str,
+        of: &str,
+        n: usize,
+        read: impl FnOnce(*mut c_void, &mut c_int),
+    ) -> Result<Vec<T>> {
+        self.check_count(n, what)?;
         let mut out = vec![T::default(); n];
         if n == 0 {
             return Ok(out);
         }
         let mut status = 0;
-        // SAFETY: valid handle; `out` holds `n` values of the type named by `T::CODE`.
-        unsafe {
-            sys::ffgpv(
-                self.fptr,
-                T::CODE,
-                1,
-                n as i64,
-                ptr::null_mut(),
-                out.as_mut_ptr() as *mut c_void,
-                ptr::null_mut(),
-                &mut status,
-            )
-        };
-        self.check(status, || format!("reading {n} pixels"))?;
+        read(out.as_mut_ptr() as *mut c_void, &mut status);
+        self.check(status, || format!("reading {n} {what}{of}"))?;
         Ok(out)
     }
 
@@ -297,75 +312,77 @@ impl FitsReader {
 
     /// Reads `n` values of `column` from the first row on, converted to `T` by cfitsio.
     pub fn read_column<T: Element>(&mut self, column: ColumnInfo, name: &str, n: usize) -> Result<Vec<T>> {
-        self.check_count(n, "values")?;
-        let mut out = vec![T::default(); n];
-        if n == 0 {
-            return Ok(out);
-        }
+        let fptr = self.fptr;
+        self.read_values("values", &format!(" of column {name}"), n, |out, status| {
+            // SAFETY: valid handle; `out` holds `n` values of the type named by `T::CODE`.
+            unsafe {
+                sys::ffgcv(
+                    fptr,
+                    T::CODE,
+                    column.number,
+                    1,
+                    1,
+                    n as i64,
+                    ptr::null_mut(),
+                    out,
+                    ptr::null_mut(),
+                    status,
+                )
+            };
+        })
+    }
+
+    /// A keyword of the current HDU read by `read` (given the key and the status), `None`
+    /// when absent.
+    fn key<V>(
+        &mut self,
+        key: &str,
+        what: &str,
+        read: impl FnOnce(*const c_char, &mut c_int) -> V,
+    ) -> Result<Option<V>> {
+        let k = cstr(key);
         let mut status = 0;
-        // SAFETY: valid handle; `out` holds `n` values of the type named by `T::CODE`.
-        unsafe {
-            sys::ffgcv(
-                self.fptr,
-                T::CODE,
-                column.number,
-                1,
-                1,
-                n as i64,
-                ptr::null_mut(),
-                out.as_mut_ptr() as *mut c_void,
-                ptr::null_mut(),
-                &mut status,
-            )
-        };
-        self.check(status, || format!("reading column {name}"))?;
-        Ok(out)
+        let value = read(k.as_ptr(), &mut status);
+        if status == KEY_NO_EXIST {
+            let _ = super::status::message(status);
+            return Ok(None);
+        }
+        self.check(status, || format!("reading the key {key}{what}"))?;
+        Ok(Some(value))
     }
 
     /// A string keyword of the current HDU (`None` when absent; long strings are not
     /// followed).
     pub fn key_str(&mut self, key: &str) -> Result<Option<String>> {
-        let k = cstr(key);
-        let mut value = [0 as c_char; 1025];
-        let mut status = 0;
-        // SAFETY: valid handle; ffgkys writes at most a 68-character value plus NUL.
-        unsafe { sys::ffgkys(self.fptr, k.as_ptr(), value.as_mut_ptr(), ptr::null_mut(), &mut status) };
-        if status == KEY_NO_EXIST {
-            let _ = super::status::message(status);
-            return Ok(None);
-        }
-        self.check(status, || format!("reading the key {key}"))?;
-        Ok(Some(buf_string(&value)))
+        let fptr = self.fptr;
+        self.key(key, "", |k, status| {
+            let mut value = [0 as c_char; 1025];
+            // SAFETY: valid handle; ffgkys writes at most a 68-character value plus NUL.
+            unsafe { sys::ffgkys(fptr, k, value.as_mut_ptr(), ptr::null_mut(), status) };
+            buf_string(&value)
+        })
     }
 
     /// An integer keyword of the current HDU (`None` when absent).
     pub fn key_int(&mut self, key: &str) -> Result<Option<i64>> {
-        let k = cstr(key);
-        let mut value: c_long = 0;
-        let mut status = 0;
-        // SAFETY: valid handle and out-pointer.
-        unsafe { sys::ffgkyj(self.fptr, k.as_ptr(), &mut value, ptr::null_mut(), &mut status) };
-        if status == KEY_NO_EXIST {
-            let _ = super::status::message(status);
-            return Ok(None);
-        }
-        self.check(status, || format!("reading the key {key}"))?;
-        Ok(Some(value as i64))
+        let fptr = self.fptr;
+        self.key(key, " as an integer", |k, status| {
+            let mut value: c_long = 0;
+            // SAFETY: valid handle and out-pointer.
+            unsafe { sys::ffgkyj(fptr, k, &mut value, ptr::null_mut(), status) };
+            value as i64
+        })
     }
 
     /// A floating-point keyword of the current HDU (`None` when absent).
     pub fn key_f64(&mut self, key: &str) -> Result<Option<f64>> {
-        let k = cstr(key);
-        let mut value = 0f64;
-        let mut status = 0;
-        // SAFETY: valid handle and out-pointer.
-        unsafe { sys::ffgkyd(self.fptr, k.as_ptr(), &mut value, ptr::null_mut(), &mut status) };
-        if status == KEY_NO_EXIST {
-            let _ = super::status::message(status);
-            return Ok(None);
-        }
-        self.check(status, || format!("reading the key {key} as a number"))?;
-        Ok(Some(value))
+        let fptr = self.fptr;
+        self.key(key, " as a number", |k, status| {
+            let mut value = 0f64;
+            // SAFETY: valid handle and out-pointer.
+            unsafe { sys::ffgkyd(fptr, k, &mut value, ptr::null_mut(), status) };
+            value
+        })
     }
 
     /// The number of header cards of the current HDU (without `END`).
