@@ -17,6 +17,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
+pub(crate) use created::civil_date;
 pub use created::{format_utc, now_utc};
 pub use options::{FloatType, Staging, WriteOptions};
 pub use shapes::{Images, Pixels, check_shapes};
