@@ -156,19 +156,6 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// cfitsio reported an error.
-    #[error("cfitsio error {status} while {action}: {message}")]
-    Fits {
-        /// What was being done.
-        action: String,
-        /// The cfitsio status code.
-        status: i32,
-        /// cfitsio's message for the status and its error stack.
-        message: String,
-    },
-    /// The destination exists and overwriting was not allowed.
-    #[error("{0:?} already exists and overwriting was not allowed")]
-    Exists(PathBuf),
     /// A FITS file does not match the astraSource model (or its checksums are wrong).
     #[error("{path:?} is not a valid astraSource file: {reason}")]
     Invalid {
@@ -187,18 +174,22 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// cfitsio reported an error on a file.
-    #[error("{action} {path:?}{}: cfitsio error {status} ({message})", hdu.map(|h| format!(" (HDU {h})")).unwrap_or_default())]
+    /// cfitsio reported an error on a file (or a FITS file's structure cannot be used).
+    #[error(
+        "{}{}: {action}: cfitsio error {status} ({message})",
+        path.as_ref().map_or_else(|| "FITS file in memory".to_string(), |p| format!("{p:?}")),
+        hdu.map(|h| format!(", HDU {h}")).unwrap_or_default()
+    )]
     Cfitsio {
-        /// The file.
-        path: PathBuf,
+        /// The file (`None`: a file being assembled in memory).
+        path: Option<PathBuf>,
         /// The HDU (0-based) being worked on, when one was.
         hdu: Option<usize>,
-        /// What was being done.
+        /// What was being done (`opening`, `reading the key CRVAL1`, ...).
         action: String,
-        /// cfitsio's status code.
+        /// cfitsio's status code (0 when the check was this program's own).
         status: i32,
-        /// cfitsio's text for that status.
+        /// cfitsio's text for that status and its error-message stack.
         message: String,
     },
     /// A spectrum file does not have the layout its reader expects.
@@ -221,8 +212,9 @@ pub enum Error {
         /// What does not fit (kind, shapes, mask type).
         reason: String,
     },
-    /// A destination exists and the operation was asked not to replace it.
-    #[error("{path:?} already exists (not replaced: raise_if_exists)")]
+    /// A destination exists and the operation was asked not to replace it (an
+    /// astraSource written without `overwrite`, a move or copy with `raise_if_exists`).
+    #[error("{path:?} already exists and was not replaced (replacing it was not allowed)")]
     AlreadyExists {
         /// The existing path.
         path: PathBuf,

@@ -174,6 +174,33 @@ where
     }
 }
 
+/// The sign, the digits (without the point) and the decimal exponent of a float in Rust's
+/// `{:e}` form: `-1.25e-5` gives `("-", "125", -5)`. `None` for anything else.
+pub(crate) fn sci_parts(sci: &str) -> Option<(&'static str, String, i32)> {
+    let (mantissa, exp) = sci.split_once('e')?;
+    let exp: i32 = exp.parse().ok()?;
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    Some((sign, mantissa.chars().filter(|c| *c != '.').collect(), exp))
+}
+
+/// Digits from [`sci_parts`] written without an exponent and with a decimal point
+/// (`0.0000125`, `125.0`, `1.25`), as Python's `repr` and FITS cards write exponents from
+/// -4 to 15.
+pub(crate) fn positional(sign: &str, digits: &str, exp: i32) -> String {
+    let n = digits.len() as i32;
+    if exp < 0 {
+        format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
+    } else if exp + 1 >= n {
+        format!("{sign}{digits}{}.0", "0".repeat((exp + 1 - n) as usize))
+    } else {
+        let (int, frac) = digits.split_at((exp + 1) as usize);
+        format!("{sign}{int}.{frac}")
+    }
+}
+
 /// Lays out the shortest round-trip digits of a float (Rust's `{:e}` form, for example
 /// `1.2345e-5`) the way Python's `repr` does: positional for exponents from -4 to 15,
 /// scientific with a signed, at least two-digit exponent otherwise.
@@ -184,27 +211,13 @@ fn python_float_repr(sci: String, nan: bool, inf: bool, negative: bool) -> Strin
     if inf {
         return if negative { "-inf" } else { "inf" }.into();
     }
-    let (mantissa, exp) = sci.split_once('e').expect("{:e} always writes an exponent");
-    let exp: i32 = exp.parse().expect("{:e} writes a decimal exponent");
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let (sign, digits, exp) = sci_parts(&sci).expect("{:e} writes digits and a decimal exponent");
     let digits = match digits.trim_end_matches('0') {
         "" => "0".to_string(),
         significant => significant.to_string(),
     };
     if (-4..16).contains(&exp) {
-        let n = digits.len() as i32;
-        if exp < 0 {
-            format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
-        } else if exp + 1 >= n {
-            format!("{sign}{digits}{}.0", "0".repeat((exp + 1 - n) as usize))
-        } else {
-            let (int, frac) = digits.split_at((exp + 1) as usize);
-            format!("{sign}{int}.{frac}")
-        }
+        positional(sign, &digits, exp)
     } else {
         let (first, rest) = digits.split_at(1);
         let exp_sign = if exp < 0 { '-' } else { '+' };

@@ -1,5 +1,6 @@
 //! The astraSource file on disk: both ways of assembling it, damage found by `verify`,
-//! `copy_from` as a link or a copy, and `create_image_hdu` for plugins' own files.
+//! `copy_from` as a link or a copy, the file-system operations of `fs()`, and
+//! `create_image_hdu` for plugins' own files.
 
 mod source_support;
 
@@ -374,4 +375,41 @@ fn threads_write_files_side_by_side() {
     assert_eq!(files_below(&root).len(), 20);
     let (ok, text) = fitsverify(root.join("t3/f4.fits"));
     assert!(ok, "{text}");
+}
+
+#[test]
+fn file_operations_work_on_the_astrasource_path() {
+    let task = task();
+    let (_dir, root) = output_root();
+    let source = AstraSource::at(&task, root.join("a/source.fits"));
+    write(&source, SpectrumKind::Apogee, 2, &WriteOptions::default());
+    let bytes = std::fs::read(source.path()).unwrap();
+
+    // copy, refused the second time with raise_if_exists
+    let copy = AstraSource::at(&task, root.join("b/copy.fits"));
+    source.fs().copy(copy.path(), true).unwrap();
+    copy.verify().unwrap();
+    match source.fs().copy(copy.path(), true) {
+        Err(Error::AlreadyExists { path }) => assert_eq!(path, copy.path()),
+        other => panic!("expected AlreadyExists, got {other:?}"),
+    }
+
+    // move: the old path is empty, the new one holds the same bytes
+    let moved = AstraSource::at(&task, root.join("c/moved.fits"));
+    source.fs().move_to(moved.path(), false).unwrap();
+    assert!(!source.exists() && !source.fs().exists());
+    assert!(moved.exists());
+    assert_eq!(std::fs::read(moved.path()).unwrap(), bytes);
+    moved.verify().unwrap();
+
+    // remove
+    copy.fs().remove().unwrap();
+    assert!(!copy.path().exists());
+    assert!(!copy.exists());
+
+    // FileTarget::exists is anything at the path; AstraSource::exists a complete file
+    std::fs::write(source.path(), b"not FITS").unwrap();
+    assert!(source.fs().exists());
+    assert!(!source.exists());
+    assert_eq!(source.fs().path(), source.path());
 }

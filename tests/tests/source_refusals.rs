@@ -290,7 +290,10 @@ fn existing_file_without_overwrite() {
     let err = source
         .write(&i.spectrum, &i.flux, &i.ivar, None, None, None, &i.rows, &no)
         .expect_err("refused");
-    assert!(matches!(&err, Error::Exists(p) if p == source.path()), "{err:?}");
+    assert!(
+        matches!(&err, Error::AlreadyExists { path: p } if p == source.path()),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("already exists"), "{err}");
     assert_eq!(std::fs::read(source.path()).unwrap(), before);
     assert_eq!(files_below(&root), vec![source.path().to_path_buf()]);

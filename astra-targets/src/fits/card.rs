@@ -145,24 +145,9 @@ pub fn float(x: f64) -> Option<String> {
     if !x.is_finite() {
         return None;
     }
-    let sci = format!("{x:e}");
-    let (mantissa, exp) = sci.split_once('e')?;
-    let exp: i32 = exp.parse().ok()?;
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let n = digits.len() as i32;
+    let (sign, digits, exp) = crate::param::sci_parts(&format!("{x:e}"))?;
     Some(if (-4..16).contains(&exp) {
-        if exp < 0 {
-            format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
-        } else if exp + 1 >= n {
-            format!("{sign}{digits}{}.0", "0".repeat((exp + 1 - n) as usize))
-        } else {
-            let (int, frac) = digits.split_at((exp + 1) as usize);
-            format!("{sign}{int}.{frac}")
-        }
+        crate::param::positional(sign, &digits, exp)
     } else {
         let (first, rest) = digits.split_at(1);
         let rest = if rest.is_empty() { "0" } else { rest };

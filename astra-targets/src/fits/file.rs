@@ -3,7 +3,7 @@
 
 use std::ffi::{CString, c_int, c_void};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::ptr;
 use std::sync::Mutex;
 
@@ -132,7 +132,8 @@ pub struct FitsWriter {
     fptr: *mut sys::fitsfile,
     mem: Option<Box<MemFile>>,
     checksum: bool,
-    name: String,
+    /// The file on disk (`None`: in memory).
+    path: Option<PathBuf>,
     hdus: usize,
 }
 
@@ -149,12 +150,12 @@ impl FitsWriter {
         let mut status = 0;
         // SAFETY: valid C string and out-pointers.
         unsafe { sys::ffdkinit(&mut fptr, c.as_ptr(), &mut status) };
-        check(status, || format!("creating {name}"))?;
+        check(status, Some(path), None, || "creating".into())?;
         Ok(FitsWriter {
             fptr,
             mem: None,
             checksum,
-            name,
+            path: Some(path.to_path_buf()),
             hdus: 0,
         })
     }
@@ -173,12 +174,12 @@ impl FitsWriter {
         // SAFETY: cfitsio keeps the addresses of `mem.ptr` and `mem.size`, which are boxed
         // and outlive the file (it is closed in `into_bytes` or `drop` before `mem` goes).
         unsafe { sys::ffimem(&mut fptr, &mut mem.ptr, &mut mem.size, delta, Some(grow), &mut status) };
-        check(status, || "creating a FITS file in memory".to_string())?;
+        check(status, None, None, || "creating".into())?;
         Ok(FitsWriter {
             fptr,
             mem: Some(mem),
             checksum,
-            name: "memory file".into(),
+            path: None,
             hdus: 0,
         })
     }
@@ -200,7 +201,7 @@ impl FitsWriter {
     }
 
     pub(crate) fn check(&self, status: c_int, action: impl FnOnce() -> String) -> Result<()> {
-        check(status, || format!("{} ({})", action(), self.name))
+        check(status, self.path.as_deref(), None, action)
     }
 
     /// Counts a new HDU (called by the functions that create one).
@@ -313,8 +314,10 @@ impl FitsWriter {
     /// Closes an in-memory file and returns its bytes. Refused for files on disk.
     pub fn into_bytes(mut self) -> Result<FitsBytes> {
         if self.mem.is_none() {
-            return Err(Error::Fits {
-                action: format!("taking the bytes of {}", self.name),
+            return Err(Error::Cfitsio {
+                path: self.path.clone(),
+                hdu: None,
+                action: "taking the bytes".into(),
                 status: 0,
                 message: "the file is on disk".into(),
             });
@@ -333,8 +336,10 @@ impl FitsWriter {
         if len > mem.size {
             // SAFETY: the memory came from `grow`.
             unsafe { release(mem.ptr) };
-            return Err(Error::Fits {
-                action: "closing a memory file".into(),
+            return Err(Error::Cfitsio {
+                path: None,
+                hdu: None,
+                action: "closing".into(),
                 status: 0,
                 message: format!("{len} bytes expected, {} held", mem.size),
             });

@@ -8,7 +8,8 @@
 //! - [`table`]: binary tables with units, descriptions, null values and matrix cells;
 //! - [`checksum`]: the FITS data checksum, summed from the data being written instead of
 //!   read back;
-//! - [`FitsReader`]: opening a file to check its checksums and keywords.
+//! - [`FitsReader`]: reading a file: HDUs, images, table columns, keywords, header cards
+//!   and checksums (the astraSource checks and the spectrum readers use it).
 //!
 //! File names never go through cfitsio's extended-filename parser: files are created and
 //! opened with the disk-file calls that take a name literally.
@@ -23,5 +24,5 @@ pub mod table;
 
 pub use file::{FitsBytes, FitsWriter, KEEP_LIMIT, release_kept_memory};
 pub use image::{Dtype, ExtName, ImageData, create_image_hdu};
-pub use read::FitsReader;
+pub use read::{ColumnInfo, Element, FitsReader, HduType, RawCard};
 pub use table::{ColumnData, TableColumn, create_table_hdu};

@@ -1,18 +1,27 @@
-//! cfitsio status codes into [`Error`]s.
+//! cfitsio status codes into [`Error::Cfitsio`].
 
 use std::ffi::{CStr, c_char, c_int};
+use std::path::Path;
 
 use fitsio::sys;
 
 use crate::{Error, Result};
 
-/// Turns a cfitsio status into a result; on error the message is cfitsio's text for the
-/// status followed by its error-message stack (which is cleared).
-pub(crate) fn check(status: c_int, action: impl FnOnce() -> String) -> Result<()> {
+/// Turns a cfitsio status into a result; on error, an [`Error::Cfitsio`] naming the file
+/// (`None`: a file in memory), the HDU when one is known, `action`, the status, and
+/// cfitsio's text for the status followed by its error-message stack (which is cleared).
+pub(crate) fn check(
+    status: c_int,
+    path: Option<&Path>,
+    hdu: Option<usize>,
+    action: impl FnOnce() -> String,
+) -> Result<()> {
     if status == 0 {
         return Ok(());
     }
-    Err(Error::Fits {
+    Err(Error::Cfitsio {
+        path: path.map(Path::to_path_buf),
+        hdu,
         action: action(),
         status,
         message: message(status),

@@ -17,7 +17,8 @@ const MARKER: &str = ".astra-tmp-";
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Error + 'a {
+/// An [`Error::Io`] maker for `map_err`: `action` on `path`.
+pub(super) fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Error + 'a {
     move |source| Error::Io {
         action,
         path: path.to_path_buf(),
@@ -147,14 +148,16 @@ impl Write for AtomicFile {
     }
 }
 
-fn parent_of(path: &Path) -> &Path {
+/// The folder holding `path` (`.` for a bare name).
+pub(super) fn parent_of(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     }
 }
 
-fn sync_dir(dir: &Path) -> Result<()> {
+/// Flushes a folder's entries (a rename or a new name in it) to disk.
+pub(super) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(io_err("syncing the folder", dir))

@@ -35,6 +35,7 @@ use std::fs::{self, File, FileTimes};
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 
+use super::atomic::{io_err, parent_of, sync_dir};
 use super::{AtomicFile, AtomicPath, AtomicWriter};
 use crate::{Error, Result};
 
@@ -61,27 +62,6 @@ pub enum Opened {
 pub struct FileTarget {
     path: PathBuf,
     durable: bool,
-}
-
-fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Error + 'a {
-    move |source| Error::Io {
-        action,
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-fn parent_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err("syncing the folder", dir))
 }
 
 /// Whether anything (a file, folder or symbolic link, even dangling) is at `path`.

@@ -12,9 +12,19 @@ pub fn now_utc() -> String {
 
 /// Seconds since 1970-01-01T00:00:00 UTC as `YYYY-MM-DDTHH:MM:SS` (proleptic Gregorian).
 pub fn format_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
+    let (year, month, day) = civil_date(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
-    // Civil date from days since the epoch (the era-based algorithm of H. Hinnant).
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The (year, month, day) of a count of days since 1970-01-01 (proleptic Gregorian).
+pub(crate) fn civil_date(days: i64) -> (i64, i64, i64) {
+    // The era-based civil-from-days algorithm of H. Hinnant.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -23,13 +33,7 @@ pub fn format_utc(secs: i64) -> String {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@
 //! spectrum. Every HDU is checksummed; the file is written to a temporary name beside the
 //! destination and renamed over it only when complete.
 
-mod copy;
 mod created;
 pub mod layout;
 mod options;
@@ -18,6 +17,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
+pub(crate) use created::civil_date;
 pub use created::{format_utc, now_utc};
 pub use options::{FloatType, Staging, WriteOptions};
 pub use shapes::{Images, Pixels, check_shapes};
@@ -25,6 +25,7 @@ pub use verify::looks_complete;
 pub use write::{MEMORY_LIMIT, PROVENANCE_KEYS};
 
 use crate::Result;
+use crate::fs::FileTarget;
 use crate::path::OutputRoot;
 use crate::spectrum::Spectrum;
 use crate::task::AstraTask;
@@ -56,6 +57,26 @@ impl<'a, T: AstraTask> AstraSource<'a, T> {
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The file-system operations of the file's path (the seed's `makedirs`, `open`,
+    /// `move`, `move_dir`, `remove`, `copy`, `exists`, `temporary_path`), each write
+    /// atomic; see [`FileTarget`].
+    ///
+    /// `FileTarget::exists` is true for anything at the path, while
+    /// [`AstraSource::exists`] also wants a complete FITS file there.
+    ///
+    /// ```no_run
+    /// # use astra_targets::{path::OutputRoot, source::AstraSource, task::AstraTask};
+    /// # fn demo<T: AstraTask>(task: &T, root: &OutputRoot) -> astra_targets::Result<()> {
+    /// let source = AstraSource::new(task, root)?;
+    /// source.fs().copy(root.path().join("backup.fits"), true)?; // refused if it exists
+    /// source.fs().move_to(root.path().join("moved.fits"), false)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn fs(&self) -> FileTarget {
+        FileTarget::new(&self.path)
     }
 
     /// The task.
@@ -148,9 +169,9 @@ impl<'a, T: AstraTask> AstraSource<'a, T> {
 
     /// Makes this file a symbolic link to `source` (another astraSource file, or any path)
     /// or a copy of it keeping its permissions and times, replacing any old file
-    /// atomically.
+    /// atomically: [`FileTarget::copy_from`] on the file's path.
     pub fn copy_from(&self, source: impl AsRef<Path>, use_symbolic_link: bool) -> Result<()> {
-        copy::copy_from(&self.path, source.as_ref(), use_symbolic_link)
+        self.fs().copy_from(source, use_symbolic_link)
     }
 }
 

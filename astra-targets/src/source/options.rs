@@ -46,7 +46,7 @@ pub struct WriteOptions {
     /// The float type of the spectra images (default `float32`).
     pub dtype: FloatType,
     /// Replace an existing file (default `true`); when `false`, an existing file is left
-    /// alone and the write is refused with [`Error::Exists`](crate::Error::Exists).
+    /// alone and the write is refused with [`Error::AlreadyExists`](crate::Error::AlreadyExists).
     pub overwrite: bool,
     /// Write `CHECKSUM` and `DATASUM` on every HDU (default `true`).
     pub checksum: bool,

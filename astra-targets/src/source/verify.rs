@@ -30,7 +30,7 @@ pub fn looks_complete(path: &Path) -> bool {
 /// `DATASUM` cards on every HDU (cfitsio's `ffvcks`).
 pub fn verify_file<T: AstraTask>(task: &T, path: &Path, checksums: bool) -> Result<()> {
     check(task, path, checksums).map_err(|e| match e {
-        Error::Fits { .. } => Error::Invalid {
+        Error::Cfitsio { .. } => Error::Invalid {
             path: path.to_path_buf(),
             reason: format!("cannot be read as FITS ({e})"),
         },

@@ -48,7 +48,9 @@ pub(super) fn write<T: AstraTask>(
 ) -> Result<()> {
     let product = prepare(task, spectrum, images, results, options)?;
     if !options.overwrite && fs::symlink_metadata(path).is_ok() {
-        return Err(Error::Exists(path.to_path_buf()));
+        return Err(Error::AlreadyExists {
+            path: path.to_path_buf(),
+        });
     }
     let atomic = AtomicPath::new(path)?;
     let size = estimate_size(&product, options);
@@ -158,7 +160,7 @@ fn commit(atomic: AtomicPath, options: &WriteOptions) -> Result<()> {
             }
             Ok(())
         }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::Exists(target)),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::AlreadyExists { path: target }),
         Err(source) => Err(Error::Io {
             action: "linking into place",
             path: target,

@@ -12,27 +12,27 @@ use std::path::Path;
 
 use ndarray::Array2;
 
-use super::cfitsio::{Element, Fits, HduType};
 use super::header::read_cards;
 use super::{PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
 use crate::Result;
+use crate::fits::{Element, FitsReader, HduType};
 
 /// Reads an apStar-style file.
 pub fn read(path: impl AsRef<Path>) -> Result<Spectrum> {
-    let mut fits = Fits::open(path.as_ref())?;
+    let mut fits = FitsReader::open(path.as_ref())?;
     read_open(&mut fits)
 }
 
 /// Reads an apStar-style file already open.
-pub(crate) fn read_open(fits: &mut Fits) -> Result<Spectrum> {
-    let hdus = fits.num_hdus()?;
+pub(crate) fn read_open(fits: &mut FitsReader) -> Result<Spectrum> {
+    let hdus = fits.hdu_count()?;
     if hdus < 4 {
-        fits.move_to(0)?;
+        fits.select(0)?;
         return Err(fits.bad(format!(
             "an apStar-style file needs a flux, an error and a mask image in HDUs 1-3; this file has {hdus} HDU(s)"
         )));
     }
-    fits.move_to(0)?;
+    fits.select(0)?;
     let header = read_cards(fits)?;
     let (shape, flux) = read_image::<f32>(fits, 1, "flux")?;
     let grid = grid_from_wcs(fits, shape.1)?;
@@ -85,8 +85,8 @@ pub fn sigma_of_ivar(ivar: f32) -> f32 {
 }
 
 /// Reads image HDU `hdu` as an (N, P) array (a 1-D image is one row).
-fn read_image<T: Element>(fits: &mut Fits, hdu: usize, what: &str) -> Result<((usize, usize), Vec<T>)> {
-    if fits.move_to(hdu)? != HduType::Image {
+fn read_image<T: Element>(fits: &mut FitsReader, hdu: usize, what: &str) -> Result<((usize, usize), Vec<T>)> {
+    if fits.select(hdu)? != HduType::Image {
         return Err(fits.bad(format!("expected the {what} image here, found a table")));
     }
     let dims = fits.image_shape()?;
@@ -110,7 +110,7 @@ fn read_image<T: Element>(fits: &mut Fits, hdu: usize, what: &str) -> Result<((u
     Ok((shape, data))
 }
 
-fn same_shape(fits: &Fits, what: &str, flux: (usize, usize), other: (usize, usize)) -> Result<()> {
+fn same_shape(fits: &FitsReader, what: &str, flux: (usize, usize), other: (usize, usize)) -> Result<()> {
     if flux == other {
         Ok(())
     } else {
@@ -121,7 +121,7 @@ fn same_shape(fits: &Fits, what: &str, flux: (usize, usize), other: (usize, usiz
 }
 
 /// The log-linear wavelength grid described by the WCS cards of the current HDU.
-pub(crate) fn grid_from_wcs(fits: &mut Fits, npix: usize) -> Result<WavelengthGrid> {
+pub(crate) fn grid_from_wcs(fits: &mut FitsReader, npix: usize) -> Result<WavelengthGrid> {
     let crval1 = fits
         .key_f64("CRVAL1")?
         .ok_or_else(|| fits.bad("no CRVAL1 card: the wavelength grid is unknown"))?;

@@ -19,24 +19,24 @@ use std::path::Path;
 use fitsio::sys;
 use ndarray::Array2;
 
-use super::cfitsio::{Element, Fits, HduType};
 use super::header::read_cards;
 use super::{PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
 use crate::Result;
+use crate::fits::{Element, FitsReader, HduType};
 
 /// The extension name of the coadded spectrum's table.
 pub const COADD: &str = "COADD";
 
 /// Reads a BOSS spec-style file.
 pub fn read(path: impl AsRef<Path>) -> Result<Spectrum> {
-    let mut fits = Fits::open(path.as_ref())?;
+    let mut fits = FitsReader::open(path.as_ref())?;
     read_open(&mut fits)
 }
 
 /// Reads a BOSS spec-style file already open.
-pub(crate) fn read_open(fits: &mut Fits) -> Result<Spectrum> {
-    let hdus = fits.num_hdus()?;
-    fits.move_to(0)?;
+pub(crate) fn read_open(fits: &mut FitsReader) -> Result<Spectrum> {
+    let hdus = fits.hdu_count()?;
+    fits.select(0)?;
     if hdus < 2 {
         return Err(fits.bad(format!(
             "a spec-style file needs the {COADD} table in HDU 1; this file has {hdus} HDU(s)"
@@ -44,7 +44,7 @@ pub(crate) fn read_open(fits: &mut Fits) -> Result<Spectrum> {
     }
     let header = read_cards(fits)?;
     let hdu = fits.find_hdu(COADD)?.unwrap_or(1);
-    if fits.move_to(hdu)? != HduType::BinaryTable {
+    if fits.select(hdu)? != HduType::BinaryTable {
         return Err(fits.bad(format!("expected the {COADD} binary table here")));
     }
     let rows = fits.num_rows()?;
@@ -73,10 +73,11 @@ pub(crate) fn read_open(fits: &mut Fits) -> Result<Spectrum> {
 }
 
 /// Reads a scalar column of the current table; returns the values and the column's type.
-fn column<T: Element>(fits: &mut Fits, name: &str, rows: usize, integer: bool) -> Result<(Vec<T>, c_int)> {
-    let Some((col, code, repeat)) = fits.column(name)? else {
+fn column<T: Element>(fits: &mut FitsReader, name: &str, rows: usize, integer: bool) -> Result<(Vec<T>, c_int)> {
+    let Some(info) = fits.column(name)? else {
         return Err(fits.bad(format!("the {COADD} table has no column `{name}`")));
     };
+    let (code, repeat) = (info.code, info.repeat);
     if repeat != 1 {
         return Err(fits.bad(format!(
             "column `{name}` holds {repeat} values per row; a spec-style table has one pixel per row"
@@ -105,7 +106,7 @@ fn column<T: Element>(fits: &mut Fits, name: &str, rows: usize, integer: bool) -
             type_name(code)
         )));
     }
-    Ok((fits.read_column::<T>(col, name, rows)?, code))
+    Ok((fits.read_column::<T>(info, name, rows)?, code))
 }
 
 /// A reader's name for a cfitsio column type code.
@@ -128,7 +129,7 @@ fn at_single_precision(x: f64) -> f64 {
 }
 
 /// Rebuilds the log-linear grid from the `loglam` column (see the module docs).
-fn grid_from_loglam(fits: &Fits, loglam: &[f64], single: bool) -> Result<WavelengthGrid> {
+fn grid_from_loglam(fits: &FitsReader, loglam: &[f64], single: bool) -> Result<WavelengthGrid> {
     let n = loglam.len();
     if let Some((i, v)) = loglam.iter().enumerate().find(|(_, v)| !v.is_finite()) {
         return Err(fits.bad(format!("loglam[{i}] = {v} is not finite")));

@@ -6,13 +6,9 @@
 //! checksums), and the two `COMMENT` cards cfitsio adds to every primary header citing the
 //! FITS paper.
 
-use std::ffi::{c_char, c_int};
-
-use fitsio::sys;
-
-use super::cfitsio::Fits;
 use super::{Card, CardValue};
 use crate::Result;
+use crate::fits::{FitsReader, RawCard};
 
 /// The two commentary cards cfitsio writes into every primary header it creates.
 const CFITSIO_BOILERPLATE: [&str; 2] = [
@@ -24,11 +20,6 @@ const CFITSIO_BOILERPLATE: [&str; 2] = [
 /// spectrum's header): the keys the FITS writer sets itself.
 pub(crate) fn is_structural(key: &str) -> bool {
     crate::fits::card::is_reserved(key)
-}
-
-fn buf_string(buf: &[c_char]) -> String {
-    let bytes: Vec<u8> = buf.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Parses a FITS quoted string (`'it''s  '`) into its text, without trailing blanks.
@@ -79,32 +70,13 @@ fn parse_value(raw: &str) -> CardValue {
 
 /// Reads every card of the current HDU in order, except the structural ones (see the
 /// module docs). `CONTINUE` cards are joined onto the long string they continue.
-pub(crate) fn read_cards(fits: &mut Fits) -> Result<Vec<Card>> {
-    let mut count: c_int = 0;
-    let mut more: c_int = 0;
-    let mut status = 0;
-    unsafe { sys::ffghsp(fits.raw(), &mut count, &mut more, &mut status) };
-    fits.check(status, || "counting the header cards".into())?;
-    let mut cards: Vec<Card> = Vec::with_capacity(count.max(0) as usize);
+pub(crate) fn read_cards(fits: &mut FitsReader) -> Result<Vec<Card>> {
+    let count = fits.card_count()?;
+    let mut cards: Vec<Card> = Vec::with_capacity(count);
     let mut continuing = false;
     for n in 1..=count {
-        let mut key = [0 as c_char; 80];
-        let mut value = [0 as c_char; 80];
-        let mut comment = [0 as c_char; 80];
-        unsafe {
-            sys::ffgkyn(
-                fits.raw(),
-                n,
-                key.as_mut_ptr(),
-                value.as_mut_ptr(),
-                comment.as_mut_ptr(),
-                &mut status,
-            )
-        };
-        fits.check(status, || format!("reading header card {n}"))?;
-        let key = buf_string(&key);
-        let value = buf_string(&value);
-        let comment = buf_string(&comment).trim_end().to_string();
+        let RawCard { key, value, comment } = fits.card(n)?;
+        let comment = comment.trim_end().to_string();
         if key == "CONTINUE"
             && continuing
             && let (

@@ -11,28 +11,28 @@ use std::path::Path;
 use ndarray::Array2;
 
 use crate::Result;
+use crate::fits::{FitsReader, HduType};
 
 pub mod apstar;
 pub mod boss;
-mod cfitsio;
 mod header;
 pub mod synthetic;
 
 /// Reads a spectrum file, telling the layout from HDU 1: an image means apStar-style
 /// (APOGEE, [`apstar`]), a binary table BOSS spec-style ([`boss`]).
 pub fn read(path: impl AsRef<Path>) -> Result<Spectrum> {
-    let mut fits = cfitsio::Fits::open(path.as_ref())?;
-    let hdus = fits.num_hdus()?;
+    let mut fits = FitsReader::open(path.as_ref())?;
+    let hdus = fits.hdu_count()?;
     if hdus < 2 {
-        fits.move_to(0)?;
+        fits.select(0)?;
         return Err(fits.bad(format!(
             "{hdus} HDU(s): neither apStar-style (images in HDUs 1-3) nor spec-style (a COADD table)"
         )));
     }
-    match fits.move_to(1)? {
-        cfitsio::HduType::Image => apstar::read_open(&mut fits),
-        cfitsio::HduType::BinaryTable => boss::read_open(&mut fits),
-        cfitsio::HduType::AsciiTable => {
+    match fits.select(1)? {
+        HduType::Image => apstar::read_open(&mut fits),
+        HduType::BinaryTable => boss::read_open(&mut fits),
+        HduType::AsciiTable => {
             Err(fits.bad("an ASCII table: neither apStar-style (an image) nor spec-style (a binary table)"))
         }
     }

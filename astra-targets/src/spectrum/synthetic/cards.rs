@@ -126,16 +126,8 @@ pub(crate) fn round(v: f64, digits: i32) -> f64 {
 
 /// A calendar date `YYYY-MM-DD` of a Modified Julian Date.
 pub(crate) fn mjd_to_date(mjd: i64) -> String {
-    // Days since 1970-01-01 (MJD 40587), then the civil-from-days algorithm.
-    let z = mjd - 40587 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    // MJD 40587 is 1970-01-01.
+    let (y, m, d) = crate::source::civil_date(mjd - 40587);
     format!("{y:04}-{m:02}-{d:02}")
 }
 
@@ -217,4 +209,14 @@ pub(crate) fn photometry(c: &mut Cards, rng: &mut Rng, star: &Star) {
         .f("GAIA_G", round(h + rng.range(1.0, 3.0), 3), "Gaia G magnitude")
         .f("GAIA_BP", round(h + rng.range(1.5, 4.0), 3), "Gaia BP magnitude")
         .f("GAIA_RP", round(h + rng.range(0.5, 2.0), 3), "Gaia RP magnitude");
+}
+
+#[cfg(test)]
+mod date_tests {
+    #[test]
+    fn mjd_dates() {
+        assert_eq!(super::mjd_to_date(40587), "1970-01-01");
+        assert_eq!(super::mjd_to_date(51544), "2000-01-01");
+        assert_eq!(super::mjd_to_date(51603), "2000-02-29");
+    }
 }
