@@ -186,21 +186,15 @@ async fn schema_grows_with_new_columns(url: &str) {
     let db = Database::connect(url).await.unwrap();
     let new = PayneV2(star(31));
     let new_rows = vec![
-        PayneResultsV2 {
-            v1: payne_row(5),
-            x_h: Some(-0.25),
-        },
-        PayneResultsV2 {
-            v1: payne_row(6),
-            x_h: None,
-        },
+        PayneResultsV2::new(payne_row(5), Some(-0.25)),
+        PayneResultsV2::new(payne_row(6), None),
     ];
     db.target(&new).write(&new_rows).await.unwrap();
     assert_eq!(db.target(&new).read().await.unwrap(), new_rows);
     // The old task's rows read through the new struct have NULL in the new column...
     let as_v2 = db.target(&PayneV2(star(30))).read().await.unwrap();
     assert_eq!(as_v2.iter().map(|r| r.x_h).collect::<Vec<_>>(), [None, None]);
-    assert_eq!(as_v2.into_iter().map(|r| r.v1).collect::<Vec<_>>(), old_rows);
+    assert_eq!(as_v2.iter().map(PayneResultsV2::v1).collect::<Vec<_>>(), old_rows);
     // ...and the old struct still reads both.
     assert_eq!(
         db.target(&Payne(star(31))).read().await.unwrap(),
