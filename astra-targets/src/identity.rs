@@ -51,14 +51,36 @@ pub fn param_hash(meta: &TaskMeta, values: &[ParamValue]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A task's id, short id and full hash, from one MD5 of its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskIds {
+    /// The full MD5, 32 hex digits.
+    pub param_hash: String,
+    /// `{family}_{h}`.
+    pub task_id: String,
+    /// `{namespace}-{h}`.
+    pub task_short_id: String,
+}
+
+/// The id, short id and hash of a task with these parameter values, hashing once.
+pub fn ids(meta: &TaskMeta, values: &[ParamValue]) -> TaskIds {
+    let param_hash = param_hash(meta, values);
+    let h = &param_hash[..HASH_DIGITS];
+    TaskIds {
+        task_id: format!("{}_{h}", meta.family),
+        task_short_id: format!("{}-{h}", meta.namespace),
+        param_hash,
+    }
+}
+
 /// The task id, `{family}_{h}`.
 pub fn task_id(meta: &TaskMeta, values: &[ParamValue]) -> String {
-    format!("{}_{}", meta.family, &param_hash(meta, values)[..HASH_DIGITS])
+    ids(meta, values).task_id
 }
 
 /// The short id used in file names, `{namespace}-{h}`.
 pub fn task_short_id(meta: &TaskMeta, values: &[ParamValue]) -> String {
-    format!("{}-{}", meta.namespace, &param_hash(meta, values)[..HASH_DIGITS])
+    ids(meta, values).task_short_id
 }
 
 /// The significant parameters as result-table columns: `astra_version_major`,

@@ -243,7 +243,7 @@ impl PathTemplate {
     /// Renders the template for a task with these parameter values (declaration order),
     /// as a path relative to the output root.
     pub fn render(&'static self, meta: &'static TaskMeta, values: &[ParamValue]) -> Result<PathBuf> {
-        let ids = Ids::new(meta, values);
+        let ids = crate::identity::ids(meta, values);
         let mut out = String::new();
         for segment in self.segments {
             match segment {
@@ -376,24 +376,10 @@ fn same(a: &ParamValue, b: &ParamValue) -> bool {
     }
 }
 
-struct Ids {
-    task_id: String,
-    short_id: String,
-}
-
-impl Ids {
-    fn new(meta: &TaskMeta, values: &[ParamValue]) -> Self {
-        Ids {
-            task_id: crate::identity::task_id(meta, values),
-            short_id: crate::identity::task_short_id(meta, values),
-        }
-    }
-}
-
 fn render_field(
     meta: &'static TaskMeta,
     values: &[ParamValue],
-    ids: &Ids,
+    ids: &crate::identity::TaskIds,
     source: Source,
     func: Option<PathFunc>,
     spec: &Spec,
@@ -401,7 +387,7 @@ fn render_field(
     let (name, value) = match source {
         Source::Param(i) => (meta.parameters[i].name, values[i].clone()),
         Source::TaskId => ("task_id", ParamValue::Str(ids.task_id.clone())),
-        Source::TaskShortId => ("task_short_id", ParamValue::Str(ids.short_id.clone())),
+        Source::TaskShortId => ("task_short_id", ParamValue::Str(ids.task_short_id.clone())),
         Source::Family => ("family", ParamValue::Str(meta.family.into())),
         Source::Namespace => ("namespace", ParamValue::Str(meta.namespace.into())),
         Source::AstraVersion => ("astra_version", ParamValue::Str(crate::ASTRA_VERSION.into())),
@@ -615,7 +601,7 @@ impl<'t> ParseState<'t> {
             .iter()
             .map(|p| lookup(p.name).cloned().unwrap_or(ParamValue::Int(0)))
             .collect();
-        let ids = Ids::new(meta, &filled);
+        let ids = crate::identity::ids(meta, &filled);
         self.checks.iter().all(|(index, piece)| {
             let Segment::Field { source, func, spec } = &self.segments[*index] else {
                 return false;
