@@ -10,8 +10,10 @@
 # 2. Starts a throwaway PostgreSQL 15 cluster in a temporary folder (scripts/pg.sh),
 #    stopped and removed on exit, error or Ctrl-C.
 # 3. Exports ASTRA_TEST_PYTHON, ASTRA_TEST_PG_URL (and ASTRA_TEST_PG_SOCKET) and runs
-#    `cargo test --workspace --all-targets "$@"`, then the doc tests when no extra
-#    arguments were given. Exits with cargo's status.
+#    `cargo test --workspace --all-targets --no-fail-fast` and then the doc tests; with
+#    arguments, `cargo test --workspace --no-fail-fast ARGS` alone (`--test db_contract`
+#    runs one test file). Exits with cargo's status.
+# 4. Ends on one line summing every test binary: `tests: N passed, M failed`.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -52,7 +54,7 @@ export ASTRA_TEST_PYTHON="$venv/bin/python"
 # cargo runs in a process group of its own (setsid), so that an interrupt stops it and its
 # test binaries before the cluster goes away; `wait` lets the traps run at once.
 run_cargo() {
-  setsid cargo "$@" &
+  setsid bash -c 'cargo "${@:2}" | tee -a "$1"; exit "${PIPESTATUS[0]}"' run_cargo "$results" "$@" &
   cargo_pid=$!
   local status=0
   wait "$cargo_pid" || status=$?
@@ -60,10 +62,29 @@ run_cargo() {
   return "$status"
 }
 
+# Every test binary's "test result:" line is summed into one closing line.
+results=$logs/test-output.log
+: >"$results"
+summarize() {
+  awk '/^test result: / {
+         for (i = 1; i <= NF; i++) {
+           if ($(i + 1) ~ /^passed/) passed += $i
+           if ($(i + 1) ~ /^failed/) failed += $i
+         }
+       }
+       END { printf "tests: %d passed, %d failed\n", passed, failed }' "$results"
+}
+
 cd "$repo"
 status=0
-run_cargo test --workspace --all-targets "$@" || status=$?
 if [ $# -eq 0 ]; then
-  run_cargo test --workspace --doc || { s=$?; [ "$status" -ne 0 ] || status=$s; }
+  run_cargo test --workspace --all-targets --no-fail-fast || status=$?
+else
+  run_cargo test --workspace --no-fail-fast "$@" || status=$?
 fi
+if [ $# -eq 0 ]; then
+  run_cargo test --workspace --doc --no-fail-fast || { s=$?; [ "$status" -ne 0 ] || status=$s; }
+fi
+[ "$status" -eq 0 ] || say "cargo test exited with status $status"
+summarize
 exit "$status"
