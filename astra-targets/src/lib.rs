@@ -15,6 +15,8 @@
 
 extern crate self as astra_targets;
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod column;
 #[cfg(feature = "db")]
 pub mod db;

@@ -44,10 +44,7 @@ fn src() -> PathBuf {
 /// The module path of a source file: `db/sqlite/bulk.rs` -> ["db", "sqlite", "bulk"],
 /// `db/mod.rs` -> ["db"].
 fn module_of(relative: &Path) -> Vec<String> {
-    let mut parts: Vec<String> = relative
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
+    let mut parts: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
     let last = parts.pop().unwrap_or_default();
     let stem = last.trim_end_matches(".rs");
     if stem != "mod" {
@@ -95,7 +92,10 @@ fn code_only(text: &str) -> String {
                     i += 1;
                 }
             }
-        } else if c == 'r' && (next == Some('"') || next == Some('#')) && !ident_char(bytes.get(i.wrapping_sub(1)).copied()) {
+        } else if c == 'r'
+            && (next == Some('"') || next == Some('#'))
+            && !ident_char(bytes.get(i.wrapping_sub(1)).copied())
+        {
             // A raw string: r"..." or r#"..."#.
             let mut j = i + 1;
             let mut hashes = 0;
@@ -312,7 +312,11 @@ fn top_level_modules_import_only_lower_layers() {
     for (from, to) in &top {
         println!("  {from} -> {}", to.iter().cloned().collect::<Vec<_>>().join(", "));
     }
-    assert!(wrong.is_empty(), "upward or unlayered imports:\n  {}", wrong.join("\n  "));
+    assert!(
+        wrong.is_empty(),
+        "upward or unlayered imports:\n  {}",
+        wrong.join("\n  ")
+    );
 }
 
 #[test]

@@ -1,20 +1,45 @@
-//! `astra`: the command-line program of astra-targets.
-
-#[allow(dead_code)] // The task is declared for its metadata; the demo runner constructs it.
-mod demo;
+//! The `astra` command-line program, as a library: a program links the tasks (and later
+//! the plugins) it wants and calls [`main`]. The workspace's own program is the
+//! `astra-cli` package; a pipeline outside the workspace builds its own the same way:
+//!
+//! ```no_run
+//! fn main() -> std::process::ExitCode {
+//!     astra_targets::cli::main()
+//! }
+//! ```
+//!
+//! Every task linked into the program (through `#[derive(AstraTask)]` in any crate it
+//! depends on, when that crate is used) is listed and resolvable. User mistakes end the
+//! program with one sentence on standard error and a non-zero exit status, never a panic.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use astra_targets::{OutputRoot, TaskMeta, registry};
 use clap::{Parser, Subcommand};
 
+use crate::{OutputRoot, TaskMeta, registry};
+
+/// What can end a command: a mistake in its arguments, or an error of the library.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// An argument the command cannot use.
+    #[error("{0}")]
+    Usage(String),
+    /// An error of astra-targets.
+    #[error(transparent)]
+    Astra(#[from] crate::Error),
+}
+
+/// `Result` with [`CliError`].
+pub type Result<T, E = CliError> = std::result::Result<T, E>;
+
 /// Outputs of astronomical survey pipelines: tasks, database targets and astraSource files.
-#[derive(Parser)]
+#[derive(Parser, Debug)]
 #[command(name = "astra", version, about)]
-struct Cli {
+pub struct Cli {
     /// Output root for astraSource files (default: $ASTRA_OUTPUT_DIR, else ./astra-output).
     #[arg(long, global = true)]
     output_dir: Option<PathBuf>,
@@ -22,7 +47,8 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Subcommand)]
+/// The commands.
+#[derive(Subcommand, Debug)]
 enum Command {
     /// List every task linked into this program, with its parameters and path rule.
     Tasks,
@@ -35,17 +61,40 @@ enum Command {
     },
 }
 
-fn main() -> ExitCode {
-    match run(Cli::parse()) {
+/// Runs the program on the process's arguments: the body of an `astra` binary's `main`.
+pub fn main() -> ExitCode {
+    main_from(std::env::args_os())
+}
+
+/// Runs the program on the given arguments (the first is the program's name); clap's
+/// own messages for malformed arguments, `--help` and `--version` included.
+pub fn main_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// Runs one parsed command.
+pub fn run(cli: Cli) -> Result<()> {
     let root = cli.output_dir.map(OutputRoot::new).unwrap_or_else(OutputRoot::from_env);
     match cli.command {
         Command::Tasks => {
@@ -75,9 +124,9 @@ fn parse_pairs(pairs: &[String]) -> Result<BTreeMap<String, String>> {
     for pair in pairs {
         let (k, v) = pair
             .split_once('=')
-            .with_context(|| format!("parameter {pair:?} is not name=value"))?;
+            .ok_or_else(|| CliError::Usage(format!("parameter {pair:?} is not name=value")))?;
         if out.insert(k.to_string(), v.to_string()).is_some() {
-            bail!("parameter `{k}` is given twice");
+            return Err(CliError::Usage(format!("parameter `{k}` is given twice")));
         }
     }
     Ok(out)

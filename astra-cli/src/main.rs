@@ -1,0 +1,9 @@
+//! `astra`: the command-line program of astra-targets, with every task of this workspace
+//! linked in. Its logic is the library's `astra_targets::cli`.
+
+#[allow(dead_code)] // The task is declared for its metadata; the demo constructs it.
+mod demo;
+
+fn main() -> std::process::ExitCode {
+    astra_targets::cli::main()
+}

@@ -1,0 +1,124 @@
+//! The `astra` program run as a user runs it: the binary, in a temporary folder.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn astra(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_astra"))
+        .current_dir(dir)
+        .env_remove("ASTRA_OUTPUT_DIR")
+        .env_remove("ASTRA_DATABASE_URL")
+        .args(args)
+        .output()
+        .expect("running astra")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A user's mistake: non-zero exit, one line on standard error naming what was wrong,
+/// nothing on standard output, no panic.
+fn assert_user_error(out: &Output, names: &[&str]) {
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "exit status 0 for a mistake; stderr: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "a panic: {err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "more than one line: {err}");
+    for name in names {
+        assert!(err.contains(name), "the message does not name {name:?}: {err}");
+    }
+}
+
+const LINE_STRENGTH: &[&str] = &[
+    "path",
+    "LineStrength",
+    "release=dr19",
+    "telescope=apo25m",
+    "healpix=24316",
+    "obj=2M00001023-0000126",
+    "continuum_order=3",
+    "n_threads=8",
+];
+
+#[test]
+fn tasks_lists_the_linked_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = astra(dir.path(), &["tasks"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listing = text(&out.stdout);
+    assert!(listing.contains("LineStrength 0.1.0"), "{listing}");
+    assert!(listing.contains("equivalent_widths"), "{listing}");
+}
+
+#[test]
+fn path_resolves_under_the_output_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = astra(dir.path(), LINE_STRENGTH);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    let path_line = shown.lines().find(|l| l.starts_with("path")).unwrap();
+    assert!(
+        path_line.contains("astra-output/0.1.0/linestrength/star/apo25m/24/24316/"),
+        "{shown}"
+    );
+    assert!(shown.contains("task_id        LineStrength_"), "{shown}");
+
+    let mut args = vec!["--output-dir", "/data/mwm"];
+    args.extend_from_slice(LINE_STRENGTH);
+    let out = astra(dir.path(), &args);
+    assert!(
+        text(&out.stdout).contains("/data/mwm/0.1.0/linestrength/"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn mistakes_are_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_user_error(
+        &astra(dir.path(), &["path", "NoSuchTask"]),
+        &["NoSuchTask", "LineStrength"],
+    );
+
+    let mut missing: Vec<&str> = LINE_STRENGTH.to_vec();
+    missing.retain(|a| !a.starts_with("healpix="));
+    assert_user_error(&astra(dir.path(), &missing), &["healpix", "missing"]);
+
+    let mut bad: Vec<&str> = LINE_STRENGTH.to_vec();
+    bad.retain(|a| !a.starts_with("healpix="));
+    bad.push("healpix=north");
+    assert_user_error(&astra(dir.path(), &bad), &["healpix", "north"]);
+
+    let mut unknown: Vec<&str> = LINE_STRENGTH.to_vec();
+    unknown.push("colour=red");
+    assert_user_error(&astra(dir.path(), &unknown), &["colour"]);
+
+    let mut twice: Vec<&str> = LINE_STRENGTH.to_vec();
+    twice.push("healpix=1");
+    assert_user_error(&astra(dir.path(), &twice), &["healpix", "twice"]);
+
+    let mut escaping: Vec<&str> = LINE_STRENGTH.to_vec();
+    escaping.retain(|a| !a.starts_with("obj="));
+    escaping.push("obj=../../etc");
+    assert_user_error(&astra(dir.path(), &escaping), &["obj", "../../etc"]);
+
+    assert_user_error(
+        &astra(dir.path(), &["path", "LineStrength", "release"]),
+        &["release", "name=value"],
+    );
+}
+
+#[test]
+fn help_and_version_exit_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = astra(dir.path(), &["--version"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).starts_with("astra 0.1.0"), "{}", text(&out.stdout));
+    let out = astra(dir.path(), &["--help"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("tasks"));
+}
