@@ -4,8 +4,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::DeriveInput;
 
-use crate::ast::{Results, Task};
+use crate::ast::{ParamEnum, Results, Task};
 use crate::ctxt::Ctxt;
+use crate::fallback;
 use crate::template::Align;
 use crate::valid::{self, Segment, Source};
 
@@ -16,19 +17,8 @@ pub fn task(input: &DeriveInput) -> TokenStream {
     let checked = model.as_ref().map(|t| valid::task(&mut cx, t));
     match (cx.check(), model, checked) {
         (Ok(()), Some(model), Some(checked)) => task_impl(&model, &checked),
-        (result, _, _) => {
-            let errors = result.err().map(|e| e.to_compile_error());
-            let ident = &input.ident;
-            quote! {
-                #errors
-                impl ::astra_targets::AstraTask for #ident {
-                    type Results = ();
-                    const META: &'static ::astra_targets::TaskMeta = ::core::unreachable!();
-                    fn parameter_values(&self) -> ::std::vec::Vec<::astra_targets::ParamValue> { ::core::unreachable!() }
-                    fn from_parameters(_: &::std::collections::BTreeMap<::std::string::String, ::astra_targets::ParamValue>) -> ::astra_targets::Result<Self> { ::core::unreachable!() }
-                }
-            }
-        }
+        (Err(errors), _, _) => fallback::task(&input.ident, errors),
+        (Ok(()), _, _) => fallback::task(&input.ident, no_model(input)),
     }
 }
 
@@ -39,18 +29,52 @@ pub fn results(input: &DeriveInput) -> TokenStream {
     let checked = model.as_ref().map(|r| valid::results(&mut cx, r));
     match (cx.check(), model, checked) {
         (Ok(()), Some(model), Some(checked)) => results_impl(&model, &checked),
-        (result, _, _) => {
-            let errors = result.err().map(|e| e.to_compile_error());
-            let ident = &input.ident;
-            quote! {
-                #errors
-                impl ::astra_targets::AstraResults for #ident {
-                    const COLUMNS: &'static [::astra_targets::ColumnMeta] = &[];
-                    fn to_values(&self) -> ::std::vec::Vec<::astra_targets::Value> { ::core::unreachable!() }
-                    fn from_values(_: ::std::vec::Vec<::astra_targets::Value>) -> ::astra_targets::Result<Self> { ::core::unreachable!() }
+        (Err(errors), _, _) => fallback::results(&input.ident, errors),
+        (Ok(()), _, _) => fallback::results(&input.ident, no_model(input)),
+    }
+}
+
+/// `#[derive(AstraParamEnum)]`.
+pub fn param_enum(input: &DeriveInput) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let model = ParamEnum::from_syn(&mut cx, input);
+    let checked = model.as_ref().map(|e| valid::param_enum(&mut cx, e));
+    match (cx.check(), model, checked) {
+        (Ok(()), Some(model), Some(checked)) => param_enum_impl(&model, &checked),
+        (Err(errors), _, _) => fallback::param_enum(&input.ident, errors),
+        (Ok(()), _, _) => fallback::param_enum(&input.ident, no_model(input)),
+    }
+}
+
+/// A model is only missing after an error was recorded; this error is never seen.
+fn no_model(input: &DeriveInput) -> syn::Error {
+    syn::Error::new_spanned(&input.ident, "the declaration could not be read")
+}
+
+fn param_enum_impl(e: &ParamEnum, v: &valid::ValidEnum) -> TokenStream {
+    let ident = e.ident;
+    let names = &v.names;
+    let variants: Vec<_> = e.variants.iter().map(|v| v.ident).collect();
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl ::astra_targets::ParamEnum for #ident {
+                const NAMES: &'static [&'static str] = &[#(#names),*];
+
+                fn name(&self) -> &'static str {
+                    match *self {
+                        #(#ident::#variants => #names,)*
+                    }
+                }
+
+                fn from_name(name: &str) -> ::core::option::Option<Self> {
+                    match name {
+                        #(#names => ::core::option::Option::Some(#ident::#variants),)*
+                        _ => ::core::option::Option::None,
+                    }
                 }
             }
-        }
+        };
     }
 }
 
@@ -72,16 +96,21 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
         Some(t) => quote!(#t).to_string().replace(' ', ""),
         None => "()".to_string(),
     };
-    let params_meta = task.params.iter().zip(&v.kinds).map(|(p, kind)| {
+    let params_meta = task.params.iter().map(|p| {
         let name = p.ident.to_string();
         let ty = &p.ty;
         let rust_type = quote!(#ty).to_string().replace(' ', "");
-        let kind = format_ident!("{}", kind.variant());
+        // The kind comes from the same trait as the value, so the two always agree.
+        let kind = if p.attrs.is_enum {
+            quote!(::astra_targets::ParamKind::Enum)
+        } else {
+            quote!(<#ty as ::astra_targets::__private::ParamField>::KIND)
+        };
         let significant = !p.attrs.insignificant;
         let doc = &p.doc;
         quote! {
             ::astra_targets::ParamMeta {
-                name: #name, rust_type: #rust_type, kind: ::astra_targets::ParamKind::#kind,
+                name: #name, rust_type: #rust_type, kind: #kind,
                 significant: #significant, description: #doc,
             }
         }
@@ -89,8 +118,9 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
     let n_params = task.params.len();
     let values = task.params.iter().map(|p| {
         let field = p.ident;
+        let ty = p.ty;
         if p.attrs.is_enum {
-            quote!(::astra_targets::ParamValue::Enum(::astra_targets::__private::enum_to_string(&self.#field)))
+            quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> ::astra_targets::__private::enum_param::<#ty>(&self.#field))
         } else {
             quote!(::astra_targets::__private::ParamField::to_param(&self.#field))
         }
@@ -173,12 +203,13 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
             };
             const _: () = { #(#clash_checks)* };
 
+            #[automatically_derived]
             impl ::astra_targets::AstraTask for #ident {
                 type Results = #results_ty;
                 const META: &'static ::astra_targets::TaskMeta = &META;
 
-                fn parameter_values(&self) -> ::std::vec::Vec<::astra_targets::ParamValue> {
-                    ::std::vec![#(#values),*]
+                fn parameters(&self) -> ::astra_targets::Params {
+                    ::astra_targets::__private::params(&META, ::std::vec![#(#values),*])
                 }
 
                 fn from_parameters(
@@ -268,19 +299,22 @@ fn results_impl(results: &Results, v: &valid::ValidResults) -> TokenStream {
     let fields: Vec<_> = results.columns.iter().map(|c| c.ident).collect();
     let names: Vec<&String> = v.columns.iter().map(|(n, _)| n).collect();
     quote! {
-        impl ::astra_targets::AstraResults for #ident {
-            const COLUMNS: &'static [::astra_targets::ColumnMeta] = &[#(#metas),*];
+        const _: () = {
+            #[automatically_derived]
+            impl ::astra_targets::AstraResults for #ident {
+                const COLUMNS: &'static [::astra_targets::ColumnMeta] = &[#(#metas),*];
 
-            fn to_values(&self) -> ::std::vec::Vec<::astra_targets::Value> {
-                ::std::vec![#(::astra_targets::value::ColumnValue::to_value(&self.#fields)),*]
-            }
+                fn to_values(&self) -> ::std::vec::Vec<::astra_targets::Value> {
+                    ::std::vec![#(::astra_targets::value::ColumnValue::to_value(&self.#fields)),*]
+                }
 
-            fn from_values(values: ::std::vec::Vec<::astra_targets::Value>) -> ::astra_targets::Result<Self> {
-                let mut values = values.into_iter();
-                ::core::result::Result::Ok(Self {
-                    #(#fields: ::astra_targets::__private::column(&mut values, #names)?),*
-                })
+                fn from_values(values: ::std::vec::Vec<::astra_targets::Value>) -> ::astra_targets::Result<Self> {
+                    let mut values = values.into_iter();
+                    ::core::result::Result::Ok(Self {
+                        #(#fields: ::astra_targets::__private::column(&mut values, #names)?),*
+                    })
+                }
             }
-        }
+        };
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use astra_targets::{OutputRoot, TaskMeta, registry};
+use astra_targets::{OutputRoot, Params, TaskMeta, registry};
 use clap::{Parser, Subcommand};
 
 /// Outputs of astronomical survey pipelines: tasks, database targets and astraSource files.
@@ -49,7 +49,7 @@ fn run(cli: Cli) -> Result<()> {
     let root = cli.output_dir.map(OutputRoot::new).unwrap_or_else(OutputRoot::from_env);
     match cli.command {
         Command::Tasks => {
-            for task in registry::tasks() {
+            for task in registry::tasks()? {
                 print_task(task);
             }
             Ok(())
@@ -57,13 +57,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Path { family, params } => {
             let meta = registry::task(&family)?;
             let named = parse_pairs(&params)?;
-            let values = meta.parse_parameters(&named)?;
-            let relative = meta.relative_path(&values)?;
-            println!("task_id        {}", meta.task_id(&values));
-            println!(
-                "task_short_id  {}",
-                astra_targets::identity::task_short_id(meta, &values)
-            );
+            let params = Params::parse(meta, &named)?;
+            let relative = astra_targets::path::relative_path(&params)?;
+            let ids = astra_targets::identity::ids(&params);
+            println!("task_id        {}", ids.task_id);
+            println!("task_short_id  {}", ids.task_short_id);
             println!("path           {}", root.path().join(relative).display());
             Ok(())
         }
