@@ -116,11 +116,20 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
         }
     });
     let n_params = task.params.len();
+    // One conversion per enum parameter, its `ParamEnum` bound checked here alone, so
+    // that an enum without the derive gives one error, at the field's type.
+    let enum_convs = task.params.iter().filter(|p| p.attrs.is_enum).map(|p| {
+        let conv = enum_conv_ident(p.ident);
+        let ty = p.ty;
+        quote::quote_spanned! {syn::spanned::Spanned::span(ty)=>
+            const #conv: ::astra_targets::__private::EnumConv<#ty> = ::astra_targets::__private::enum_conv::<#ty>();
+        }
+    });
     let values = task.params.iter().map(|p| {
         let field = p.ident;
-        let ty = p.ty;
         if p.attrs.is_enum {
-            quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> ::astra_targets::__private::enum_param::<#ty>(&self.#field))
+            let conv = enum_conv_ident(field);
+            quote!(::astra_targets::__private::enum_param(&#conv, &self.#field))
         } else {
             quote!(::astra_targets::__private::ParamField::to_param(&self.#field))
         }
@@ -130,9 +139,10 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
         let name = field.to_string();
         let ty = p.ty;
         let take = if p.attrs.is_enum {
-            quote!(take_enum)
+            let conv = enum_conv_ident(field);
+            quote!(take_enum(&#conv, #family, values, #name))
         } else {
-            quote!(take)
+            quote!(take::<#ty>(#family, values, #name))
         };
         let absent = if p.attrs.default {
             quote!(<#ty as ::core::default::Default>::default())
@@ -140,7 +150,7 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
             quote!(return ::core::result::Result::Err(::astra_targets::__private::missing(#family, #name)))
         };
         quote! {
-            #field: match ::astra_targets::__private::#take::<#ty>(#family, values, #name)? {
+            #field: match ::astra_targets::__private::#take? {
                 ::core::option::Option::Some(v) => v,
                 ::core::option::Option::None => #absent,
             }
@@ -188,6 +198,7 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
     quote! {
         const _: () = {
             static PARAMETERS: [::astra_targets::ParamMeta; #n_params] = [#(#params_meta),*];
+            #(#enum_convs)*
             #path_static
             static META: ::astra_targets::TaskMeta = ::astra_targets::TaskMeta {
                 family: #family,
@@ -224,6 +235,14 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
             }
         };
     }
+}
+
+/// The name of the conversion constant of an enum parameter.
+fn enum_conv_ident(field: &syn::Ident) -> syn::Ident {
+    format_ident!(
+        "ENUM_{}",
+        field.to_string().trim_start_matches("r#").to_ascii_uppercase()
+    )
 }
 
 fn segment_tokens(segment: &Segment) -> TokenStream {

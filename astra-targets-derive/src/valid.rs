@@ -184,6 +184,7 @@ fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitS
         }
     };
     let mut out = Vec::new();
+    let mut fine = true;
     for piece in pieces {
         let f = match piece {
             Piece::Literal(text) => {
@@ -208,6 +209,7 @@ fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitS
                             names.join(", ")
                         ),
                     );
+                    fine = false;
                     continue;
                 }
             },
@@ -223,6 +225,7 @@ fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitS
                         FUNCTIONS.join(", ")
                     ),
                 );
+                fine = false;
                 continue;
             }
             Some(func) if !kind.is_integer() => {
@@ -230,6 +233,7 @@ fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitS
                     lit,
                     format!("path template: `{}`: `{func}` takes an integer parameter", f.raw),
                 );
+                fine = false;
                 continue;
             }
             Some("sdss_id_groups") if f.has_spec => {
@@ -240,12 +244,14 @@ fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitS
                         f.raw
                     ),
                 );
+                fine = false;
                 continue;
             }
             Some(_) => ParamKind::Int,
         };
         if let Some(problem) = spec_problem(&f.spec, value_kind) {
             cx.error_spanned_by(lit, format!("path template: `{}`: {problem}", f.raw));
+            fine = false;
             continue;
         }
         out.push(Segment::Field {
@@ -254,7 +260,10 @@ fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitS
             spec: f.spec,
         });
     }
-    check_significant_held(cx, task, lit, &out);
+    // With a field in error the template is already refused; its holes are not news.
+    if fine {
+        check_significant_held(cx, task, lit, &out);
+    }
     out
 }
 

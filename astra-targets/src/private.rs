@@ -14,9 +14,24 @@ pub fn params(meta: &'static TaskMeta, values: Vec<ParamValue>) -> Params {
     Params::trusted(meta, values)
 }
 
+/// The conversions of an enum parameter's type, taken from its [`ParamEnum`] impl once
+/// (where the derive checks the bound) and used without a bound afterwards.
+pub struct EnumConv<T> {
+    name: fn(&T) -> &'static str,
+    from_name: fn(&str) -> Option<T>,
+}
+
+/// The conversions of `T`.
+pub const fn enum_conv<T: ParamEnum>() -> EnumConv<T> {
+    EnumConv {
+        name: T::name,
+        from_name: T::from_name,
+    }
+}
+
 /// The value of an enum parameter.
-pub fn enum_param<T: ParamEnum>(value: &T) -> ParamValue {
-    ParamValue::Enum(value.name().to_string())
+pub fn enum_param<T>(conv: &EnumConv<T>, value: &T) -> ParamValue {
+    ParamValue::Enum((conv.name)(value).to_string())
 }
 
 /// The parameter `name` from a map of named values; `Ok(None)` when absent.
@@ -29,12 +44,13 @@ pub fn take<T: ParamField>(
 }
 
 /// The enum parameter `name` from a map of named values; `Ok(None)` when absent.
-pub fn take_enum<T: ParamEnum>(
+pub fn take_enum<T>(
+    conv: &EnumConv<T>,
     family: &'static str,
     values: &BTreeMap<String, ParamValue>,
     name: &str,
 ) -> Result<Option<T>> {
-    take_with(family, values, name, |v| v.as_str().and_then(T::from_name))
+    take_with(family, values, name, |v| v.as_str().and_then(conv.from_name))
 }
 
 fn take_with<T>(
