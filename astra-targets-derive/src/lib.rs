@@ -15,6 +15,8 @@ mod ctxt;
 mod expand;
 mod fallback;
 mod ident;
+#[cfg(test)]
+mod snapshots;
 mod template;
 mod ty;
 mod unit;
