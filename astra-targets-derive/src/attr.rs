@@ -217,13 +217,12 @@ pub fn doc(attrs: &[Attribute]) -> (String, Option<&Attribute>) {
     let mut lines = Vec::new();
     let mut first = None;
     for attr in attrs {
-        if let Meta::NameValue(nv) = &attr.meta {
-            if nv.path.is_ident("doc") {
-                if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value {
-                    first.get_or_insert(attr);
-                    lines.push(s.value().trim().to_string());
-                }
-            }
+        if let Meta::NameValue(nv) = &attr.meta
+            && nv.path.is_ident("doc")
+            && let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value
+        {
+            first.get_or_insert(attr);
+            lines.push(s.value().trim().to_string());
         }
     }
     let text = lines

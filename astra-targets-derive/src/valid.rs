@@ -91,10 +91,10 @@ pub fn task(cx: &mut Ctxt, task: &Task) -> ValidTask {
         .as_ref()
         .map(LitStr::value)
         .unwrap_or_else(|| name.clone());
-    if let Some(lit) = &task.attrs.family {
-        if family.is_empty() || !family.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            cx.error_spanned_by(lit, format!("family `{family}` must be ASCII letters, digits and `_`"));
-        }
+    if let Some(lit) = &task.attrs.family
+        && (family.is_empty() || !family.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
+        cx.error_spanned_by(lit, format!("family `{family}` must be ASCII letters, digits and `_`"));
     }
     let namespace = task
         .attrs
@@ -102,17 +102,16 @@ pub fn task(cx: &mut Ctxt, task: &Task) -> ValidTask {
         .as_ref()
         .map(LitStr::value)
         .unwrap_or_else(|| family.to_ascii_lowercase());
-    if let Some(lit) = &task.attrs.namespace {
-        if namespace.is_empty()
+    if let Some(lit) = &task.attrs.namespace
+        && (namespace.is_empty()
             || !namespace
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
-        {
-            cx.error_spanned_by(
-                lit,
-                format!("namespace `{namespace}` must be ASCII letters, digits, `_`, `-` or `.`"),
-            );
-        }
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+    {
+        cx.error_spanned_by(
+            lit,
+            format!("namespace `{namespace}` must be ASCII letters, digits, `_`, `-` or `.`"),
+        );
     }
     let table = task
         .attrs
@@ -361,10 +360,10 @@ pub fn results(cx: &mut Ctxt, results: &Results) -> ValidResults {
                 format!("column `{name}` has no description: write a doc comment (`/// ...`, at most {MAX_DESCRIPTION} characters)"),
             ),
         }
-        if let Some(u) = &c.attrs.unit {
-            if let Err(e) = unit::check(&u.value()) {
-                cx.error_spanned_by(u, e);
-            }
+        if let Some(u) = &c.attrs.unit
+            && let Err(e) = unit::check(&u.value())
+        {
+            cx.error_spanned_by(u, e);
         }
         let ctype = match ty::column_type(c.ty) {
             Ok(t) => t,
@@ -405,13 +404,13 @@ pub fn param_enum(cx: &mut Ctxt, e: &ParamEnum) -> ValidEnum {
             None
         }
     });
-    if let Some(attr) = e.serde_rename {
-        if e.attrs.rename_all.is_none() {
-            cx.error_spanned_by(
-                attr,
-                "serde's renaming does not name a parameter enum's variants: use #[astra(rename_all = \"...\")]",
-            );
-        }
+    if let Some(attr) = e.serde_rename
+        && e.attrs.rename_all.is_none()
+    {
+        cx.error_spanned_by(
+            attr,
+            "serde's renaming does not name a parameter enum's variants: use #[astra(rename_all = \"...\")]",
+        );
     }
     let mut names: Vec<String> = Vec::new();
     for v in &e.variants {

@@ -100,6 +100,8 @@ mod tests {
     use super::*;
 
     #[test]
+    // The ties below are written exactly (each is a float), not as their shortest form.
+    #[allow(clippy::excessive_precision)]
     fn floats_print_as_python_repr() {
         let cases: &[(f64, &str)] = &[
             (0.1, "0.1"),
