@@ -3,7 +3,7 @@
 
 use syn::{Attribute, Data, DeriveInput, Fields, Ident, Type};
 
-use crate::attr::{self, ColumnAttrs, ParamAttrs, TaskAttrs};
+use crate::attr::{self, ColumnAttrs, EnumAttrs, ParamAttrs, TaskAttrs, VariantAttrs};
 use crate::ctxt::Ctxt;
 
 /// A task struct.
@@ -36,6 +36,22 @@ pub struct Column<'a> {
     pub attrs: ColumnAttrs,
     pub doc: String,
     pub doc_attr: Option<&'a Attribute>,
+}
+
+/// A parameter enum.
+pub struct ParamEnum<'a> {
+    pub ident: &'a Ident,
+    pub attrs: EnumAttrs,
+    pub serde_rename: Option<&'a Attribute>,
+    pub variants: Vec<Variant<'a>>,
+}
+
+/// A variant of a parameter enum.
+pub struct Variant<'a> {
+    pub ident: &'a Ident,
+    pub fields: &'a Fields,
+    pub attrs: VariantAttrs,
+    pub serde_rename: Option<&'a Attribute>,
 }
 
 impl Column<'_> {
@@ -116,6 +132,35 @@ impl<'a> Results<'a> {
         Some(Results {
             ident: &input.ident,
             columns,
+        })
+    }
+}
+
+impl<'a> ParamEnum<'a> {
+    /// Reads a parameter enum declaration.
+    pub fn from_syn(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Self> {
+        if !input.generics.params.is_empty() {
+            cx.error_spanned_by(&input.generics, "parameter enums cannot be generic");
+        }
+        let Data::Enum(data) = &input.data else {
+            cx.error_spanned_by(&input.ident, "only enums can be parameter enums");
+            return None;
+        };
+        let variants = data
+            .variants
+            .iter()
+            .map(|v| Variant {
+                ident: &v.ident,
+                fields: &v.fields,
+                attrs: attr::variant_attrs(cx, &v.attrs),
+                serde_rename: attr::serde_rename(&v.attrs),
+            })
+            .collect();
+        Some(ParamEnum {
+            ident: &input.ident,
+            attrs: attr::enum_attrs(cx, &input.attrs),
+            serde_rename: attr::serde_rename(&input.attrs),
+            variants,
         })
     }
 }

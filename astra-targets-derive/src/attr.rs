@@ -37,9 +37,23 @@ pub struct ColumnAttrs {
     pub name: Option<LitStr>,
 }
 
+/// The attributes of a parameter enum.
+#[derive(Default)]
+pub struct EnumAttrs {
+    pub rename_all: Option<LitStr>,
+}
+
+/// The attributes of a parameter enum's variant.
+#[derive(Default)]
+pub struct VariantAttrs {
+    pub rename: Option<LitStr>,
+}
+
 const TASK_KEYS: &str = "family, namespace, version, path, results, table";
 const PARAM_KEYS: &str = "insignificant, default, enum";
 const COLUMN_KEYS: &str = "unit, width, name";
+const ENUM_KEYS: &str = "rename_all";
+const VARIANT_KEYS: &str = "rename";
 
 fn astra_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
     attrs.iter().filter(|a| a.path().is_ident("astra"))
@@ -153,19 +167,62 @@ pub fn column_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ColumnAttrs {
     out
 }
 
+/// Reads the attributes of a parameter enum.
+pub fn enum_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> EnumAttrs {
+    let mut out = EnumAttrs::default();
+    for attr in astra_attrs(attrs) {
+        let result = attr.parse_nested_meta(|meta| {
+            match path_name(&meta.path).as_str() {
+                "rename_all" => set_once(cx, &mut out.rename_all, meta.value()?.parse()?, &meta.path),
+                _ => return Err(unknown(&meta.path, ENUM_KEYS)),
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.push(e);
+        }
+    }
+    out
+}
+
+/// Reads the attributes of a parameter enum's variant.
+pub fn variant_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> VariantAttrs {
+    let mut out = VariantAttrs::default();
+    for attr in astra_attrs(attrs) {
+        let result = attr.parse_nested_meta(|meta| {
+            match path_name(&meta.path).as_str() {
+                "rename" => set_once(cx, &mut out.rename, meta.value()?.parse()?, &meta.path),
+                _ => return Err(unknown(&meta.path, VARIANT_KEYS)),
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.push(e);
+        }
+    }
+    out
+}
+
+/// The first `#[serde(...)]` attribute that renames (`rename`, `rename_all`), if any: a
+/// parameter enum is named by its own attributes, so serde's would be silently ignored.
+pub fn serde_rename(attrs: &[Attribute]) -> Option<&Attribute> {
+    attrs.iter().find(|a| {
+        a.path().is_ident("serde") && quote::ToTokens::to_token_stream(&a.meta).to_string().contains("rename")
+    })
+}
+
 /// The doc comment of an item, its lines trimmed and joined by spaces, with the first
 /// doc attribute to span errors at.
 pub fn doc(attrs: &[Attribute]) -> (String, Option<&Attribute>) {
     let mut lines = Vec::new();
     let mut first = None;
     for attr in attrs {
-        if let Meta::NameValue(nv) = &attr.meta {
-            if nv.path.is_ident("doc") {
-                if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value {
-                    first.get_or_insert(attr);
-                    lines.push(s.value().trim().to_string());
-                }
-            }
+        if let Meta::NameValue(nv) = &attr.meta
+            && nv.path.is_ident("doc")
+            && let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value
+        {
+            first.get_or_insert(attr);
+            lines.push(s.value().trim().to_string());
         }
     }
     let text = lines

@@ -4,8 +4,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::DeriveInput;
 
-use crate::ast::{Results, Task};
+use crate::ast::{ParamEnum, Results, Task};
 use crate::ctxt::Ctxt;
+use crate::fallback;
 use crate::template::Align;
 use crate::valid::{self, Segment, Source};
 
@@ -16,19 +17,8 @@ pub fn task(input: &DeriveInput) -> TokenStream {
     let checked = model.as_ref().map(|t| valid::task(&mut cx, t));
     match (cx.check(), model, checked) {
         (Ok(()), Some(model), Some(checked)) => task_impl(&model, &checked),
-        (result, _, _) => {
-            let errors = result.err().map(|e| e.to_compile_error());
-            let ident = &input.ident;
-            quote! {
-                #errors
-                impl ::astra_targets::AstraTask for #ident {
-                    type Results = ();
-                    const META: &'static ::astra_targets::TaskMeta = ::core::unreachable!();
-                    fn parameter_values(&self) -> ::std::vec::Vec<::astra_targets::ParamValue> { ::core::unreachable!() }
-                    fn from_parameters(_: &::std::collections::BTreeMap<::std::string::String, ::astra_targets::ParamValue>) -> ::astra_targets::Result<Self> { ::core::unreachable!() }
-                }
-            }
-        }
+        (Err(errors), _, _) => fallback::task(&input.ident, errors),
+        (Ok(()), _, _) => fallback::task(&input.ident, no_model(input)),
     }
 }
 
@@ -39,18 +29,52 @@ pub fn results(input: &DeriveInput) -> TokenStream {
     let checked = model.as_ref().map(|r| valid::results(&mut cx, r));
     match (cx.check(), model, checked) {
         (Ok(()), Some(model), Some(checked)) => results_impl(&model, &checked),
-        (result, _, _) => {
-            let errors = result.err().map(|e| e.to_compile_error());
-            let ident = &input.ident;
-            quote! {
-                #errors
-                impl ::astra_targets::AstraResults for #ident {
-                    const COLUMNS: &'static [::astra_targets::ColumnMeta] = &[];
-                    fn to_values(&self) -> ::std::vec::Vec<::astra_targets::Value> { ::core::unreachable!() }
-                    fn from_values(_: ::std::vec::Vec<::astra_targets::Value>) -> ::astra_targets::Result<Self> { ::core::unreachable!() }
+        (Err(errors), _, _) => fallback::results(&input.ident, errors),
+        (Ok(()), _, _) => fallback::results(&input.ident, no_model(input)),
+    }
+}
+
+/// `#[derive(AstraParamEnum)]`.
+pub fn param_enum(input: &DeriveInput) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let model = ParamEnum::from_syn(&mut cx, input);
+    let checked = model.as_ref().map(|e| valid::param_enum(&mut cx, e));
+    match (cx.check(), model, checked) {
+        (Ok(()), Some(model), Some(checked)) => param_enum_impl(&model, &checked),
+        (Err(errors), _, _) => fallback::param_enum(&input.ident, errors),
+        (Ok(()), _, _) => fallback::param_enum(&input.ident, no_model(input)),
+    }
+}
+
+/// A model is only missing after an error was recorded; this error is never seen.
+fn no_model(input: &DeriveInput) -> syn::Error {
+    syn::Error::new_spanned(&input.ident, "the declaration could not be read")
+}
+
+fn param_enum_impl(e: &ParamEnum, v: &valid::ValidEnum) -> TokenStream {
+    let ident = e.ident;
+    let names = &v.names;
+    let variants: Vec<_> = e.variants.iter().map(|v| v.ident).collect();
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl ::astra_targets::ParamEnum for #ident {
+                const NAMES: &'static [&'static str] = &[#(#names),*];
+
+                fn name(&self) -> &'static str {
+                    match *self {
+                        #(#ident::#variants => #names,)*
+                    }
+                }
+
+                fn from_name(name: &str) -> ::core::option::Option<Self> {
+                    match name {
+                        #(#names => ::core::option::Option::Some(#ident::#variants),)*
+                        _ => ::core::option::Option::None,
+                    }
                 }
             }
-        }
+        };
     }
 }
 
@@ -72,25 +96,40 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
         Some(t) => quote!(#t).to_string().replace(' ', ""),
         None => "()".to_string(),
     };
-    let params_meta = task.params.iter().zip(&v.kinds).map(|(p, kind)| {
+    let params_meta = task.params.iter().map(|p| {
         let name = p.ident.to_string();
         let ty = &p.ty;
         let rust_type = quote!(#ty).to_string().replace(' ', "");
-        let kind = format_ident!("{}", kind.variant());
+        // The kind comes from the same trait as the value, so the two always agree.
+        let kind = if p.attrs.is_enum {
+            quote!(::astra_targets::ParamKind::Enum)
+        } else {
+            quote!(<#ty as ::astra_targets::__private::ParamField>::KIND)
+        };
         let significant = !p.attrs.insignificant;
         let doc = &p.doc;
         quote! {
             ::astra_targets::ParamMeta {
-                name: #name, rust_type: #rust_type, kind: ::astra_targets::ParamKind::#kind,
+                name: #name, rust_type: #rust_type, kind: #kind,
                 significant: #significant, description: #doc,
             }
         }
     });
     let n_params = task.params.len();
+    // One conversion per enum parameter, its `ParamEnum` bound checked here alone, so
+    // that an enum without the derive gives one error, at the field's type.
+    let enum_convs = task.params.iter().filter(|p| p.attrs.is_enum).map(|p| {
+        let conv = enum_conv_ident(p.ident);
+        let ty = p.ty;
+        quote::quote_spanned! {syn::spanned::Spanned::span(ty)=>
+            const #conv: ::astra_targets::__private::EnumConv<#ty> = ::astra_targets::__private::enum_conv::<#ty>();
+        }
+    });
     let values = task.params.iter().map(|p| {
         let field = p.ident;
         if p.attrs.is_enum {
-            quote!(::astra_targets::ParamValue::Enum(::astra_targets::__private::enum_to_string(&self.#field)))
+            let conv = enum_conv_ident(field);
+            quote!(::astra_targets::__private::enum_param(&#conv, &self.#field))
         } else {
             quote!(::astra_targets::__private::ParamField::to_param(&self.#field))
         }
@@ -100,9 +139,10 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
         let name = field.to_string();
         let ty = p.ty;
         let take = if p.attrs.is_enum {
-            quote!(take_enum)
+            let conv = enum_conv_ident(field);
+            quote!(take_enum(&#conv, #family, values, #name))
         } else {
-            quote!(take)
+            quote!(take::<#ty>(#family, values, #name))
         };
         let absent = if p.attrs.default {
             quote!(<#ty as ::core::default::Default>::default())
@@ -110,7 +150,7 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
             quote!(return ::core::result::Result::Err(::astra_targets::__private::missing(#family, #name)))
         };
         quote! {
-            #field: match ::astra_targets::__private::#take::<#ty>(#family, values, #name)? {
+            #field: match ::astra_targets::__private::#take? {
                 ::core::option::Option::Some(v) => v,
                 ::core::option::Option::None => #absent,
             }
@@ -158,6 +198,7 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
     quote! {
         const _: () = {
             static PARAMETERS: [::astra_targets::ParamMeta; #n_params] = [#(#params_meta),*];
+            #(#enum_convs)*
             #path_static
             static META: ::astra_targets::TaskMeta = ::astra_targets::TaskMeta {
                 family: #family,
@@ -173,12 +214,13 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
             };
             const _: () = { #(#clash_checks)* };
 
+            #[automatically_derived]
             impl ::astra_targets::AstraTask for #ident {
                 type Results = #results_ty;
                 const META: &'static ::astra_targets::TaskMeta = &META;
 
-                fn parameter_values(&self) -> ::std::vec::Vec<::astra_targets::ParamValue> {
-                    ::std::vec![#(#values),*]
+                fn parameters(&self) -> ::astra_targets::Params {
+                    ::astra_targets::__private::params(&META, ::std::vec![#(#values),*])
                 }
 
                 fn from_parameters(
@@ -193,6 +235,14 @@ fn task_impl(task: &Task, v: &valid::ValidTask) -> TokenStream {
             }
         };
     }
+}
+
+/// The name of the conversion constant of an enum parameter.
+fn enum_conv_ident(field: &syn::Ident) -> syn::Ident {
+    format_ident!(
+        "ENUM_{}",
+        field.to_string().trim_start_matches("r#").to_ascii_uppercase()
+    )
 }
 
 fn segment_tokens(segment: &Segment) -> TokenStream {
@@ -268,19 +318,22 @@ fn results_impl(results: &Results, v: &valid::ValidResults) -> TokenStream {
     let fields: Vec<_> = results.columns.iter().map(|c| c.ident).collect();
     let names: Vec<&String> = v.columns.iter().map(|(n, _)| n).collect();
     quote! {
-        impl ::astra_targets::AstraResults for #ident {
-            const COLUMNS: &'static [::astra_targets::ColumnMeta] = &[#(#metas),*];
+        const _: () = {
+            #[automatically_derived]
+            impl ::astra_targets::AstraResults for #ident {
+                const COLUMNS: &'static [::astra_targets::ColumnMeta] = &[#(#metas),*];
 
-            fn to_values(&self) -> ::std::vec::Vec<::astra_targets::Value> {
-                ::std::vec![#(::astra_targets::value::ColumnValue::to_value(&self.#fields)),*]
-            }
+                fn to_values(&self) -> ::std::vec::Vec<::astra_targets::Value> {
+                    ::std::vec![#(::astra_targets::value::ColumnValue::to_value(&self.#fields)),*]
+                }
 
-            fn from_values(values: ::std::vec::Vec<::astra_targets::Value>) -> ::astra_targets::Result<Self> {
-                let mut values = values.into_iter();
-                ::core::result::Result::Ok(Self {
-                    #(#fields: ::astra_targets::__private::column(&mut values, #names)?),*
-                })
+                fn from_values(values: ::std::vec::Vec<::astra_targets::Value>) -> ::astra_targets::Result<Self> {
+                    let mut values = values.into_iter();
+                    ::core::result::Result::Ok(Self {
+                        #(#fields: ::astra_targets::__private::column(&mut values, #names)?),*
+                    })
+                }
             }
-        }
+        };
     }
 }

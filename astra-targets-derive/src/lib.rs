@@ -1,17 +1,22 @@
-//! `#[derive(AstraTask)]` and `#[derive(AstraResults)]`: the declarations from which
+//! `#[derive(AstraTask)]`, `#[derive(AstraResults)]` and `#[derive(AstraParamEnum)]`: the declarations from which
 //! astra-targets builds a task's identity, output path, database table, FITS RESULTS
 //! table and documentation.
 //!
 //! Each derive parses its input into a typed model ([`ast`], from the attributes read by
 //! [`attr`]), validates it ([`valid`]) and generates code ([`expand`]). Every error is
 //! collected and reported together, each spanned at what caused it; on error the derive
-//! still emits a placeholder implementation so that one mistake gives one message.
+//! still emits a placeholder implementation ([`fallback`]) so that one mistake gives one
+//! message. Generated items sit in `const _: () = { ... };` blocks, their impls marked
+//! `#[automatically_derived]`.
 
 mod ast;
 mod attr;
 mod ctxt;
 mod expand;
+mod fallback;
 mod ident;
+#[cfg(test)]
+mod snapshots;
 mod template;
 mod ty;
 mod unit;
@@ -28,7 +33,10 @@ use syn::{DeriveInput, parse_macro_input};
 /// (the `#[derive(AstraResults)]` row struct; default none), `table = "..."` (the result
 /// table; default: the family in snake case). Field attributes: `insignificant` (not part
 /// of the task id), `default` (may be absent when the task is rebuilt from a path),
-/// `enum` (a unit-variant enum parameter that serialises to a string).
+/// `enum` (an enum parameter, whose type derives `AstraParamEnum`).
+///
+/// A path template must hold every significant parameter as it is, or `{task_id}` or
+/// `{task_short_id}`: else two tasks would share one file.
 #[proc_macro_derive(AstraTask, attributes(astra))]
 pub fn derive_task(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -45,4 +53,17 @@ pub fn derive_task(input: TokenStream) -> TokenStream {
 pub fn derive_results(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::results(&input).into()
+}
+
+/// Declares an enum whose variants are the values of a task parameter marked
+/// `#[astra(enum)]`: implements `astra_targets::ParamEnum`.
+///
+/// Every variant must be a unit variant (a parameter's value is a name only). A variant is
+/// named by its identifier, by `#[astra(rename = "...")]` on the variant, or by the enum's
+/// `#[astra(rename_all = "...")]` (`lowercase`, `UPPERCASE`, `snake_case`,
+/// `SCREAMING_SNAKE_CASE`, `kebab-case`). serde's renaming is refused rather than ignored.
+#[proc_macro_derive(AstraParamEnum, attributes(astra))]
+pub fn derive_param_enum(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::param_enum(&input).into()
 }

@@ -15,18 +15,6 @@ pub enum ParamKind {
 }
 
 impl ParamKind {
-    pub fn variant(self) -> &'static str {
-        match self {
-            ParamKind::Str => "Str",
-            ParamKind::Int => "Int",
-            ParamKind::UInt => "UInt",
-            ParamKind::F64 => "F64",
-            ParamKind::F32 => "F32",
-            ParamKind::Bool => "Bool",
-            ParamKind::Enum => "Enum",
-        }
-    }
-
     pub fn is_integer(self) -> bool {
         matches!(self, ParamKind::Int | ParamKind::UInt)
     }

@@ -5,7 +5,7 @@ use proc_macro2::Span;
 use quote::ToTokens;
 use syn::LitStr;
 
-use crate::ast::{Results, Task};
+use crate::ast::{ParamEnum, Results, Task};
 use crate::ctxt::Ctxt;
 use crate::ident;
 use crate::template::{self, Piece, Spec};
@@ -26,7 +26,6 @@ pub struct ValidTask {
     pub family: String,
     pub namespace: String,
     pub table: String,
-    pub kinds: Vec<ParamKind>,
     pub path: Option<(String, Vec<Segment>)>,
 }
 
@@ -45,6 +44,20 @@ pub enum Source {
     Param(usize),
     Builtin(&'static str),
 }
+
+/// A validated parameter enum: each variant's name, in declaration order.
+pub struct ValidEnum {
+    pub names: Vec<String>,
+}
+
+/// The `rename_all` rules of parameter enums.
+const RENAME_RULES: &[&str] = &[
+    "lowercase",
+    "UPPERCASE",
+    "snake_case",
+    "SCREAMING_SNAKE_CASE",
+    "kebab-case",
+];
 
 /// A validated result struct: each column's type and name.
 pub struct ValidResults {
@@ -78,10 +91,10 @@ pub fn task(cx: &mut Ctxt, task: &Task) -> ValidTask {
         .as_ref()
         .map(LitStr::value)
         .unwrap_or_else(|| name.clone());
-    if let Some(lit) = &task.attrs.family {
-        if family.is_empty() || !family.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            cx.error_spanned_by(lit, format!("family `{family}` must be ASCII letters, digits and `_`"));
-        }
+    if let Some(lit) = &task.attrs.family
+        && (family.is_empty() || !family.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
+        cx.error_spanned_by(lit, format!("family `{family}` must be ASCII letters, digits and `_`"));
     }
     let namespace = task
         .attrs
@@ -89,17 +102,16 @@ pub fn task(cx: &mut Ctxt, task: &Task) -> ValidTask {
         .as_ref()
         .map(LitStr::value)
         .unwrap_or_else(|| family.to_ascii_lowercase());
-    if let Some(lit) = &task.attrs.namespace {
-        if namespace.is_empty()
+    if let Some(lit) = &task.attrs.namespace
+        && (namespace.is_empty()
             || !namespace
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
-        {
-            cx.error_spanned_by(
-                lit,
-                format!("namespace `{namespace}` must be ASCII letters, digits, `_`, `-` or `.`"),
-            );
-        }
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+    {
+        cx.error_spanned_by(
+            lit,
+            format!("namespace `{namespace}` must be ASCII letters, digits, `_`, `-` or `.`"),
+        );
     }
     let table = task
         .attrs
@@ -145,7 +157,6 @@ pub fn task(cx: &mut Ctxt, task: &Task) -> ValidTask {
         family,
         namespace,
         table,
-        kinds,
         path,
     }
 }
@@ -172,6 +183,7 @@ fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitS
         }
     };
     let mut out = Vec::new();
+    let mut fine = true;
     for piece in pieces {
         let f = match piece {
             Piece::Literal(text) => {
@@ -196,6 +208,7 @@ fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitS
                             names.join(", ")
                         ),
                     );
+                    fine = false;
                     continue;
                 }
             },
@@ -211,6 +224,7 @@ fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitS
                         FUNCTIONS.join(", ")
                     ),
                 );
+                fine = false;
                 continue;
             }
             Some(func) if !kind.is_integer() => {
@@ -218,6 +232,7 @@ fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitS
                     lit,
                     format!("path template: `{}`: `{func}` takes an integer parameter", f.raw),
                 );
+                fine = false;
                 continue;
             }
             Some("sdss_id_groups") if f.has_spec => {
@@ -228,12 +243,14 @@ fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitS
                         f.raw
                     ),
                 );
+                fine = false;
                 continue;
             }
             Some(_) => ParamKind::Int,
         };
         if let Some(problem) = spec_problem(&f.spec, value_kind) {
             cx.error_spanned_by(lit, format!("path template: `{}`: {problem}", f.raw));
+            fine = false;
             continue;
         }
         out.push(Segment::Field {
@@ -242,7 +259,48 @@ fn template_segments(cx: &mut Ctxt, task: &Task, kinds: &[ParamKind], lit: &LitS
             spec: f.spec,
         });
     }
+    // With a field in error the template is already refused; its holes are not news.
+    if fine {
+        check_significant_held(cx, task, lit, &out);
+    }
     out
+}
+
+/// A template without `{task_id}` or `{task_short_id}` must hold every significant
+/// parameter as it is (not only through a function): else two tasks that differ in that
+/// parameter share one file, and the file does not parse back into the task.
+fn check_significant_held(cx: &mut Ctxt, task: &Task, lit: &LitStr, segments: &[Segment]) {
+    let has_id = segments.iter().any(|s| {
+        matches!(
+            s,
+            Segment::Field {
+                source: Source::Builtin("task_id" | "task_short_id"),
+                ..
+            }
+        )
+    });
+    if has_id {
+        return;
+    }
+    for (i, p) in task.params.iter().enumerate() {
+        if p.attrs.insignificant {
+            continue;
+        }
+        let held = segments
+            .iter()
+            .any(|s| matches!(s, Segment::Field { source: Source::Param(j), func: None, .. } if *j == i));
+        if !held {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "path template: the significant parameter `{}` of {} is not in the path, and the path holds \
+                     neither `{{task_id}}` nor `{{task_short_id}}`: two tasks that differ only in `{}` would \
+                     share one file; add `{{{}}}` or `{{task_short_id}}`",
+                    p.ident, task.ident, p.ident, p.ident
+                ),
+            );
+        }
+    }
 }
 
 fn spec_problem(spec: &Spec, kind: ParamKind) -> Option<String> {
@@ -302,10 +360,10 @@ pub fn results(cx: &mut Ctxt, results: &Results) -> ValidResults {
                 format!("column `{name}` has no description: write a doc comment (`/// ...`, at most {MAX_DESCRIPTION} characters)"),
             ),
         }
-        if let Some(u) = &c.attrs.unit {
-            if let Err(e) = unit::check(&u.value()) {
-                cx.error_spanned_by(u, e);
-            }
+        if let Some(u) = &c.attrs.unit
+            && let Err(e) = unit::check(&u.value())
+        {
+            cx.error_spanned_by(u, e);
         }
         let ctype = match ty::column_type(c.ty) {
             Ok(t) => t,
@@ -330,4 +388,74 @@ pub fn results(cx: &mut Ctxt, results: &Results) -> ValidResults {
         columns.push((name, ctype));
     }
     ValidResults { columns }
+}
+
+/// Validates a parameter enum: unit variants with distinct, printable names.
+pub fn param_enum(cx: &mut Ctxt, e: &ParamEnum) -> ValidEnum {
+    let rule = e.attrs.rename_all.as_ref().and_then(|lit| {
+        let rule = lit.value();
+        if RENAME_RULES.contains(&rule.as_str()) {
+            Some(rule)
+        } else {
+            cx.error_spanned_by(
+                lit,
+                format!("unknown rename_all rule {rule:?}; known: {}", RENAME_RULES.join(", ")),
+            );
+            None
+        }
+    });
+    if let Some(attr) = e.serde_rename
+        && e.attrs.rename_all.is_none()
+    {
+        cx.error_spanned_by(
+            attr,
+            "serde's renaming does not name a parameter enum's variants: use #[astra(rename_all = \"...\")]",
+        );
+    }
+    let mut names: Vec<String> = Vec::new();
+    for v in &e.variants {
+        if !v.fields.is_empty() {
+            cx.error_spanned_by(
+                v.fields,
+                format!(
+                    "variant `{}` of {} carries data: a parameter enum's variants are names only (unit variants)",
+                    v.ident, e.ident
+                ),
+            );
+        }
+        if let (Some(attr), None) = (v.serde_rename, &v.attrs.rename) {
+            cx.error_spanned_by(
+                attr,
+                format!(
+                    "serde's renaming does not name a parameter enum's variant: use #[astra(rename = \"...\")] on `{}`",
+                    v.ident
+                ),
+            );
+        }
+        let ident = v.ident.to_string();
+        let name = match (&v.attrs.rename, rule.as_deref()) {
+            (Some(lit), _) => lit.value(),
+            (None, Some("lowercase")) => ident.to_ascii_lowercase(),
+            (None, Some("UPPERCASE")) => ident.to_ascii_uppercase(),
+            (None, Some("snake_case")) => ident::snake_case(&ident),
+            (None, Some("SCREAMING_SNAKE_CASE")) => ident::snake_case(&ident).to_ascii_uppercase(),
+            (None, Some("kebab-case")) => ident::snake_case(&ident).replace('_', "-"),
+            (None, _) => ident,
+        };
+        let spanned: &dyn ToTokens = match &v.attrs.rename {
+            Some(lit) => lit,
+            None => v.ident,
+        };
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_graphic() && c != '/' && c != '\\') {
+            cx.error_spanned_by(
+                spanned,
+                format!("variant name {name:?} must be printable ASCII without spaces or slashes"),
+            );
+        }
+        if names.contains(&name) {
+            cx.error_spanned_by(spanned, format!("two variants of {} are named {name:?}", e.ident));
+        }
+        names.push(name);
+    }
+    ValidEnum { names }
 }

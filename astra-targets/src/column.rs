@@ -208,17 +208,7 @@ pub const fn find_column(columns: &[ColumnMeta], name: &str) -> Option<usize> {
 }
 
 const fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i].to_ascii_uppercase() != b[i].to_ascii_uppercase() {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    a.eq_ignore_ascii_case(b)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 /// Everything that can go wrong in astra-targets, each variant naming the thing and the
 /// value at fault.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A parameter value cannot be placed in an output path.
     #[error("parameter `{name}` of task {family}: value {value:?} {reason}")]
@@ -61,6 +62,19 @@ pub enum Error {
         name: String,
         /// The names that are known.
         known: String,
+    },
+    /// Two tasks linked into this program declare the same family or the same result
+    /// table (each must belong to one task).
+    #[error("tasks {first} and {second} both declare the {what} {name:?}: a {what} belongs to one task")]
+    RegistryClash {
+        /// `family` or `result table`.
+        what: &'static str,
+        /// The family or table name they share.
+        name: String,
+        /// The Rust path of one task.
+        first: &'static str,
+        /// The Rust path of the other.
+        second: &'static str,
     },
     /// A database operation failed.
     #[cfg(feature = "db")]

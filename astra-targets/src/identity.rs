@@ -8,19 +8,17 @@
 
 use md5::{Digest, Md5};
 
+use crate::meta::Params;
 use crate::param::ParamValue;
-use crate::task::TaskMeta;
 use crate::value::Value;
 
 /// The number of hex digits of the hash in task ids.
 pub const HASH_DIGITS: usize = 8;
 
 /// The `(name, str(value))` pairs that are hashed, sorted by name.
-pub fn hashed_pairs(meta: &TaskMeta, values: &[ParamValue]) -> Vec<(&'static str, String)> {
-    let mut pairs: Vec<(&'static str, String)> = meta
-        .parameters
+pub fn hashed_pairs(params: &Params) -> Vec<(&'static str, String)> {
+    let mut pairs: Vec<(&'static str, String)> = params
         .iter()
-        .zip(values)
         .filter(|(p, _)| p.significant)
         .map(|(p, v)| (p.name, v.python_str()))
         .collect();
@@ -31,9 +29,9 @@ pub fn hashed_pairs(meta: &TaskMeta, values: &[ParamValue]) -> Vec<(&'static str
 }
 
 /// The JSON text that is hashed.
-pub fn param_json(meta: &TaskMeta, values: &[ParamValue]) -> String {
+pub fn param_json(params: &Params) -> String {
     let mut out = String::from("{");
-    for (i, (name, value)) in hashed_pairs(meta, values).iter().enumerate() {
+    for (i, (name, value)) in hashed_pairs(params).iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -46,13 +44,14 @@ pub fn param_json(meta: &TaskMeta, values: &[ParamValue]) -> String {
 }
 
 /// The full MD5 of the parameters, 32 hex digits (the `PARAMHSH` card).
-pub fn param_hash(meta: &TaskMeta, values: &[ParamValue]) -> String {
-    let digest = Md5::digest(param_json(meta, values).as_bytes());
+pub fn param_hash(params: &Params) -> String {
+    let digest = Md5::digest(param_json(params).as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A task's id, short id and full hash, from one MD5 of its parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TaskIds {
     /// The full MD5, 32 hex digits.
     pub param_hash: String,
@@ -62,9 +61,10 @@ pub struct TaskIds {
     pub task_short_id: String,
 }
 
-/// The id, short id and hash of a task with these parameter values, hashing once.
-pub fn ids(meta: &TaskMeta, values: &[ParamValue]) -> TaskIds {
-    let param_hash = param_hash(meta, values);
+/// The id, short id and hash of a task with these parameters, hashing once.
+pub fn ids(params: &Params) -> TaskIds {
+    let meta = params.meta();
+    let param_hash = param_hash(params);
     let h = &param_hash[..HASH_DIGITS];
     TaskIds {
         task_id: format!("{}_{h}", meta.family),
@@ -74,24 +74,24 @@ pub fn ids(meta: &TaskMeta, values: &[ParamValue]) -> TaskIds {
 }
 
 /// The task id, `{family}_{h}`.
-pub fn task_id(meta: &TaskMeta, values: &[ParamValue]) -> String {
-    ids(meta, values).task_id
+pub fn task_id(params: &Params) -> String {
+    ids(params).task_id
 }
 
 /// The short id used in file names, `{namespace}-{h}`.
-pub fn task_short_id(meta: &TaskMeta, values: &[ParamValue]) -> String {
-    ids(meta, values).task_short_id
+pub fn task_short_id(params: &Params) -> String {
+    ids(params).task_short_id
 }
 
 /// The significant parameters as result-table columns: `astra_version_major`,
 /// `astra_version_minor`, then each significant parameter in declaration order.
-pub fn significant_columns(meta: &TaskMeta, values: &[ParamValue]) -> Vec<(&'static str, Value)> {
+pub fn significant_columns(params: &Params) -> Vec<(&'static str, Value)> {
     let version = |v: &str| Value::Int(v.parse().unwrap_or_default());
     let mut out = vec![
         ("astra_version_major", version(crate::ASTRA_VERSION_MAJOR)),
         ("astra_version_minor", version(crate::ASTRA_VERSION_MINOR)),
     ];
-    for (p, v) in meta.parameters.iter().zip(values).filter(|(p, _)| p.significant) {
+    for (p, v) in params.iter().filter(|(p, _)| p.significant) {
         let value = match v {
             ParamValue::Str(s) | ParamValue::Enum(s) => Value::Text(s.clone()),
             ParamValue::Int(i) => Value::Int(*i),

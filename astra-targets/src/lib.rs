@@ -6,8 +6,10 @@
 //! documentation ([`docs`]) all derived from one declaration, `#[derive(AstraTask)]`.
 //!
 //! The building blocks:
-//! - [`task`]: the static metadata of a task ([`TaskMeta`]), its parameters and the
-//!   [`AstraTask`] trait the derive implements;
+//! - [`meta`]: the static metadata of a task ([`TaskMeta`]) and its parameter values
+//!   checked against it ([`Params`]);
+//! - [`task`]: the [`AstraTask`] trait the derive implements;
+//! - [`param`]: parameter kinds and values, and [`ParamEnum`] for enum parameters;
 //! - [`column`]: result columns ([`ColumnMeta`]), their SQL types and FITS formats, and the
 //!   [`AstraResults`] trait for result-row structs;
 //! - [`value`]: dynamically typed parameter and column values;
@@ -24,8 +26,10 @@ pub mod docs;
 pub mod error;
 #[cfg(feature = "fits")]
 pub mod fits;
+mod float;
 pub mod fs;
 pub mod identity;
+pub mod meta;
 pub mod param;
 pub mod path;
 pub mod plugin;
@@ -35,14 +39,16 @@ pub mod source;
 #[cfg(feature = "fits")]
 pub mod spectrum;
 pub mod task;
+pub mod template;
 pub mod value;
 
-pub use astra_targets_derive::{AstraResults, AstraTask};
+pub use astra_targets_derive::{AstraParamEnum, AstraResults, AstraTask};
 pub use column::{AstraResults, ColumnMeta, ScalarType};
 pub use error::{Error, Result};
-pub use param::{ParamKind, ParamMeta, ParamValue};
+pub use meta::{Params, TaskMeta};
+pub use param::{ParamEnum, ParamKind, ParamMeta, ParamValue};
 pub use path::OutputRoot;
-pub use task::{AstraTask, TaskMeta};
+pub use task::AstraTask;
 pub use value::Value;
 
 /// Re-exported so that plugin crates register with `astra_targets::inventory::submit!`

@@ -17,7 +17,7 @@ pub enum ParamKind {
     F32,
     /// `bool`.
     Bool,
-    /// An enum that serialises (serde) to a string, marked `#[astra(enum)]`.
+    /// An enum of unit variants ([`ParamEnum`]), marked `#[astra(enum)]`.
     Enum,
 }
 
@@ -66,7 +66,7 @@ pub enum ParamValue {
     F32(f32),
     /// A boolean.
     Bool(bool),
-    /// An enum variant, by its serde name.
+    /// An enum variant, by its name ([`ParamEnum::name`]).
     Enum(String),
 }
 
@@ -81,8 +81,8 @@ impl ParamValue {
             ParamValue::Str(s) | ParamValue::Enum(s) => s.clone(),
             ParamValue::Int(i) => i.to_string(),
             ParamValue::UInt(u) => u.to_string(),
-            ParamValue::F64(x) => python_float_repr(nearest_shortest(*x), x.is_nan(), x.is_infinite(), *x < 0.0),
-            ParamValue::F32(x) => python_float_repr(nearest_shortest(*x), x.is_nan(), x.is_infinite(), *x < 0.0),
+            ParamValue::F64(x) => crate::float::python_repr_f64(*x),
+            ParamValue::F32(x) => crate::float::python_repr_f32(*x),
             ParamValue::Bool(true) => "True".to_string(),
             ParamValue::Bool(false) => "False".to_string(),
         }
@@ -153,198 +153,23 @@ fn parse_float(text: &str) -> Option<f64> {
     }
 }
 
-/// The shortest digits that read back as `x`, in `{:e}` form; among equally short
-/// candidates, the one nearest to `x` (ties to the even digit), as Python's `repr` picks.
-///
-/// Rust's `{:e}` finds the shortest length but may pick another candidate of that length:
-/// 1442863750845589.25 (a tie at 16 digits) is `...589.3` in Rust's shortest form and
-/// `...589.2` in Python's. Rust's fixed-precision form rounds exactly (ties to even), so
-/// at the shortest length it gives the nearest candidate.
-fn nearest_shortest<T>(x: T) -> String
-where
-    T: fmt::LowerExp + std::str::FromStr + PartialEq + Copy,
-{
-    let shortest = format!("{x:e}");
-    let mantissa = shortest.split_once('e').map_or(shortest.as_str(), |(m, _)| m);
-    let digits = mantissa.chars().filter(char::is_ascii_digit).count();
-    let nearest = format!("{x:.prec$e}", prec = digits.saturating_sub(1));
-    match nearest.parse::<T>() {
-        Ok(y) if y == x => nearest,
-        _ => shortest,
-    }
-}
+/// An enum whose unit variants are the values of a task parameter declared
+/// `#[astra(enum)]`, each written by its name. Implemented by `#[derive(AstraParamEnum)]`,
+/// which refuses variants that carry data: a variant name is all a parameter string holds.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a parameter enum",
+    label = "an `#[astra(enum)]` parameter must be a `ParamEnum`",
+    note = "add `#[derive(AstraParamEnum)]` to the enum (its variants must not carry data)"
+)]
+pub trait ParamEnum: Sized + 'static {
+    /// The variants' names, in declaration order.
+    const NAMES: &'static [&'static str];
 
-/// The sign, the digits (without the point) and the decimal exponent of a float in Rust's
-/// `{:e}` form: `-1.25e-5` gives `("-", "125", -5)`. `None` for anything else.
-pub(crate) fn sci_parts(sci: &str) -> Option<(&'static str, String, i32)> {
-    let (mantissa, exp) = sci.split_once('e')?;
-    let exp: i32 = exp.parse().ok()?;
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
-    };
-    Some((sign, mantissa.chars().filter(|c| *c != '.').collect(), exp))
-}
+    /// The name of this variant: the parameter's text, hashed into task ids.
+    fn name(&self) -> &'static str;
 
-/// Digits from [`sci_parts`] written without an exponent and with a decimal point
-/// (`0.0000125`, `125.0`, `1.25`), as Python's `repr` and FITS cards write exponents from
-/// -4 to 15.
-pub(crate) fn positional(sign: &str, digits: &str, exp: i32) -> String {
-    let n = digits.len() as i32;
-    if exp < 0 {
-        format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
-    } else if exp + 1 >= n {
-        format!("{sign}{digits}{}.0", "0".repeat((exp + 1 - n) as usize))
-    } else {
-        let (int, frac) = digits.split_at((exp + 1) as usize);
-        format!("{sign}{int}.{frac}")
-    }
-}
-
-/// Lays out the shortest round-trip digits of a float (Rust's `{:e}` form, for example
-/// `1.2345e-5`) the way Python's `repr` does: positional for exponents from -4 to 15,
-/// scientific with a signed, at least two-digit exponent otherwise.
-fn python_float_repr(sci: String, nan: bool, inf: bool, negative: bool) -> String {
-    if nan {
-        return "nan".into();
-    }
-    if inf {
-        return if negative { "-inf" } else { "inf" }.into();
-    }
-    let (sign, digits, exp) = sci_parts(&sci).expect("{:e} writes digits and a decimal exponent");
-    let digits = match digits.trim_end_matches('0') {
-        "" => "0".to_string(),
-        significant => significant.to_string(),
-    };
-    if (-4..16).contains(&exp) {
-        positional(sign, &digits, exp)
-    } else {
-        let (first, rest) = digits.split_at(1);
-        let exp_sign = if exp < 0 { '-' } else { '+' };
-        let mant = if rest.is_empty() {
-            first.to_string()
-        } else {
-            format!("{first}.{rest}")
-        };
-        format!("{sign}{mant}e{exp_sign}{:02}", exp.abs())
-    }
-}
-
-/// Serialises an enum parameter to its serde string (used by the derive's code).
-pub fn enum_to_string<T: serde::Serialize>(value: &T) -> String {
-    value
-        .serialize(EnumNameSerializer)
-        .unwrap_or_else(|_| panic!("an #[astra(enum)] parameter must serialise to a plain string"))
-}
-
-/// Reads an enum parameter back from its serde string (used by the derive's code).
-pub fn enum_from_str<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
-    use serde::de::IntoDeserializer;
-    let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> = text.into_deserializer();
-    T::deserialize(de).ok()
-}
-
-/// A serializer that accepts only strings and unit variants: what an enum parameter is.
-struct EnumNameSerializer;
-
-#[derive(Debug)]
-struct NotAString;
-impl fmt::Display for NotAString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("not a string")
-    }
-}
-impl std::error::Error for NotAString {}
-impl serde::ser::Error for NotAString {
-    fn custom<T: fmt::Display>(_: T) -> Self {
-        NotAString
-    }
-}
-
-macro_rules! refuse {
-    ($($name:ident: $t:ty),*) => {
-        $(fn $name(self, _: $t) -> Result<String, NotAString> { Err(NotAString) })*
-    };
-}
-
-impl serde::Serializer for EnumNameSerializer {
-    type Ok = String;
-    type Error = NotAString;
-    type SerializeSeq = serde::ser::Impossible<String, NotAString>;
-    type SerializeTuple = serde::ser::Impossible<String, NotAString>;
-    type SerializeTupleStruct = serde::ser::Impossible<String, NotAString>;
-    type SerializeTupleVariant = serde::ser::Impossible<String, NotAString>;
-    type SerializeMap = serde::ser::Impossible<String, NotAString>;
-    type SerializeStruct = serde::ser::Impossible<String, NotAString>;
-    type SerializeStructVariant = serde::ser::Impossible<String, NotAString>;
-
-    fn serialize_str(self, v: &str) -> Result<String, NotAString> {
-        Ok(v.to_string())
-    }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, NotAString> {
-        Ok(variant.to_string())
-    }
-    fn serialize_newtype_struct<T: ?Sized + serde::Serialize>(
-        self,
-        _: &'static str,
-        v: &T,
-    ) -> Result<String, NotAString> {
-        v.serialize(self)
-    }
-    refuse!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
-        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64, serialize_f32: f32,
-        serialize_f64: f64, serialize_char: char, serialize_bytes: &[u8], serialize_unit_struct: &'static str);
-    fn serialize_none(self) -> Result<String, NotAString> {
-        Err(NotAString)
-    }
-    fn serialize_some<T: ?Sized + serde::Serialize>(self, _: &T) -> Result<String, NotAString> {
-        Err(NotAString)
-    }
-    fn serialize_unit(self) -> Result<String, NotAString> {
-        Err(NotAString)
-    }
-    fn serialize_newtype_variant<T: ?Sized + serde::Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<String, NotAString> {
-        Err(NotAString)
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotAString> {
-        Err(NotAString)
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotAString> {
-        Err(NotAString)
-    }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, NotAString> {
-        Err(NotAString)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, NotAString> {
-        Err(NotAString)
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotAString> {
-        Err(NotAString)
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, NotAString> {
-        Err(NotAString)
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, NotAString> {
-        Err(NotAString)
-    }
+    /// The variant named `name`; `None` for any other text.
+    fn from_name(name: &str) -> Option<Self>;
 }
 
 #[cfg(test)]
@@ -352,31 +177,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn floats_print_as_python_repr() {
-        let cases: &[(f64, &str)] = &[
-            (0.1, "0.1"),
-            (1.0, "1.0"),
-            (1e20, "1e+20"),
-            (1e-5, "1e-05"),
-            (-0.0, "-0.0"),
-            (1e16, "1e+16"),
-            (1e15, "1000000000000000.0"),
-            (0.0001, "0.0001"),
-            (123.456, "123.456"),
-            (5e-324, "5e-324"),
-            (1.7976931348623157e308, "1.7976931348623157e+308"),
-            (f64::NAN, "nan"),
-            (f64::INFINITY, "inf"),
-            (f64::NEG_INFINITY, "-inf"),
-            (-2.5e-7, "-2.5e-07"),
-            (12345678.9, "12345678.9"),
-            // Two shortest candidates, equally near: Python picks the even digit.
-            (1442863750845589.25, "1442863750845589.2"),
-            (-1567878143990492.25, "-1567878143990492.2"),
-        ];
-        for (x, want) in cases {
-            assert_eq!(ParamValue::F64(*x).python_str(), *want, "{x:?}");
-        }
+    fn python_str_of_each_kind() {
+        assert_eq!(ParamValue::F64(1e-5).python_str(), "1e-05");
         assert_eq!(ParamValue::F32(0.1).python_str(), "0.1");
         assert_eq!(ParamValue::Bool(true).python_str(), "True");
         assert_eq!(ParamValue::Int(i64::MIN).python_str(), "-9223372036854775808");
@@ -398,8 +200,10 @@ mod tests {
 }
 
 /// Conversion of a task field to and from a [`ParamValue`]; implemented for every type a
-/// parameter may have except enums (which go through serde). The derive's code calls it.
+/// parameter may have except enums (which go through [`ParamEnum`]). The derive's code calls it.
 pub trait ParamField: Sized {
+    /// The kind of value [`to_param`](Self::to_param) gives.
+    const KIND: ParamKind;
     /// The field's value.
     fn to_param(&self) -> ParamValue;
     /// The field from a value; `None` when the value does not fit the type.
@@ -407,6 +211,7 @@ pub trait ParamField: Sized {
 }
 
 impl ParamField for String {
+    const KIND: ParamKind = ParamKind::Str;
     fn to_param(&self) -> ParamValue {
         ParamValue::Str(self.clone())
     }
@@ -421,6 +226,7 @@ impl ParamField for String {
 macro_rules! int_param {
     ($variant:ident, $wide:ty, [$($t:ty),*]) => {$(
         impl ParamField for $t {
+            const KIND: ParamKind = ParamKind::$variant;
             fn to_param(&self) -> ParamValue { ParamValue::$variant(<$wide>::from(*self)) }
             fn from_param(value: &ParamValue) -> Option<Self> {
                 match value {
@@ -436,6 +242,7 @@ int_param!(Int, i64, [i8, i16, i32, i64]);
 int_param!(UInt, u64, [u8, u16, u32, u64]);
 
 impl ParamField for f64 {
+    const KIND: ParamKind = ParamKind::F64;
     fn to_param(&self) -> ParamValue {
         ParamValue::F64(*self)
     }
@@ -449,6 +256,7 @@ impl ParamField for f64 {
 }
 
 impl ParamField for f32 {
+    const KIND: ParamKind = ParamKind::F32;
     fn to_param(&self) -> ParamValue {
         ParamValue::F32(*self)
     }
@@ -462,6 +270,7 @@ impl ParamField for f32 {
 }
 
 impl ParamField for bool {
+    const KIND: ParamKind = ParamKind::Bool;
     fn to_param(&self) -> ParamValue {
         ParamValue::Bool(*self)
     }

@@ -2,10 +2,37 @@
 use std::collections::BTreeMap;
 
 pub use crate::column::find_column;
-pub use crate::param::{ParamField, enum_from_str, enum_to_string};
-pub use crate::path::{Align, PathFunc, PathTemplate, Segment, Source, Spec};
+pub use crate::param::{ParamEnum, ParamField};
 pub use crate::registry::TaskRegistration;
-use crate::{Error, ParamValue, Result, Value, value::ColumnValue};
+pub use crate::template::{Align, PathFunc, PathTemplate, Segment, Source, Spec};
+use crate::{Error, ParamValue, Params, Result, TaskMeta, Value, value::ColumnValue};
+
+/// The parameters of a derived task: one value per field, each built by the conversion
+/// ([`ParamField`] or [`ParamEnum`]) of the field's type, whose kind the derive declared
+/// in the metadata.
+pub fn params(meta: &'static TaskMeta, values: Vec<ParamValue>) -> Params {
+    Params::trusted(meta, values)
+}
+
+/// The conversions of an enum parameter's type, taken from its [`ParamEnum`] impl once
+/// (where the derive checks the bound) and used without a bound afterwards.
+pub struct EnumConv<T> {
+    name: fn(&T) -> &'static str,
+    from_name: fn(&str) -> Option<T>,
+}
+
+/// The conversions of `T`.
+pub const fn enum_conv<T: ParamEnum>() -> EnumConv<T> {
+    EnumConv {
+        name: T::name,
+        from_name: T::from_name,
+    }
+}
+
+/// The value of an enum parameter.
+pub fn enum_param<T>(conv: &EnumConv<T>, value: &T) -> ParamValue {
+    ParamValue::Enum((conv.name)(value).to_string())
+}
 
 /// The parameter `name` from a map of named values; `Ok(None)` when absent.
 pub fn take<T: ParamField>(
@@ -17,12 +44,13 @@ pub fn take<T: ParamField>(
 }
 
 /// The enum parameter `name` from a map of named values; `Ok(None)` when absent.
-pub fn take_enum<T: serde::de::DeserializeOwned>(
+pub fn take_enum<T>(
+    conv: &EnumConv<T>,
     family: &'static str,
     values: &BTreeMap<String, ParamValue>,
     name: &str,
 ) -> Result<Option<T>> {
-    take_with(family, values, name, |v| v.as_str().and_then(enum_from_str))
+    take_with(family, values, name, |v| v.as_str().and_then(conv.from_name))
 }
 
 fn take_with<T>(

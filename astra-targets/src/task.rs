@@ -1,93 +1,17 @@
-//! Tasks: the static metadata `#[derive(AstraTask)]` generates, and the [`AstraTask`] trait.
+//! Tasks: the [`AstraTask`] trait that `#[derive(AstraTask)]` implements, over the
+//! metadata of [`meta`](crate::meta), the identity of [`identity`](crate::identity) and the
+//! paths of [`path`](crate::path).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::column::{AstraResults, ColumnMeta};
-use crate::param::{ParamMeta, ParamValue};
-use crate::path::{OutputRoot, PathTemplate};
+/// The metadata and the parameters of a task, defined in [`meta`](crate::meta).
+pub use crate::meta::{Params, TaskMeta};
+use crate::param::ParamValue;
+use crate::path::OutputRoot;
 use crate::value::Value;
-use crate::{Error, Result, identity, path};
-
-/// Everything known about a task at compile time: identity, parameters, output path rule
-/// and result columns. One `static` per derived task, registered through `inventory`.
-#[derive(Debug)]
-pub struct TaskMeta {
-    /// The task family (default: the struct name); the `task_module` in the database and
-    /// the prefix of the task id.
-    pub family: &'static str,
-    /// The namespace: the prefix of the short id, and `{namespace}` in paths.
-    pub namespace: &'static str,
-    /// The task's own version (documentation only: it does not change the task id).
-    pub version: &'static str,
-    /// The task's description (the struct's doc comment).
-    pub description: &'static str,
-    /// The Rust path of the struct, `crate::module::Name`.
-    pub rust_name: &'static str,
-    /// The parameters, in declaration order.
-    pub parameters: &'static [ParamMeta],
-    /// The astraSource output path rule, if the task writes files.
-    pub path: Option<&'static PathTemplate>,
-    /// The name of the task family's result table.
-    pub table: &'static str,
-    /// The Rust name of the result-row struct.
-    pub results_type: &'static str,
-    /// The result columns (the result-row struct's columns).
-    pub results: &'static [ColumnMeta],
-}
-
-impl TaskMeta {
-    /// The parameter named `name`, with its index.
-    pub fn parameter(&self, name: &str) -> Option<(usize, &'static ParamMeta)> {
-        self.parameters.iter().enumerate().find(|(_, p)| p.name == name)
-    }
-
-    /// The significant parameters, in declaration order.
-    pub fn significant_parameters(&self) -> impl Iterator<Item = &'static ParamMeta> {
-        self.parameters.iter().filter(|p| p.significant)
-    }
-
-    /// Parses named textual values (a command line's `name=value` pairs) into parameter
-    /// values in declaration order, refusing unknown and missing names.
-    pub fn parse_parameters(&'static self, named: &BTreeMap<String, String>) -> Result<Vec<ParamValue>> {
-        if let Some(unknown) = named.keys().find(|k| self.parameter(k).is_none()) {
-            return Err(Error::Parameter {
-                family: self.family,
-                name: unknown.clone(),
-                reason: format!(
-                    "is not a parameter of this task (parameters: {})",
-                    self.parameters.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
-                ),
-            });
-        }
-        self.parameters
-            .iter()
-            .map(|p| {
-                let text = named.get(p.name).ok_or_else(|| Error::Parameter {
-                    family: self.family,
-                    name: p.name.to_string(),
-                    reason: "is missing".into(),
-                })?;
-                ParamValue::parse(p.kind, text).ok_or_else(|| Error::Parameter {
-                    family: self.family,
-                    name: p.name.to_string(),
-                    reason: format!("value {text:?} is not a {}", p.kind.doc_name()),
-                })
-            })
-            .collect()
-    }
-
-    /// The task id `{family}_{h}` of a task with these parameter values.
-    pub fn task_id(&self, values: &[ParamValue]) -> String {
-        identity::task_id(self, values)
-    }
-
-    /// The path (relative to the output root) of a task with these parameter values.
-    pub fn relative_path(&'static self, values: &[ParamValue]) -> Result<PathBuf> {
-        let template = self.path.ok_or(Error::NoPathTemplate(self.family))?;
-        template.render(self, values)
-    }
-}
+use crate::{Result, identity, path};
 
 /// A task: one analysis with parameters, whose outputs are a database result and an
 /// astraSource file. Implemented by `#[derive(AstraTask)]`.
@@ -98,8 +22,8 @@ pub trait AstraTask: Sized + 'static {
     /// The task's static metadata.
     const META: &'static TaskMeta;
 
-    /// The parameter values, in declaration order (matching `META.parameters`).
-    fn parameter_values(&self) -> Vec<ParamValue>;
+    /// The parameter values, one per parameter of `META`, in declaration order.
+    fn parameters(&self) -> Params;
 
     /// Builds the task from named parameter values. Parameters declared
     /// `#[astra(default)]` may be absent.
@@ -107,22 +31,22 @@ pub trait AstraTask: Sized + 'static {
 
     /// The task id, `{family}_{h}` (Astra's rule: see [`identity`]).
     fn task_id(&self) -> String {
-        identity::task_id(Self::META, &self.parameter_values())
+        identity::task_id(&self.parameters())
     }
 
     /// The short id used in file names, `{namespace}-{h}`.
     fn task_short_id(&self) -> String {
-        identity::task_short_id(Self::META, &self.parameter_values())
+        identity::task_short_id(&self.parameters())
     }
 
     /// The full MD5 (32 hex digits) of the significant parameters.
     fn param_hash(&self) -> String {
-        identity::param_hash(Self::META, &self.parameter_values())
+        identity::param_hash(&self.parameters())
     }
 
     /// The astraSource path relative to the output root.
     fn relative_path(&self) -> Result<PathBuf> {
-        Self::META.relative_path(&self.parameter_values())
+        path::relative_path(&self.parameters())
     }
 
     /// The astraSource path under an output root.
@@ -141,7 +65,7 @@ pub trait AstraTask: Sized + 'static {
     /// `astra_version_major`/`astra_version_minor` columns first; see
     /// [`identity::significant_columns`].
     fn significant_values(&self) -> Vec<(&'static str, Value)> {
-        identity::significant_columns(Self::META, &self.parameter_values())
+        identity::significant_columns(&self.parameters())
     }
 }
 

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use astra_targets::column::ColumnMeta;
 use astra_targets::value::ColumnValue;
 use astra_targets::{
-    AstraResults, AstraTask, Error, ParamKind, ParamMeta, ParamValue, Result, ScalarType, TaskMeta, Value,
+    AstraResults, AstraTask, Error, ParamKind, ParamMeta, ParamValue, Params, Result, ScalarType, TaskMeta, Value,
 };
 
 /// A column declaration, shortened.
@@ -315,8 +315,9 @@ macro_rules! star_task {
                 results_type: stringify!($results),
                 results: <$results as AstraResults>::COLUMNS,
             };
-            fn parameter_values(&self) -> Vec<ParamValue> {
-                self.0.values()
+            fn parameters(&self) -> Params {
+                // A hand-written task checks its values against its metadata.
+                Params::new(Self::META, self.0.values()).expect("Star's values fit STAR_PARAMS")
             }
             fn from_parameters(values: &BTreeMap<String, ParamValue>) -> Result<Self> {
                 Star::from_named($family, values).map($name)

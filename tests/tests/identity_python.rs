@@ -7,10 +7,11 @@
 //! the raw values, with Python's own `str()`, `json.dumps(d, sort_keys=True,
 //! separators=(',', ':'))` and `hashlib.md5`. Every id must match.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use astra_targets::identity::{param_hash, param_json, task_id, task_short_id};
-use astra_targets::{ParamKind, ParamMeta, ParamValue, TaskMeta};
+use astra_targets::{Error, ParamKind, ParamMeta, ParamValue, Params, TaskMeta};
 use astra_targets_tests::run_python;
 
 /// Python's side: reads one parameter set per line, builds the dict itself from the raw
@@ -280,6 +281,11 @@ fn random_value(rng: &mut Rng, kind: ParamKind) -> ParamValue {
     }
 }
 
+/// The parameters of a task of `meta` with these values (checked).
+fn params(meta: &'static TaskMeta, values: &[ParamValue]) -> Params {
+    Params::new(meta, values.to_vec()).unwrap_or_else(|e| panic!("{values:?}: {e}"))
+}
+
 /// One parameter set: its task metadata (leaked, as a derive's static would be) and values.
 struct Case {
     meta: &'static TaskMeta,
@@ -470,18 +476,17 @@ fn task_ids_match_python() {
         let mut parts = line.splitn(3, ' ');
         let (index, md5, python_json) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
         assert_eq!(index, i.to_string(), "python answered out of order");
-        let ours_json = param_json(case.meta, &case.values);
+        let ours_json = param_json(&params(case.meta, &case.values));
         let h = &md5[..8];
         let ok = ours_json == python_json
-            && param_hash(case.meta, &case.values) == md5
-            && task_id(case.meta, &case.values) == format!("{}_{h}", case.meta.family)
-            && task_short_id(case.meta, &case.values) == format!("{}-{h}", case.meta.namespace)
-            && case.meta.task_id(&case.values) == task_id(case.meta, &case.values);
+            && param_hash(&params(case.meta, &case.values)) == md5
+            && task_id(&params(case.meta, &case.values)) == format!("{}_{h}", case.meta.family)
+            && task_short_id(&params(case.meta, &case.values)) == format!("{}-{h}", case.meta.namespace);
         if !ok {
             mismatches.push(format!(
                 "set {i}:\n{}  ours:   {ours_json} -> {}\n  python: {python_json} -> {}_{h}",
                 describe(case),
-                task_id(case.meta, &case.values),
+                task_id(&params(case.meta, &case.values)),
                 case.meta.family
             ));
         }
@@ -499,7 +504,7 @@ fn task_ids_match_python() {
 fn insignificant_parameters_and_declaration_order_do_not_change_the_id() {
     let mut rng = Rng(42);
     for case in random_cases(&mut rng, 300) {
-        let id = task_id(case.meta, &case.values);
+        let id = task_id(&params(case.meta, &case.values));
         // A new value for every insignificant parameter: same id.
         let changed: Vec<ParamValue> = case
             .meta
@@ -515,7 +520,7 @@ fn insignificant_parameters_and_declaration_order_do_not_change_the_id() {
             })
             .collect();
         assert_eq!(
-            task_id(case.meta, &changed),
+            task_id(&params(case.meta, &changed)),
             id,
             "insignificant change:\n{}",
             describe(&case)
@@ -528,7 +533,7 @@ fn insignificant_parameters_and_declaration_order_do_not_change_the_id() {
         );
         let values: Vec<ParamValue> = case.values.iter().rev().cloned().collect();
         assert_eq!(
-            task_id(reversed, &values),
+            task_id(&params(reversed, &values)),
             id,
             "reversed declaration:\n{}",
             describe(&case)
@@ -543,8 +548,14 @@ fn insignificant_parameters_and_declaration_order_do_not_change_the_id() {
             let mut other = case.values.clone();
             let ParamValue::Int(n) = other[i] else { unreachable!() };
             other[i] = ParamValue::Int(n.wrapping_add(1));
-            assert_ne!(param_json(case.meta, &other), param_json(case.meta, &case.values));
-            assert_ne!(param_hash(case.meta, &other), param_hash(case.meta, &case.values));
+            assert_ne!(
+                param_json(&params(case.meta, &other)),
+                param_json(&params(case.meta, &case.values))
+            );
+            assert_ne!(
+                param_hash(&params(case.meta, &other)),
+                param_hash(&params(case.meta, &case.values))
+            );
         }
     }
 }
@@ -570,15 +581,87 @@ fn known_ids_of_a_thepayne_like_task() {
     ];
     let (major, minor) = (astra_targets::ASTRA_VERSION_MAJOR, astra_targets::ASTRA_VERSION_MINOR);
     assert_eq!(
-        param_json(meta, &values),
+        param_json(&params(meta, &values)),
         format!(
             r#"{{"astra_version_major":"{major}","astra_version_minor":"{minor}","healpix":"24316","snr_min":"1e-05","telescope":"apo25m"}}"#
         )
     );
-    let id = task_id(meta, &values);
+    let id = task_id(&params(meta, &values));
     assert!(id.starts_with("ThePayne_") && id.len() == "ThePayne_".len() + 8, "{id}");
     assert_eq!(
-        task_short_id(meta, &values),
+        task_short_id(&params(meta, &values)),
         format!("thepayne-{}", &id["ThePayne_".len()..])
+    );
+}
+
+/// A value list that does not fit the task is refused, naming the task and the parameter:
+/// no id is computed from fewer (or ill-kinded) values.
+#[test]
+fn values_that_do_not_fit_the_task_are_refused() {
+    let meta = leak_meta(
+        "ThePayne",
+        "thepayne",
+        vec![
+            param("telescope", ParamKind::Str, true),
+            param("healpix", ParamKind::Int, true),
+            param("snr_min", ParamKind::F64, true),
+        ],
+    );
+    let full = vec![
+        ParamValue::Str("apo25m".into()),
+        ParamValue::Int(24316),
+        ParamValue::F64(1e-5),
+    ];
+    assert!(Params::new(meta, full.clone()).is_ok());
+
+    let short = Params::new(meta, full[..2].to_vec()).unwrap_err();
+    assert!(
+        matches!(&short, Error::Parameter { family: "ThePayne", name, .. } if name == "snr_min"),
+        "{short:?}"
+    );
+    let text = short.to_string();
+    assert!(
+        text.contains("ThePayne") && text.contains("`snr_min`") && text.contains("missing"),
+        "{text}"
+    );
+
+    let mut long = full.clone();
+    long.push(ParamValue::Bool(true));
+    let text = Params::new(meta, long).unwrap_err().to_string();
+    assert!(
+        text.contains("ThePayne") && text.contains("4 values") && text.contains("3 parameters"),
+        "{text}"
+    );
+
+    let mut ill = full.clone();
+    ill[1] = ParamValue::Str("24316".into());
+    let err = Params::new(meta, ill).unwrap_err();
+    assert!(
+        matches!(&err, Error::Parameter { name, .. } if name == "healpix"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("not a int"), "{err}");
+
+    // Parsing named text goes through the same check.
+    let named = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    };
+    let parsed = Params::parse(
+        meta,
+        &named(&[("telescope", "apo25m"), ("healpix", "24316"), ("snr_min", "1e-05")]),
+    )
+    .unwrap();
+    assert_eq!(parsed.values(), &full[..]);
+    assert_eq!(task_id(&parsed), task_id(&params(meta, &full)));
+    let err = Params::parse(meta, &named(&[("telescope", "apo25m"), ("healpix", "24316")])).unwrap_err();
+    assert!(err.to_string().contains("`snr_min` is missing"), "{err}");
+    let err = Params::parse(
+        meta,
+        &named(&[("telescope", "apo25m"), ("healpix", "x"), ("snr_min", "1")]),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("`healpix`") && err.to_string().contains("\"x\""),
+        "{err}"
     );
 }

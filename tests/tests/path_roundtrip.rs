@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 use astra_targets::__private::{Align, PathFunc, PathTemplate, Segment, Source, Spec};
-use astra_targets::{AstraTask, Error, OutputRoot, ParamKind, ParamMeta, ParamValue, TaskMeta, path};
+use astra_targets::{AstraTask, Error, OutputRoot, ParamKind, ParamMeta, ParamValue, Params, TaskMeta, path};
 
 // ---------------------------------------------------------------------------------------
 // A seeded generator and the values it draws from.
@@ -423,16 +423,15 @@ fn assert_contained(path: &Path, values: &[ParamValue]) {
     assert!(path.components().all(|c| matches!(c, Component::Normal(_))), "{text:?}");
 }
 
+/// The parameters of a task of `meta` with these values (checked).
+fn params(meta: &'static TaskMeta, values: &[ParamValue]) -> Params {
+    Params::new(meta, values.to_vec()).unwrap_or_else(|e| panic!("{values:?}: {e}"))
+}
+
 /// Renders, and when that succeeds checks containment and the round trip; returns the
 /// result of rendering.
 fn render_and_check(meta: &'static TaskMeta, values: &[ParamValue]) -> Result<PathBuf, Error> {
-    let rendered = meta.path.unwrap().render(meta, values);
-    let via_task = meta.relative_path(values);
-    assert_eq!(
-        format!("{rendered:?}"),
-        format!("{via_task:?}"),
-        "TaskMeta::relative_path differs from render"
-    );
+    let rendered = path::relative_path(&params(meta, values));
     if let Ok(path) = &rendered {
         assert_contained(path, values);
         let parsed =
@@ -549,7 +548,7 @@ fn sdss_layout_reads_an_apogee_id() {
         ParamValue::UInt(8),
     ];
     let path = render_and_check(&SDSS, &values).unwrap();
-    let short = astra_targets::identity::task_short_id(&SDSS, &values);
+    let short = astra_targets::identity::task_short_id(&params(&SDSS, &values));
     let want = format!(
         "{}/thepayne/star/apo25m/24/24316/AstraSource-dr17-apo25m-2M00001023-0000126-{short}.fits",
         astra_targets::ASTRA_VERSION
@@ -573,7 +572,7 @@ fn a_path_with_another_tasks_id_is_refused() {
     ];
     let path = render_and_check(&SDSS, &values).unwrap();
     let text = path.to_str().unwrap();
-    let short = astra_targets::identity::task_short_id(&SDSS, &values);
+    let short = astra_targets::identity::task_short_id(&params(&SDSS, &values));
     let hash = &short["thepayne-".len()..];
     let other = if hash == "00000000" { "11111111" } else { "00000000" };
     for tampered in [
@@ -735,9 +734,7 @@ fn lossy_specs_render_but_do_not_parse() {
     for _ in 0..500 {
         let x = f64_value(&mut rng);
         let values = vec![ParamValue::Str(plain_string(&mut rng)), ParamValue::F64(x)];
-        let path = LOSSY
-            .relative_path(&values)
-            .unwrap_or_else(|e| panic!("{values:?}: {e}"));
+        let path = path::relative_path(&params(&LOSSY, &values)).unwrap_or_else(|e| panic!("{values:?}: {e}"));
         assert_contained(&path, &values);
         let text = path.to_str().unwrap();
         assert!(text.ends_with(&format!("/snr-{x:.2}.fits")), "{text}");
@@ -938,7 +935,7 @@ fn refusals_name_the_parameter_and_value() {
             ParamValue::Str(bad.to_string()),
             ParamValue::UInt(1),
         ];
-        let err = SDSS.relative_path(&values).unwrap_err();
+        let err = path::relative_path(&params(&SDSS, &values)).unwrap_err();
         let Error::PathValue { name, value, .. } = &err else {
             panic!("{bad:?}: {err:?}")
         };
@@ -985,7 +982,7 @@ fn parse_accepts_only_what_render_writes() {
                     ParamKind::Bool => ParamValue::Bool(rng.chance(50)),
                 })
                 .collect();
-            let Ok(path) = meta.relative_path(&values) else {
+            let Ok(path) = path::relative_path(&params(meta, &values)) else {
                 continue;
             };
             rendered += 1;
@@ -1011,7 +1008,7 @@ fn parse_accepts_only_what_render_writes() {
                     .iter()
                     .map(|p| parsed.get(p.name).cloned().unwrap_or_else(|| placeholder(p.kind)))
                     .collect();
-                match meta.relative_path(&back) {
+                match path::relative_path(&params(meta, &back)) {
                     Ok(again) => assert_eq!(again, PathBuf::from(&altered), "{altered:?} parsed as {parsed:?}"),
                     Err(e) => panic!("{altered:?} parsed as {parsed:?}, which does not render: {e}"),
                 }
@@ -1038,7 +1035,7 @@ fn output_root_joins_relative_paths() {
         ParamValue::Str("2M23595980+1528407".into()),
         ParamValue::UInt(2),
     ];
-    let relative = SDSS.relative_path(&values).unwrap();
+    let relative = path::relative_path(&params(&SDSS, &values)).unwrap();
     let full = root.path().join(&relative);
     assert!(full.starts_with("/data/astra"));
     assert_eq!(
@@ -1121,14 +1118,14 @@ fn the_derive_renders_the_same_paths() {
             obj: good_string(&mut rng),
             n_threads: (rng.next() % 16) as u32,
         };
-        let values = task.parameter_values();
-        let hand = SDSS.relative_path(&values);
+        let values = task.parameters().into_values();
+        let hand = path::relative_path(&params(&SDSS, &values));
         let derived = task.relative_path();
         assert_eq!(format!("{hand:?}"), format!("{derived:?}"), "{task:?}");
         if let Ok(relative) = derived {
             assert_eq!(
                 task.task_short_id(),
-                astra_targets::identity::task_short_id(&SDSS, &values)
+                astra_targets::identity::task_short_id(&params(&SDSS, &values))
             );
             let back = DerivedPayne::from_path(&root, &task.output_path(&root).unwrap()).unwrap();
             assert_eq!(

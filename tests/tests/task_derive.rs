@@ -4,13 +4,15 @@
 use std::collections::BTreeMap;
 
 use astra_targets::path::OutputRoot;
-use astra_targets::{AstraResults, AstraTask, Error, ParamKind, ParamValue, ScalarType, Value, registry};
+use astra_targets::{
+    AstraParamEnum, AstraResults, AstraTask, Error, ParamEnum, ParamKind, ParamValue, Params, ScalarType, Value,
+    registry,
+};
 
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, AstraParamEnum)]
+#[astra(rename_all = "lowercase")]
 enum Telescope {
-    #[serde(rename = "apo25m")]
     Apo25m,
-    #[serde(rename = "lco25m")]
     Lco25m,
 }
 
@@ -147,7 +149,10 @@ fn result_rows_round_trip_through_values() {
 #[test]
 fn parameters_and_ids() {
     let t = task();
-    let values = t.parameter_values();
+    let params = t.parameters();
+    // What the derive builds passes the same check as values given by hand.
+    assert_eq!(Params::new(VisitFit::META, params.values().to_vec()).unwrap(), params);
+    let values = params.values();
     assert_eq!(values[0], ParamValue::Enum("lco25m".into()));
     assert_eq!(values[4].python_str(), "1e-05");
     let id = t.task_id();
@@ -166,12 +171,7 @@ fn parameters_and_ids() {
         id
     );
     // Rebuilt from named values, with the insignificant default filled in.
-    let mut named: BTreeMap<String, ParamValue> = VisitFit::META
-        .parameters
-        .iter()
-        .map(|p| p.name.to_string())
-        .zip(values)
-        .collect();
+    let mut named: BTreeMap<String, ParamValue> = params.to_named();
     named.remove("threads");
     assert_eq!(
         VisitFit::from_parameters(&named).unwrap(),
@@ -222,7 +222,39 @@ fn path_renders_and_parses_back_into_the_task() {
 fn derived_tasks_are_registered() {
     let meta = registry::task("VisitFit").unwrap();
     assert!(std::ptr::eq(meta, VisitFit::META));
-    assert!(registry::tasks().iter().any(|t| t.family == "VisitFit"));
+    assert!(registry::tasks().unwrap().iter().any(|t| t.family == "VisitFit"));
     let err = registry::task("NoSuchTask").unwrap_err().to_string();
     assert!(err.contains("NoSuchTask") && err.contains("VisitFit"), "{err}");
+}
+
+#[test]
+fn enum_parameters_are_named_by_their_derive() {
+    assert_eq!(Telescope::NAMES, &["apo25m", "lco25m"]);
+    assert_eq!(Telescope::Lco25m.name(), "lco25m");
+    assert_eq!(Telescope::from_name("apo25m"), Some(Telescope::Apo25m));
+    assert_eq!(Telescope::from_name("Apo25m"), None);
+    // A name that is no variant is refused when the task is rebuilt.
+    let mut named = task().parameters().to_named();
+    named.insert("telescope".into(), ParamValue::Enum("keck".into()));
+    let err = VisitFit::from_parameters(&named).unwrap_err().to_string();
+    assert!(err.contains("`telescope`") && err.contains("keck"), "{err}");
+}
+
+/// Variant names: the identifier, `rename_all`, and `rename` on a variant.
+#[test]
+fn enum_rename_rules() {
+    #[derive(Debug, PartialEq, AstraParamEnum)]
+    #[astra(rename_all = "kebab-case")]
+    enum Mode {
+        FastFit,
+        #[astra(rename = "SLOW")]
+        SlowFit,
+    }
+    #[derive(Debug, PartialEq, AstraParamEnum)]
+    enum Plain {
+        Lco25m,
+    }
+    assert_eq!(Mode::NAMES, &["fast-fit", "SLOW"]);
+    assert_eq!(Mode::from_name("SLOW"), Some(Mode::SlowFit));
+    assert_eq!(Plain::Lco25m.name(), "Lco25m");
 }

@@ -1,8 +1,8 @@
-use astra_targets::{AstraResults, AstraTask};
+use astra_targets::{AstraParamEnum, AstraResults, AstraTask};
 
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(AstraParamEnum)]
 enum Telescope {
-    #[serde(rename = "apo25m")]
+    #[astra(rename = "apo25m")]
     Apo25m,
 }
 

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::{OutputRoot, TaskMeta, registry};
+use crate::{OutputRoot, Params, TaskMeta, registry};
 
 /// What can end a command: a mistake in its arguments, or an error of the library.
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +98,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let root = cli.output_dir.map(OutputRoot::new).unwrap_or_else(OutputRoot::from_env);
     match cli.command {
         Command::Tasks => {
-            for task in registry::tasks() {
+            for task in registry::tasks()? {
                 print_task(task);
             }
             Ok(())
@@ -106,13 +106,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Path { family, params } => {
             let meta = registry::task(&family)?;
             let named = parse_pairs(&params)?;
-            let values = meta.parse_parameters(&named)?;
-            let relative = meta.relative_path(&values)?;
-            println!("task_id        {}", meta.task_id(&values));
-            println!(
-                "task_short_id  {}",
-                astra_targets::identity::task_short_id(meta, &values)
-            );
+            let params = Params::parse(meta, &named)?;
+            let relative = crate::path::relative_path(&params)?;
+            let ids = crate::identity::ids(&params);
+            println!("task_id        {}", ids.task_id);
+            println!("task_short_id  {}", ids.task_short_id);
             println!("path           {}", root.path().join(relative).display());
             Ok(())
         }

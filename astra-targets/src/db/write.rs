@@ -33,9 +33,9 @@ pub(crate) fn prepare<'a, T: AstraTask>(task: &T, rows: &'a [T::Results]) -> Res
 
 /// A task's `(name, value)` parameter pairs, refusing NUL bytes.
 pub(crate) fn task_params<T: AstraTask>(task: &T, task_id: &str) -> Result<Vec<(&'static str, String)>> {
-    let values = task.parameter_values();
-    let mut out = Vec::with_capacity(values.len());
-    for (meta, value) in T::META.parameters.iter().zip(&values) {
+    let values = task.parameters();
+    let mut out = Vec::with_capacity(values.values().len());
+    for (meta, value) in values.iter() {
         let text = value.python_str();
         check_text(task_id, || format!("parameter `{}`", meta.name), &text)?;
         out.push((meta.name, text));

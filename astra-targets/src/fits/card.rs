@@ -145,9 +145,9 @@ pub fn float(x: f64) -> Option<String> {
     if !x.is_finite() {
         return None;
     }
-    let (sign, digits, exp) = crate::param::sci_parts(&format!("{x:e}"))?;
+    let (sign, digits, exp) = crate::float::sci_parts(&format!("{x:e}"))?;
     Some(if (-4..16).contains(&exp) {
-        crate::param::positional(sign, &digits, exp)
+        crate::float::positional(sign, &digits, exp)
     } else {
         let (first, rest) = digits.split_at(1);
         let rest = if rest.is_empty() { "0" } else { rest };

@@ -39,12 +39,11 @@ fn text_column(name: &str, description: &str, values: Vec<String>, table: &str) 
 /// every parameter, then of `astra_version_major` and `astra_version_minor`. A value that
 /// is not printable ASCII is refused, naming the parameter.
 pub fn task_parameters<T: AstraTask>(task: &T) -> Result<Vec<TableColumn>> {
-    let meta = T::META;
-    let values = task.parameter_values();
+    let values = task.parameters();
     let mut names = Vec::new();
     let mut texts = Vec::new();
     let mut descriptions = Vec::new();
-    for (p, v) in meta.parameters.iter().zip(&values) {
+    for (p, v) in values.iter() {
         let text = v.python_str();
         if !text.chars().all(|c| (' '..='~').contains(&c)) {
             return Err(Error::NonAscii {
