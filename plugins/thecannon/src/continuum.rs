@@ -272,7 +272,7 @@ mod tests {
         let truth: Array1<f64> = (0..n)
             .map(|p| {
                 let x = p as f64 / n as f64;
-                1000.0 * (1.0 + 0.3 * x - 0.2 * x * x) * if p < 4000 { 1.0 } else { 0.8 }
+                1000.0 * (1.0 + 0.3 * x - 0.2 * x * x) * if p < 3400 { 1.0 } else { 0.8 }
             })
             .collect();
         let flux = &set.flux.row(0) * &truth;
