@@ -66,9 +66,9 @@ impl Continuum {
         }
     }
 
-    /// Fit each of these pixel ranges separately.
-    pub fn regions(mut self, regions: Vec<Range<usize>>) -> Self {
-        self.regions = Some(regions);
+    /// Fit each of these pixel ranges separately (e.g. [`APOGEE_CHIPS`]).
+    pub fn regions(mut self, regions: impl IntoIterator<Item = Range<usize>>) -> Self {
+        self.regions = Some(regions.into_iter().collect());
         self
     }
 
@@ -96,7 +96,7 @@ impl Continuum {
     pub fn normalize(&self, flux: ArrayView1<'_, f64>, ivar: ArrayView1<'_, f64>) -> Result<Normalized, CannonError> {
         let n = flux.len();
         self.check(n, ivar)?;
-        let regions = self.regions.clone().unwrap_or_else(|| vec![0..n]);
+        let regions = self.regions.clone().unwrap_or_else(|| std::iter::once(0..n).collect());
         let mut continuum = Array1::from_elem(n, f64::NAN);
         let mut clipped = 0;
         let mut failed_regions = 0;
@@ -150,10 +150,18 @@ impl Continuum {
             });
         }
         if self.order > 20 {
-            return setting("order", self.order.to_string(), "the Chebyshev degree must be at most 20");
+            return setting(
+                "order",
+                self.order.to_string(),
+                "the Chebyshev degree must be at most 20",
+            );
         }
         if !(self.low > 0.0 && self.high > 0.0) {
-            return setting("clip", format!("({}, {})", self.low, self.high), "both limits must be > 0");
+            return setting(
+                "clip",
+                format!("({}, {})", self.low, self.high),
+                "both limits must be > 0",
+            );
         }
         if self.iterations == 0 {
             return setting("iterations", "0".into(), "at least one fit is needed");
@@ -161,7 +169,11 @@ impl Continuum {
         if let Some(regions) = &self.regions
             && let Some(r) = regions.iter().find(|r| r.start >= r.end || r.end > n)
         {
-            return setting("regions", format!("{r:?}"), "a region must be a non-empty range within the spectrum");
+            return setting(
+                "regions",
+                format!("{r:?}"),
+                "a region must be a non-empty range within the spectrum",
+            );
         }
         if let Some((p, v)) = ivar.iter().enumerate().find(|(_, v)| **v < 0.0) {
             return Err(CannonError::NegativeIvar {
@@ -202,10 +214,7 @@ impl Continuum {
         let usable: Vec<bool> = region
             .clone()
             .map(|p| {
-                flux[p].is_finite()
-                    && ivar[p].is_finite()
-                    && ivar[p] > 0.0
-                    && self.mask.as_ref().is_none_or(|m| m[p])
+                flux[p].is_finite() && ivar[p].is_finite() && ivar[p] > 0.0 && self.mask.as_ref().is_none_or(|m| m[p])
             })
             .collect();
         let mut keep = usable.clone();
@@ -236,7 +245,11 @@ impl Continuum {
             }
             chol.solve(&mut coefficients);
             for i in 0..len {
-                values[i] = basis[i * k..(i + 1) * k].iter().zip(&coefficients).map(|(a, b)| a * b).sum();
+                values[i] = basis[i * k..(i + 1) * k]
+                    .iter()
+                    .zip(&coefficients)
+                    .map(|(a, b)| a * b)
+                    .sum();
             }
             let mut changed = false;
             for i in 0..len {
@@ -278,7 +291,7 @@ mod tests {
         let flux = &set.flux.row(0) * &truth;
         let ivar = &set.ivar.row(0) / &(&truth * &truth);
         let norm = Continuum::new(3)
-            .regions(APOGEE_CHIPS.to_vec())
+            .regions(APOGEE_CHIPS)
             .normalize(flux.view(), ivar.view())
             .unwrap();
         assert_eq!(norm.failed_regions, 0);
@@ -301,7 +314,10 @@ mod tests {
         let flux = Array1::from_elem(100, 2.0);
         let mut ivar = Array1::from_elem(100, 1.0);
         ivar.slice_mut(ndarray::s![50..]).fill(0.0);
-        let norm = Continuum::new(2).regions(vec![0..50, 50..100]).normalize(flux.view(), ivar.view()).unwrap();
+        let norm = Continuum::new(2)
+            .regions([0..50, 50..100])
+            .normalize(flux.view(), ivar.view())
+            .unwrap();
         assert_eq!(norm.failed_regions, 1);
         assert!((norm.flux[10] - 1.0).abs() < 1e-12 && (norm.ivar[10] - 4.0).abs() < 1e-9);
         assert_eq!((norm.flux[70], norm.ivar[70]), (1.0, 0.0));
@@ -311,9 +327,14 @@ mod tests {
     fn bad_settings_and_inputs_are_named() {
         let flux = Array1::from_elem(10, 1.0);
         let ivar = Array1::from_elem(10, 1.0);
-        let err = Continuum::new(1).regions(vec![5..20]).normalize(flux.view(), ivar.view()).unwrap_err();
+        let err = Continuum::new(1)
+            .regions(std::iter::once(5..20))
+            .normalize(flux.view(), ivar.view())
+            .unwrap_err();
         assert!(err.to_string().contains("regions = 5..20"), "{err}");
-        let err = Continuum::new(1).normalize(flux.view(), ivar.slice(ndarray::s![..5])).unwrap_err();
+        let err = Continuum::new(1)
+            .normalize(flux.view(), ivar.slice(ndarray::s![..5]))
+            .unwrap_err();
         assert!(matches!(err, CannonError::Shape { what: "ivar", .. }), "{err}");
         let mut neg = ivar.clone();
         neg[3] = -1.0;

@@ -59,7 +59,9 @@ impl CannonModel {
         let (n_pixels, n_terms) = self.theta().dim();
         let mut f = FitsFile::create(tmp).overwrite().open().map_err(fits_err)?;
         let primary = f.primary_hdu().map_err(fits_err)?;
-        primary.write_key(&mut f, "FORMAT", (FORMAT, "model file format")).map_err(fits_err)?;
+        primary
+            .write_key(&mut f, "FORMAT", (FORMAT, "model file format"))
+            .map_err(fits_err)?;
         primary
             .write_key(&mut f, "FMTVER", (FORMAT_VERSION, "model file format version"))
             .map_err(fits_err)?;
@@ -81,16 +83,18 @@ impl CannonModel {
                 .with_type(ColumnDataType::String)
                 .that_repeats(NAME_WIDTH)
                 .create(),
-            ColumnDescription::new("OFFSET").with_type(ColumnDataType::Double).create(),
-            ColumnDescription::new("SCALE").with_type(ColumnDataType::Double).create(),
+            ColumnDescription::new("OFFSET")
+                .with_type(ColumnDataType::Double)
+                .create(),
+            ColumnDescription::new("SCALE")
+                .with_type(ColumnDataType::Double)
+                .create(),
         ]
         .into_iter()
         .collect::<Result<Vec<_>, _>>()
         .map_err(fits_err)?;
         let table = f.create_table("LABELS", &columns).map_err(fits_err)?;
-        table
-            .write_col(&mut f, "NAME", &self.label_names().to_vec())
-            .map_err(fits_err)?;
+        table.write_col(&mut f, "NAME", self.label_names()).map_err(fits_err)?;
         table
             .write_col(&mut f, "OFFSET", &self.scaling().offsets().to_vec())
             .map_err(fits_err)?;
@@ -198,6 +202,9 @@ impl CannonModel {
 
 /// The path a model file is written to before it is renamed into place.
 fn temporary_path(path: &Path) -> PathBuf {
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()))
 }

@@ -223,8 +223,15 @@ impl<'m> Fitter<'m> {
         let mut lm = LevenbergMarquardt::new(vectorizer);
         let mut best: Option<(Outcome, usize)> = None;
         for (i, start) in self.starts.rows().into_iter().enumerate() {
-            let outcome = lm.run(&quad, start.as_slice().map(<[f64]>::to_vec).unwrap_or_else(|| start.to_vec()), self.max_iterations);
-            if best.as_ref().is_none_or(|(b, _)| outcome.chi_sq < b.chi_sq || b.chi_sq.is_nan()) {
+            let outcome = lm.run(
+                &quad,
+                start.as_slice().map(<[f64]>::to_vec).unwrap_or_else(|| start.to_vec()),
+                self.max_iterations,
+            );
+            if best
+                .as_ref()
+                .is_none_or(|(b, _)| outcome.chi_sq < b.chi_sq || b.chi_sq.is_nan())
+            {
                 best = Some((outcome, i));
             }
         }
@@ -421,7 +428,10 @@ impl LevenbergMarquardt {
                 let trial = self.trial.clone();
                 let chi_trial = self.chi_at(quad, &trial);
                 if chi_trial.is_finite() && chi_trial <= chi {
-                    let small_step = step.iter().zip(&labels).all(|(s, x)| s.abs() <= 1e-10 * (1.0 + x.abs()));
+                    let small_step = step
+                        .iter()
+                        .zip(&labels)
+                        .all(|(s, x)| s.abs() <= 1e-10 * (1.0 + x.abs()));
                     let small_drop = chi - chi_trial <= 1e-12 * chi.abs().max(1.0);
                     labels = trial;
                     chi = self.linearize(quad, &labels);

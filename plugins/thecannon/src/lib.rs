@@ -33,6 +33,9 @@
 //! # Ok::<(), astra_thecannon::CannonError>(())
 //! ```
 
+// The numerical kernels index several arrays in lockstep; index loops read best there.
+#![allow(clippy::needless_range_loop)]
+
 pub mod continuum;
 mod error;
 pub mod file;

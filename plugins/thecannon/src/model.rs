@@ -109,7 +109,11 @@ impl CannonModel {
                 expected: vec![self.n_labels()],
             });
         }
-        let scaled: Vec<f64> = labels.iter().enumerate().map(|(k, v)| self.scaling.scale(k, *v)).collect();
+        let scaled: Vec<f64> = labels
+            .iter()
+            .enumerate()
+            .map(|(k, v)| self.scaling.scale(k, *v))
+            .collect();
         let z = Array1::from(self.vectorizer().terms(&scaled));
         Ok(self.theta.dot(&z))
     }
@@ -258,7 +262,9 @@ impl<'a> Trainer<'a> {
         }
         let design = Design::new(terms, n_spectra, n_terms);
         if !design.is_full_rank() {
-            return Err(degenerate("the quadratic terms of the labels are linearly dependent".into()));
+            return Err(degenerate(
+                "the quadratic terms of the labels are linearly dependent".into(),
+            ));
         }
 
         let mut theta = vec![0.0; n_pixels * n_terms];
@@ -283,12 +289,12 @@ impl<'a> Trainer<'a> {
                 }
             });
         }
-        CannonModel::from_parts(
-            self.label_names,
-            scaling,
-            Array2::from_shape_vec((n_pixels, n_terms), theta).expect("theta has n_pixels x n_terms values"),
-            Array1::from(s2),
-        )
+        let theta = Array2::from_shape_vec((n_pixels, n_terms), theta).map_err(|_| CannonError::Shape {
+            what: "theta",
+            found: vec![n_pixels * n_terms],
+            expected: vec![n_pixels, n_terms],
+        })?;
+        CannonModel::from_parts(self.label_names, scaling, theta, Array1::from(s2))
     }
 }
 

@@ -94,8 +94,7 @@ impl SyntheticSpectra {
         let mut tau = vec![0.0; self.n_pixels];
         let theta = 5040.0 / teff - 5040.0 / 4600.0;
         for line in &self.lines {
-            let depth =
-                line.tau0 * 10f64.powf(line.beta * fe_h - line.chi * theta + line.gamma * (logg - 2.5));
+            let depth = line.tau0 * 10f64.powf(line.beta * fe_h - line.chi * theta + line.gamma * (logg - 2.5));
             let reach = 5.0 * line.width;
             let lo = (line.center - reach).floor().max(0.0) as usize;
             let hi = ((line.center + reach).ceil() as usize).min(self.n_pixels);

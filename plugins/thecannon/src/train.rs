@@ -117,7 +117,7 @@ impl<'d> PixelTrainer<'d> {
         if usable <= t {
             return untrained(theta_out);
         }
-        let Some(at_zero) = self.evaluate(flux, ivar, 0.0) else {
+        let Some(at_zero) = self.evaluate(flux, ivar, 0.0, false) else {
             return untrained(theta_out);
         };
         if at_zero.g >= 0.0 {
@@ -132,11 +132,18 @@ impl<'d> PixelTrainer<'d> {
                 count += 1.0;
             }
         }
-        let mean_r2 = self.r.iter().zip(ivar).filter(|(_, v)| **v > 0.0).map(|(r, _)| r * r).sum::<f64>() / count;
+        let mean_r2 = self
+            .r
+            .iter()
+            .zip(ivar)
+            .filter(|(_, v)| **v > 0.0)
+            .map(|(r, _)| r * r)
+            .sum::<f64>()
+            / count;
         let mut s2 = (sum / count).max(1e-3 * mean_r2).max(f64::MIN_POSITIVE);
         let (mut lo, mut hi) = (0.0_f64, f64::INFINITY);
         for _ in 0..MAX_ITERATIONS {
-            let Some(e) = self.evaluate(flux, ivar, s2) else {
+            let Some(e) = self.evaluate(flux, ivar, s2, true) else {
                 return untrained(theta_out);
             };
             if e.g < 0.0 {
@@ -160,16 +167,16 @@ impl<'d> PixelTrainer<'d> {
                 break;
             }
         }
-        if self.evaluate(flux, ivar, s2).is_none() {
+        if self.evaluate(flux, ivar, s2, false).is_none() {
             return untrained(theta_out);
         }
         theta_out.copy_from_slice(&self.theta);
         s2
     }
 
-    /// θ, residuals and weights at `s2`; `g` and `h` of the profile. `None` if the
-    /// weighted normal equations are singular.
-    fn evaluate(&mut self, flux: &[f64], ivar: &[f64], s2: f64) -> Option<Eval> {
+    /// θ, residuals and weights at `s2`; `g` of the profile, and `h` when `curvature`
+    /// (else NaN). `None` if the weighted normal equations are singular.
+    fn evaluate(&mut self, flux: &[f64], ivar: &[f64], s2: f64, curvature: bool) -> Option<Eval> {
         let d = self.design;
         let (t, np) = (d.n_terms, d.n_packed());
         for (w, v) in self.w.iter_mut().zip(ivar) {
@@ -211,10 +218,15 @@ impl<'d> PixelTrainer<'d> {
             g += w - w2 * r * r;
             sum_w2 += w2;
             sum_w3r2 += w2 * w * r * r;
-            let w2r = w2 * r;
-            for (u, zi) in self.u.iter_mut().zip(z) {
-                *u += w2r * zi;
+            if curvature {
+                let w2r = w2 * r;
+                for (u, zi) in self.u.iter_mut().zip(z) {
+                    *u += w2r * zi;
+                }
             }
+        }
+        if !curvature {
+            return Some(Eval { g, h: f64::NAN });
         }
         self.ainv_u.copy_from_slice(&self.u);
         self.chol.solve(&mut self.ainv_u);

@@ -8,9 +8,14 @@ use ndarray::{Array1, Array2, s};
 const PIXELS: usize = 2000;
 
 fn train(set: &SyntheticSet) -> CannonModel {
-    Trainer::new(set.label_names.clone(), set.labels.view(), set.flux.view(), set.ivar.view())
-        .train()
-        .unwrap()
+    Trainer::new(
+        set.label_names.clone(),
+        set.labels.view(),
+        set.flux.view(),
+        set.ivar.view(),
+    )
+    .train()
+    .unwrap()
 }
 
 /// Bias and scatter (standard deviation) of fitted minus true, per label.
@@ -39,7 +44,10 @@ fn recovers_labels_of_held_out_spectra_at_snr_100() {
     let model = train(&training);
     assert_eq!(model.n_trained_pixels(), PIXELS);
     let stats = bias_scatter(&model, &test);
-    eprintln!("bias/scatter teff {:?} logg {:?} fe_h {:?}", stats[0], stats[1], stats[2]);
+    eprintln!(
+        "bias/scatter teff {:?} logg {:?} fe_h {:?}",
+        stats[0], stats[1], stats[2]
+    );
     // Tolerances: Teff 30 K bias / 60 K scatter, log g 0.05 / 0.10 dex, [Fe/H] 0.02 / 0.04 dex.
     let limits = [(30.0, 60.0), (0.05, 0.10), (0.02, 0.04)];
     for (k, ((bias, scatter), (max_bias, max_scatter))) in stats.iter().zip(limits).enumerate() {
@@ -69,7 +77,10 @@ fn fit_reports_every_quantity_consistently() {
         // x0 is one of the documented starting points: median labels, or ±0.5 scale on one axis.
         let scaled: Vec<f64> = (0..3).map(|k| model.scaling().scale(k, fit.x0[k])).collect();
         let nonzero: Vec<f64> = scaled.iter().copied().filter(|v| v.abs() > 1e-9).collect();
-        assert!(nonzero.is_empty() || (nonzero.len() == 1 && (nonzero[0].abs() - 0.5).abs() < 1e-9), "{scaled:?}");
+        assert!(
+            nonzero.is_empty() || (nonzero.len() == 1 && (nonzero[0].abs() - 0.5).abs() < 1e-9),
+            "{scaled:?}"
+        );
         // chi_sq at the fit is no worse than at the true labels.
         let truth = model.predict(test.labels.row(i)).unwrap();
         let chi_truth: f64 = (0..PIXELS)
@@ -101,18 +112,24 @@ fn covariance_is_symmetric_positive_definite_and_shrinks_with_snr() {
         let set = SyntheticSpectra::new(PIXELS).snr(snr).generate(1, 32);
         let fit = Fitter::new(&model).fit(set.flux.row(0), set.ivar.row(0)).unwrap();
         let c = &fit.covariance;
-        assert!((c - &c.t()).iter().all(|d| d.abs() <= 1e-9 * c[(0, 0)].abs()), "not symmetric: {c:?}");
+        assert!(
+            (c - &c.t()).iter().all(|d| d.abs() <= 1e-9 * c[(0, 0)].abs()),
+            "not symmetric: {c:?}"
+        );
         assert!(positive_definite(c), "not positive definite at S/N {snr}: {c:?}");
         let sigma: Vec<f64> = c.diag().iter().map(|v| v.sqrt()).collect();
         // The fit lands within 5 sigma of the truth.
-        for k in 0..3 {
-            let pull = (fit.labels[k] - set.labels[(0, k)]) / sigma[k];
+        for (k, sigma_k) in sigma.iter().enumerate() {
+            let pull = (fit.labels[k] - set.labels[(0, k)]) / sigma_k;
             assert!(pull.abs() < 5.0, "S/N {snr} label {k}: pull {pull}");
         }
         errors.push(sigma);
     }
     for k in 0..3 {
-        assert!(errors[0][k] > errors[1][k] && errors[1][k] > errors[2][k], "label {k}: {errors:?}");
+        assert!(
+            errors[0][k] > errors[1][k] && errors[1][k] > errors[2][k],
+            "label {k}: {errors:?}"
+        );
     }
 }
 
@@ -126,7 +143,9 @@ fn scatter_is_recovered_where_the_training_spectra_have_extra_noise() {
         // Sum of 12 uniforms minus 6: approximately standard normal.
         let mut z = -6.0;
         for _ in 0..12 {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             z += (state >> 11) as f64 / (1u64 << 53) as f64;
         }
         *v += 0.02 * z;
@@ -134,7 +153,10 @@ fn scatter_is_recovered_where_the_training_spectra_have_extra_noise() {
     let model = train(&set);
     let noisy: f64 = model.s2().slice(s![100..200]).mean().unwrap();
     let clean: f64 = model.s2().slice(s![200..300]).mean().unwrap();
-    assert!((noisy / 4e-4 - 1.0).abs() < 0.15, "mean s2 {noisy}, expected about 4e-4");
+    assert!(
+        (noisy / 4e-4 - 1.0).abs() < 0.15,
+        "mean s2 {noisy}, expected about 4e-4"
+    );
     assert!(clean < 4e-5, "mean s2 on clean pixels {clean}");
 }
 
@@ -163,10 +185,15 @@ fn pixels_without_training_data_are_untrained_and_ignored_by_fits() {
 fn training_on_threads_gives_the_same_model() {
     let set = SyntheticSpectra::new(500).generate(80, 61);
     let one = train(&set);
-    let three = Trainer::new(set.label_names.clone(), set.labels.view(), set.flux.view(), set.ivar.view())
-        .threads(3)
-        .train()
-        .unwrap();
+    let three = Trainer::new(
+        set.label_names.clone(),
+        set.labels.view(),
+        set.flux.view(),
+        set.ivar.view(),
+    )
+    .threads(3)
+    .train()
+    .unwrap();
     assert_eq!(one, three);
 }
 
@@ -184,7 +211,10 @@ fn model_file_round_trips() {
     assert_eq!(back, model);
     // Replacing an existing file works and leaves no temporary file.
     model.save(&path).unwrap();
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 1, "{names:?}");
 }
 
@@ -226,7 +256,10 @@ fn wrong_or_damaged_model_files_are_refused_with_a_reason() {
     let cut = dir.path().join("cut.fits");
     std::fs::write(&cut, &bytes[..bytes.len() - 2880]).unwrap();
     let err = CannonModel::load(&cut).unwrap_err();
-    assert!(matches!(err, CannonError::Fits { .. } | CannonError::ModelFile { .. }), "{err}");
+    assert!(
+        matches!(err, CannonError::Fits { .. } | CannonError::ModelFile { .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -238,12 +271,22 @@ fn fitting_bad_spectra_gives_typed_errors() {
     let zeros = Array1::<f64>::zeros(200);
     let err = fitter.fit(test.flux.row(0), zeros.view()).unwrap_err();
     assert!(
-        matches!(err, CannonError::TooFewPixels { usable: 0, needed: 4, .. }),
+        matches!(
+            err,
+            CannonError::TooFewPixels {
+                usable: 0,
+                needed: 4,
+                ..
+            }
+        ),
         "{err}"
     );
     let short = test.flux.slice(s![0, ..150]);
     let err = fitter.fit(short, test.ivar.row(0)).unwrap_err();
-    assert!(err.to_string().contains("flux has shape [150], expected [200]"), "{err}");
+    assert!(
+        err.to_string().contains("flux has shape [150], expected [200]"),
+        "{err}"
+    );
     let mut negative = test.ivar.row(0).to_owned();
     negative[17] = -3.0;
     let err = fitter.fit(test.flux.row(0), negative.view()).unwrap_err();
@@ -268,7 +311,10 @@ fn bad_training_sets_are_refused_naming_the_problem() {
     let set = SyntheticSpectra::new(50).generate(40, 101);
     let names = set.label_names.clone();
     let run = |names: Vec<String>, labels: Array2<f64>, ivar: Array2<f64>| {
-        Trainer::new(names, labels.view(), set.flux.view(), ivar.view()).train().unwrap_err().to_string()
+        Trainer::new(names, labels.view(), set.flux.view(), ivar.view())
+            .train()
+            .unwrap_err()
+            .to_string()
     };
     let mut nan = set.labels.clone();
     nan[(4, 2)] = f64::NAN;
@@ -282,13 +328,35 @@ fn bad_training_sets_are_refused_naming_the_problem() {
     neg[(2, 9)] = -1.0;
     assert!(run(names.clone(), set.labels.clone(), neg).contains("spectrum 2, pixel 9 is -1"));
     assert!(
-        run(names.clone(), set.labels.slice(s![..30, ..]).to_owned(), set.ivar.clone())
-            .contains("training labels has shape [30, 3], expected [40, 3]")
+        run(
+            names.clone(),
+            set.labels.slice(s![..30, ..]).to_owned(),
+            set.ivar.clone()
+        )
+        .contains("training labels has shape [30, 3], expected [40, 3]")
     );
-    let few = Trainer::new(names.clone(), set.labels.slice(s![..8, ..]), set.flux.slice(s![..8, ..]), set.ivar.slice(s![..8, ..]))
+    let few = Trainer::new(
+        names.clone(),
+        set.labels.slice(s![..8, ..]),
+        set.flux.slice(s![..8, ..]),
+        set.ivar.slice(s![..8, ..]),
+    )
+    .train()
+    .unwrap_err();
+    assert!(
+        matches!(
+            few,
+            CannonError::DegenerateTrainingSet {
+                n_spectra: 8,
+                n_terms: 10,
+                ..
+            }
+        ),
+        "{few}"
+    );
+    let err = Trainer::new(names, set.labels.view(), set.flux.view(), set.ivar.view())
+        .threads(0)
         .train()
         .unwrap_err();
-    assert!(matches!(few, CannonError::DegenerateTrainingSet { n_spectra: 8, n_terms: 10, .. }), "{few}");
-    let err = Trainer::new(names, set.labels.view(), set.flux.view(), set.ivar.view()).threads(0).train().unwrap_err();
     assert!(err.to_string().contains("threads = 0"), "{err}");
 }
