@@ -66,6 +66,8 @@ pub struct Fitter<'m> {
     model: &'m CannonModel,
     /// Scaled starting points, one per row.
     starts: Array2<f64>,
+    /// The same in physical units (reported as `x0`).
+    starts_physical: Array2<f64>,
     max_iterations: usize,
 }
 
@@ -78,9 +80,12 @@ impl<'m> Fitter<'m> {
             starts[(1 + 2 * k, k)] = 0.5;
             starts[(2 + 2 * k, k)] = -0.5;
         }
+        let scaling = model.scaling();
+        let starts_physical = Array2::from_shape_fn(starts.dim(), |(i, k)| scaling.unscale(k, starts[(i, k)]));
         Self {
             model,
             starts,
+            starts_physical,
             max_iterations: 100,
         }
     }
@@ -97,6 +102,7 @@ impl<'m> Fitter<'m> {
         }
         let scaling = self.model.scaling();
         self.starts = Array2::from_shape_fn(starts.dim(), |(i, k)| scaling.scale(k, starts[(i, k)]));
+        self.starts_physical = starts.to_owned();
         Ok(self)
     }
 
@@ -255,7 +261,7 @@ impl<'m> Fitter<'m> {
         let sc = scaling.scales();
         let covariance = Array2::from_shape_fn((l, l), |(i, j)| covariance_scaled[i * l + j] * sc[i] * sc[j]);
         let labels = Array1::from_shape_fn(l, |k| scaling.unscale(k, best.labels[k]));
-        let x0 = Array1::from_shape_fn(l, |k| scaling.unscale(k, self.starts[(start_index, k)]));
+        let x0 = self.starts_physical.row(start_index).to_owned();
         let snr = median(&mut work.snr);
         Ok(CannonFit {
             labels,

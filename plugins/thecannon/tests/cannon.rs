@@ -360,3 +360,30 @@ fn bad_training_sets_are_refused_naming_the_problem() {
         .unwrap_err();
     assert!(err.to_string().contains("threads = 0"), "{err}");
 }
+
+#[test]
+fn caller_starting_points_are_used_and_the_best_one_is_reported() {
+    let generator = SyntheticSpectra::new(PIXELS).snr(100.0);
+    let model = train(&generator.generate(200, 111));
+    let test = generator.generate(1, 112);
+    // One start far off (a cool dwarf-like corner), one near the truth.
+    let near = test.labels.row(0).to_owned() + &ndarray::arr1(&[20.0, 0.02, 0.01]);
+    let starts = ndarray::stack![ndarray::Axis(0), ndarray::arr1(&[3800.0, 4.5, -2.0]), near];
+    let fit = Fitter::new(&model)
+        .starts(starts.view())
+        .unwrap()
+        .fit(test.flux.row(0), test.ivar.row(0))
+        .unwrap();
+    let default = Fitter::new(&model).fit(test.flux.row(0), test.ivar.row(0)).unwrap();
+    assert!(fit.x0 == starts.row(0) || fit.x0 == starts.row(1), "{:?}", fit.x0);
+    // Both searches reach the same minimum.
+    assert!(
+        (fit.chi_sq - default.chi_sq).abs() <= 1e-6 * default.chi_sq,
+        "{} vs {}",
+        fit.chi_sq,
+        default.chi_sq
+    );
+    for k in 0..3 {
+        assert!((fit.labels[k] - default.labels[k]).abs() <= 1e-4 * default.covariance[(k, k)].sqrt() + 1e-9);
+    }
+}
