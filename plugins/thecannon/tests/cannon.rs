@@ -1,6 +1,7 @@
 //! The Cannon end to end on synthetic spectra whose generating model is not the
 //! Cannon's (see `astra_thecannon::synthetic`).
 
+use astra_thecannon::continuum::Continuum;
 use astra_thecannon::synthetic::{SyntheticSet, SyntheticSpectra};
 use astra_thecannon::{CannonError, CannonModel, Fitter, Trainer};
 use ndarray::{Array1, Array2, s};
@@ -385,5 +386,64 @@ fn caller_starting_points_are_used_and_the_best_one_is_reported() {
     );
     for k in 0..3 {
         assert!((fit.labels[k] - default.labels[k]).abs() <= 1e-4 * default.covariance[(k, k)].sqrt() + 1e-9);
+    }
+}
+
+/// Each spectrum times its own smooth continuum (a different tilt and curvature per
+/// spectrum, a jump between the two halves as between detectors).
+fn with_continuum(set: &SyntheticSet, seed: usize) -> (Array2<f64>, Array2<f64>) {
+    let (n, p) = set.flux.dim();
+    let mut flux = set.flux.clone();
+    let mut ivar = set.ivar.clone();
+    for i in 0..n {
+        let a = 0.2 * (((i + seed) * 37 % 11) as f64 / 10.0 - 0.5);
+        let b = 0.1 * (((i + seed) * 53 % 7) as f64 / 6.0 - 0.5);
+        for j in 0..p {
+            let x = j as f64 / p as f64;
+            let c = 500.0 * (1.0 + a * x + b * x * x) * if j < p / 2 { 1.0 } else { 0.7 };
+            flux[(i, j)] *= c;
+            ivar[(i, j)] /= c * c;
+        }
+    }
+    (flux, ivar)
+}
+
+fn normalize_all(flux: &Array2<f64>, ivar: &Array2<f64>) -> (Array2<f64>, Array2<f64>) {
+    let p = flux.ncols();
+    let continuum = Continuum::new(3).regions([0..p / 2, p / 2..p]);
+    let mut out_flux = flux.clone();
+    let mut out_ivar = ivar.clone();
+    for i in 0..flux.nrows() {
+        let norm = continuum.normalize(flux.row(i), ivar.row(i)).unwrap();
+        out_flux.row_mut(i).assign(&norm.flux);
+        out_ivar.row_mut(i).assign(&norm.ivar);
+    }
+    (out_flux, out_ivar)
+}
+
+#[test]
+fn continuum_normalized_spectra_train_and_fit_end_to_end() {
+    let generator = SyntheticSpectra::new(PIXELS).snr(100.0);
+    let training = generator.generate(250, 121);
+    let test = generator.generate(60, 122);
+    let (raw_flux, raw_ivar) = with_continuum(&training, 0);
+    let (flux, ivar) = normalize_all(&raw_flux, &raw_ivar);
+    let model = Trainer::new(
+        training.label_names.clone(),
+        training.labels.view(),
+        flux.view(),
+        ivar.view(),
+    )
+    .train()
+    .unwrap();
+    let (raw_flux, raw_ivar) = with_continuum(&test, 5);
+    let (flux, ivar) = normalize_all(&raw_flux, &raw_ivar);
+    let normalized_test = SyntheticSet { flux, ivar, ..test };
+    let stats = bias_scatter(&model, &normalized_test);
+    eprintln!("after normalization: bias/scatter {stats:?}");
+    let limits = [(30.0, 60.0), (0.05, 0.10), (0.02, 0.04)];
+    for (k, ((bias, scatter), (max_bias, max_scatter))) in stats.iter().zip(limits).enumerate() {
+        assert!(bias.abs() < max_bias, "label {k}: bias {bias}");
+        assert!(*scatter < max_scatter, "label {k}: scatter {scatter}");
     }
 }
