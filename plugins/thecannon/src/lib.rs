@@ -14,7 +14,7 @@
 //! - [`fit`]: the test step, [`Fitter`]: labels of a spectrum by Levenberg–Marquardt
 //!   with the analytic Jacobian, from several starting points, with the covariance,
 //!   χ², reduced χ², S/N and winning starting point in a [`CannonFit`].
-//! - [`file`]: the versioned model file ([`CannonModel::save`], [`CannonModel::load`]).
+//! - [`file`](mod@file): the versioned model file ([`CannonModel::save`], [`CannonModel::load`]).
 //! - [`synthetic`]: labelled synthetic spectra from a physical-looking line model that is
 //!   *not* the Cannon's, for tests, demos and benchmarks.
 //!
