@@ -1,0 +1,344 @@
+//! Continuum normalization of one spectrum.
+//!
+//! Method: in each region (for APOGEE the three detector chips, [`APOGEE_CHIPS`]; by
+//! default the whole spectrum) the continuum is a Chebyshev series of degree `order` in
+//! the pixel index mapped to [−1, 1], fitted by least squares weighted by the inverse
+//! variance (normal equations, faer Cholesky) over the continuum pixels (all pixels, or a
+//! mask) that are usable (finite flux, finite positive ivar). The fit is iterated with
+//! asymmetric sigma clipping: a pixel whose residual `(flux − continuum) · sqrt(ivar)` is
+//! below `−low` or above `+high` (defaults 2 and 3: absorption lines pull flux down) is
+//! left out of the next fit, until the kept set stops changing or after `iterations`
+//! rounds (default 5).
+//!
+//! Output: `flux / continuum` and `ivar · continuum²`. Pixels outside every region, and
+//! pixels of a region that could not be fitted (fewer usable pixels than `order + 1`) or
+//! where the continuum is not positive, get normalized flux 1 and ivar 0 (no
+//! information) and a NaN continuum.
+
+use std::ops::Range;
+
+use ndarray::{Array1, ArrayView1};
+
+use crate::error::CannonError;
+use crate::linalg::Cholesky;
+
+/// The pixel ranges of APOGEE's three detectors on the 8,575-pixel apStar grid (blue,
+/// green, red; the gaps between them hold no data).
+pub const APOGEE_CHIPS: [Range<usize>; 3] = [322..3242, 3648..6048, 6412..8306];
+
+/// Settings of the continuum fit; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct Continuum {
+    order: usize,
+    regions: Option<Vec<Range<usize>>>,
+    mask: Option<Vec<bool>>,
+    low: f64,
+    high: f64,
+    iterations: usize,
+}
+
+/// A normalized spectrum.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Normalized {
+    /// `flux / continuum` (1 where there is no continuum).
+    pub flux: Array1<f64>,
+    /// `ivar · continuum²` (0 where there is no continuum).
+    pub ivar: Array1<f64>,
+    /// The fitted continuum (NaN outside the fitted regions).
+    pub continuum: Array1<f64>,
+    /// Pixels left out of the final fit by sigma clipping.
+    pub clipped: usize,
+    /// Regions that could not be fitted.
+    pub failed_regions: usize,
+}
+
+impl Continuum {
+    /// A Chebyshev continuum of degree `order` over the whole spectrum.
+    pub fn new(order: usize) -> Self {
+        Self {
+            order,
+            regions: None,
+            mask: None,
+            low: 2.0,
+            high: 3.0,
+            iterations: 5,
+        }
+    }
+
+    /// Fit each of these pixel ranges separately (e.g. [`APOGEE_CHIPS`]).
+    pub fn regions(mut self, regions: impl IntoIterator<Item = Range<usize>>) -> Self {
+        self.regions = Some(regions.into_iter().collect());
+        self
+    }
+
+    /// Fit only pixels marked `true` (known continuum pixels); one entry per pixel.
+    pub fn continuum_pixels(mut self, mask: Vec<bool>) -> Self {
+        self.mask = Some(mask);
+        self
+    }
+
+    /// Clip pixels more than `low` sigma below or `high` sigma above the continuum
+    /// (both > 0).
+    pub fn clip(mut self, low: f64, high: f64) -> Self {
+        self.low = low;
+        self.high = high;
+        self
+    }
+
+    /// At most this many fits per region (1 = no clipping).
+    pub fn iterations(mut self, iterations: usize) -> Self {
+        self.iterations = iterations;
+        self
+    }
+
+    /// Normalizes `flux` with inverse variance `ivar` (same length).
+    pub fn normalize(&self, flux: ArrayView1<'_, f64>, ivar: ArrayView1<'_, f64>) -> Result<Normalized, CannonError> {
+        let n = flux.len();
+        self.check(n, ivar)?;
+        let regions = self.regions.clone().unwrap_or_else(|| std::iter::once(0..n).collect());
+        let mut continuum = Array1::from_elem(n, f64::NAN);
+        let mut clipped = 0;
+        let mut failed_regions = 0;
+        let k = self.order + 1;
+        let mut chol = Cholesky::new(k);
+        for region in regions {
+            match self.fit_region(&mut chol, region.clone(), flux, ivar) {
+                Some((values, c)) => {
+                    continuum.slice_mut(ndarray::s![region]).assign(&values);
+                    clipped += c;
+                }
+                None => failed_regions += 1,
+            }
+        }
+        let mut out_flux = Array1::ones(n);
+        let mut out_ivar = Array1::zeros(n);
+        for p in 0..n {
+            let c = continuum[p];
+            if c.is_finite() && c > 0.0 && flux[p].is_finite() && ivar[p].is_finite() {
+                out_flux[p] = flux[p] / c;
+                out_ivar[p] = ivar[p] * c * c;
+            } else {
+                continuum[p] = f64::NAN;
+            }
+        }
+        Ok(Normalized {
+            flux: out_flux,
+            ivar: out_ivar,
+            continuum,
+            clipped,
+            failed_regions,
+        })
+    }
+
+    fn check(&self, n: usize, ivar: ArrayView1<'_, f64>) -> Result<(), CannonError> {
+        let setting = |setting, value: String, reason| Err(CannonError::Setting { setting, value, reason });
+        if ivar.len() != n {
+            return Err(CannonError::Shape {
+                what: "ivar",
+                found: vec![ivar.len()],
+                expected: vec![n],
+            });
+        }
+        if let Some(mask) = &self.mask
+            && mask.len() != n
+        {
+            return Err(CannonError::Shape {
+                what: "continuum pixel mask",
+                found: vec![mask.len()],
+                expected: vec![n],
+            });
+        }
+        if self.order > 20 {
+            return setting(
+                "order",
+                self.order.to_string(),
+                "the Chebyshev degree must be at most 20",
+            );
+        }
+        if !(self.low > 0.0 && self.high > 0.0) {
+            return setting(
+                "clip",
+                format!("({}, {})", self.low, self.high),
+                "both limits must be > 0",
+            );
+        }
+        if self.iterations == 0 {
+            return setting("iterations", "0".into(), "at least one fit is needed");
+        }
+        if let Some(regions) = &self.regions
+            && let Some(r) = regions.iter().find(|r| r.start >= r.end || r.end > n)
+        {
+            return setting(
+                "regions",
+                format!("{r:?}"),
+                "a region must be a non-empty range within the spectrum",
+            );
+        }
+        if let Some((p, v)) = ivar.iter().enumerate().find(|(_, v)| **v < 0.0) {
+            return Err(CannonError::NegativeIvar {
+                what: "ivar",
+                spectrum: 0,
+                pixel: p,
+                value: *v,
+            });
+        }
+        Ok(())
+    }
+
+    /// The continuum over `region` and the number of clipped pixels; `None` if too few
+    /// pixels are usable.
+    fn fit_region(
+        &self,
+        chol: &mut Cholesky,
+        region: Range<usize>,
+        flux: ArrayView1<'_, f64>,
+        ivar: ArrayView1<'_, f64>,
+    ) -> Option<(Array1<f64>, usize)> {
+        let k = self.order + 1;
+        let len = region.len();
+        let half = 0.5 * (len.max(2) - 1) as f64;
+        // Chebyshev basis, len x k row-major.
+        let mut basis = vec![0.0; len * k];
+        for i in 0..len {
+            let x = i as f64 / half - 1.0;
+            let row = &mut basis[i * k..(i + 1) * k];
+            row[0] = 1.0;
+            if k > 1 {
+                row[1] = x;
+            }
+            for j in 2..k {
+                row[j] = 2.0 * x * row[j - 1] - row[j - 2];
+            }
+        }
+        let usable: Vec<bool> = region
+            .clone()
+            .map(|p| {
+                flux[p].is_finite() && ivar[p].is_finite() && ivar[p] > 0.0 && self.mask.as_ref().is_none_or(|m| m[p])
+            })
+            .collect();
+        let mut keep = usable.clone();
+        let mut values = Array1::zeros(len);
+        let mut coefficients = vec![0.0; k];
+        let mut packed = vec![0.0; k * (k + 1) / 2];
+        for _ in 0..self.iterations {
+            if keep.iter().filter(|b| **b).count() < k {
+                return None;
+            }
+            packed.iter_mut().for_each(|a| *a = 0.0);
+            coefficients.iter_mut().for_each(|a| *a = 0.0);
+            for i in (0..len).filter(|i| keep[*i]) {
+                let p = region.start + i;
+                let w = ivar[p];
+                let row = &basis[i * k..(i + 1) * k];
+                let mut q = 0;
+                for a in 0..k {
+                    for b in a..k {
+                        packed[q] += w * row[a] * row[b];
+                        q += 1;
+                    }
+                    coefficients[a] += w * flux[p] * row[a];
+                }
+            }
+            if !chol.factor_packed(&packed) {
+                return None;
+            }
+            chol.solve(&mut coefficients);
+            for i in 0..len {
+                values[i] = basis[i * k..(i + 1) * k]
+                    .iter()
+                    .zip(&coefficients)
+                    .map(|(a, b)| a * b)
+                    .sum();
+            }
+            let mut changed = false;
+            for i in 0..len {
+                if !usable[i] {
+                    continue;
+                }
+                let p = region.start + i;
+                let z = (flux[p] - values[i]) * ivar[p].sqrt();
+                let k_new = z >= -self.low && z <= self.high;
+                if k_new != keep[i] {
+                    keep[i] = k_new;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let clipped = usable.iter().zip(&keep).filter(|(u, k)| **u && !**k).count();
+        Some((values, clipped))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::SyntheticSpectra;
+
+    #[test]
+    fn recovers_a_smooth_continuum_under_absorption_lines() {
+        let set = SyntheticSpectra::new(8575).snr(200.0).generate(1, 3);
+        let n = 8575;
+        let truth: Array1<f64> = (0..n)
+            .map(|p| {
+                let x = p as f64 / n as f64;
+                1000.0 * (1.0 + 0.3 * x - 0.2 * x * x) * if p < 3400 { 1.0 } else { 0.8 }
+            })
+            .collect();
+        let flux = &set.flux.row(0) * &truth;
+        let ivar = &set.ivar.row(0) / &(&truth * &truth);
+        let norm = Continuum::new(3)
+            .regions(APOGEE_CHIPS)
+            .normalize(flux.view(), ivar.view())
+            .unwrap();
+        assert_eq!(norm.failed_regions, 0);
+        assert!(norm.clipped > 100, "lines must be clipped: {}", norm.clipped);
+        for chip in APOGEE_CHIPS {
+            for p in chip {
+                let rel = norm.continuum[p] / truth[p] - 1.0;
+                assert!(rel.abs() < 0.01, "pixel {p}: continuum off by {rel}");
+                assert!((norm.ivar[p] / set.ivar[(0, p)] - (norm.continuum[p] / truth[p]).powi(2)).abs() < 1e-9);
+            }
+        }
+        // Outside the chips: no information.
+        assert_eq!(norm.ivar[0], 0.0);
+        assert_eq!(norm.flux[0], 1.0);
+        assert!(norm.continuum[0].is_nan());
+    }
+
+    #[test]
+    fn a_region_without_data_fails_alone() {
+        let flux = Array1::from_elem(100, 2.0);
+        let mut ivar = Array1::from_elem(100, 1.0);
+        ivar.slice_mut(ndarray::s![50..]).fill(0.0);
+        let norm = Continuum::new(2)
+            .regions([0..50, 50..100])
+            .normalize(flux.view(), ivar.view())
+            .unwrap();
+        assert_eq!(norm.failed_regions, 1);
+        assert!((norm.flux[10] - 1.0).abs() < 1e-12 && (norm.ivar[10] - 4.0).abs() < 1e-9);
+        assert_eq!((norm.flux[70], norm.ivar[70]), (1.0, 0.0));
+    }
+
+    #[test]
+    fn bad_settings_and_inputs_are_named() {
+        let flux = Array1::from_elem(10, 1.0);
+        let ivar = Array1::from_elem(10, 1.0);
+        let err = Continuum::new(1)
+            .regions(std::iter::once(5..20))
+            .normalize(flux.view(), ivar.view())
+            .unwrap_err();
+        assert!(err.to_string().contains("regions = 5..20"), "{err}");
+        let err = Continuum::new(1)
+            .normalize(flux.view(), ivar.slice(ndarray::s![..5]))
+            .unwrap_err();
+        assert!(matches!(err, CannonError::Shape { what: "ivar", .. }), "{err}");
+        let mut neg = ivar.clone();
+        neg[3] = -1.0;
+        let err = Continuum::new(1).normalize(flux.view(), neg.view()).unwrap_err();
+        assert!(err.to_string().contains("pixel 3 is -1"), "{err}");
+    }
+}
