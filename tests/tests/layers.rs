@@ -22,7 +22,7 @@ use astra_targets_tests::workspace_root;
 /// `__private` (the derives' support, which may reach every layer) are outside the
 /// layering.
 const LAYERS: &[&[&str]] = &[
-    &["error", "float", "civil", "value"],
+    &["error", "float", "civil", "value", "template"],
     &["param", "column"],
     &["meta"],
     &["identity", "path"],
