@@ -10,7 +10,7 @@
 //!   checked against it ([`Params`]);
 //! - [`task`]: the [`AstraTask`] trait the derive implements;
 //! - [`param`]: parameter kinds and values, and [`ParamEnum`] for enum parameters;
-//! - [`column`]: result columns ([`ColumnMeta`]), their SQL types and FITS formats, and the
+//! - [`column`](mod@column): result columns ([`ColumnMeta`]), their SQL types and FITS formats, and the
 //!   [`AstraResults`] trait for result-row structs;
 //! - [`value`]: dynamically typed parameter and column values;
 //! - [`registry`]: every task and plugin linked into a program, found through `inventory`.
