@@ -13,7 +13,12 @@
 //! - [`column`](mod@column): result columns ([`ColumnMeta`]), their SQL types and FITS formats, and the
 //!   [`AstraResults`] trait for result-row structs;
 //! - [`value`]: dynamically typed parameter and column values;
-//! - [`registry`]: every task and plugin linked into a program, found through `inventory`.
+//! - [`registry`]: every task and plugin linked into a program, found through `inventory`;
+//! - [`template`]: compiled path templates (plain data), rendered and parsed by [`path`].
+//!
+//! The core modules import one way, each only from those before it:
+//! `value`, `float` (Python's float layout), `template` → `column`, `param` → `meta` →
+//! `identity` → `path` → `task` → `registry`.
 
 extern crate self as astra_targets;
 
