@@ -2,10 +2,10 @@
 //! astra-targets builds a task's identity, output path, database table, FITS RESULTS
 //! table and documentation.
 //!
-//! Each derive parses its input into a typed model ([`ast`], from the attributes read by
-//! [`attr`]), validates it ([`valid`]) and generates code ([`expand`]). Every error is
+//! Each derive parses its input into a typed model (`ast`, from the attributes read by
+//! `attr`), validates it (`valid`) and generates code (`expand`). Every error is
 //! collected and reported together, each spanned at what caused it; on error the derive
-//! still emits a placeholder implementation ([`fallback`]) so that one mistake gives one
+//! still emits a placeholder implementation (`fallback`) so that one mistake gives one
 //! message. Generated items sit in `const _: () = { ... };` blocks, their impls marked
 //! `#[automatically_derived]`.
 

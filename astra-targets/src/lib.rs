@@ -10,10 +10,15 @@
 //!   checked against it ([`Params`]);
 //! - [`task`]: the [`AstraTask`] trait the derive implements;
 //! - [`param`]: parameter kinds and values, and [`ParamEnum`] for enum parameters;
-//! - [`column`]: result columns ([`ColumnMeta`]), their SQL types and FITS formats, and the
+//! - [`column`](mod@column): result columns ([`ColumnMeta`]), their SQL types and FITS formats, and the
 //!   [`AstraResults`] trait for result-row structs;
 //! - [`value`]: dynamically typed parameter and column values;
-//! - [`registry`]: every task and plugin linked into a program, found through `inventory`.
+//! - [`registry`]: every task and plugin linked into a program, found through `inventory`;
+//! - [`template`]: compiled path templates (plain data), rendered and parsed by [`path`].
+//!
+//! The core modules import one way, each only from those before it:
+//! `value`, `float` (Python's float layout), `template` → `column`, `param` → `meta` →
+//! `identity` → `path` → `task` → `registry`.
 
 extern crate self as astra_targets;
 

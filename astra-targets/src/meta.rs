@@ -1,8 +1,8 @@
 //! Task metadata: what `#[derive(AstraTask)]` knows about a task at compile time
 //! ([`TaskMeta`]), and a task's parameter values checked against it ([`Params`]).
 //!
-//! Plain data: [`identity`](crate::identity) and [`path`](crate::path) compute from it,
-//! and [`task`](crate::task) builds on all three.
+//! Plain data: [`identity`](mod@crate::identity) and [`path`](mod@crate::path) compute from it,
+//! and [`task`](mod@crate::task) builds on all three.
 
 use std::collections::BTreeMap;
 
@@ -63,8 +63,8 @@ impl TaskMeta {
 /// The parameter values of one task: one value per declared parameter, in declaration
 /// order, each of its parameter's kind.
 ///
-/// The only input of task ids ([`identity`](crate::identity)) and output paths
-/// ([`path`](crate::path)). Built by a derived task ([`AstraTask::parameters`]), from
+/// The only input of task ids ([`identity`](mod@crate::identity)) and output paths
+/// ([`path`](mod@crate::path)). Built by a derived task ([`AstraTask::parameters`]), from
 /// values checked against the metadata ([`Params::new`]) or from named text
 /// ([`Params::parse`]), so that a missing, extra or ill-kinded value is refused with an
 /// error naming the task and the parameter, never hashed into a wrong id.

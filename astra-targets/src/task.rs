@@ -1,12 +1,12 @@
 //! Tasks: the [`AstraTask`] trait that `#[derive(AstraTask)]` implements, over the
-//! metadata of [`meta`](crate::meta), the identity of [`identity`](crate::identity) and the
-//! paths of [`path`](crate::path).
+//! metadata of [`meta`](mod@crate::meta), the identity of [`identity`](mod@crate::identity) and the
+//! paths of [`path`](mod@crate::path).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::column::{AstraResults, ColumnMeta};
-/// The metadata and the parameters of a task, defined in [`meta`](crate::meta).
+/// The metadata and the parameters of a task, defined in [`meta`](mod@crate::meta).
 pub use crate::meta::{Params, TaskMeta};
 use crate::param::ParamValue;
 use crate::path::OutputRoot;

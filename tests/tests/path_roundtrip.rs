@@ -1151,3 +1151,30 @@ fn the_derive_renders_the_same_paths() {
     let named: BTreeMap<String, ParamValue> = BTreeMap::new();
     assert!(DerivedPayne::from_parameters(&named).is_err());
 }
+
+/// A template built by hand that names a parameter the task does not have.
+static BROKEN_PATH: PathTemplate = PathTemplate {
+    text: "{run2d}/{ghost}.fits",
+    segments: &[p(0), Segment::Literal("/"), p(3), Segment::Literal(".fits")],
+};
+static BROKEN: TaskMeta = meta("Broken", "broken", &LOSSY_PARAMS, &BROKEN_PATH);
+
+/// Values that do not fit the task never reach a template (they are refused when the
+/// parameters are built), and a template naming a missing parameter is refused by name
+/// when rendering and parsing rather than indexing past the values.
+#[test]
+fn mismatched_values_and_templates_are_refused_not_panicking() {
+    let short = Params::new(&SDSS, vec![ParamValue::Str("v6_1_3".into())]).unwrap_err();
+    assert!(
+        matches!(&short, Error::Parameter { family: "ThePayne", name, .. } if name == "telescope"),
+        "{short:?}"
+    );
+    let values = vec![ParamValue::Str("v6_1_3".into()), ParamValue::F64(1.5)];
+    let err = path::relative_path(&params(&BROKEN, &values)).unwrap_err();
+    assert!(
+        matches!(&err, Error::PathParse { family: "Broken", .. }) && err.to_string().contains("parameter #3"),
+        "{err}"
+    );
+    let err = path::parse(&BROKEN, Path::new("v6_1_3/x.fits")).unwrap_err();
+    assert!(err.to_string().contains("parameter #3"), "{err}");
+}
