@@ -168,10 +168,13 @@ async fn copy_from_points_and_copy_on_write(url: &str) {
     assert_eq!(tb.read().await.unwrap(), rows_a);
     assert_eq!(ta.read().await.unwrap(), rows_b);
 
-    // Copy across tables is refused.
+    // Copy across tables is refused, naming both tables.
     let o = Other(star(12));
     let err = db.target(&o).copy_from(&ta).await.unwrap_err();
-    assert!(err.to_string().contains("other_result"), "{err}");
+    assert!(matches!(err, Error::TableMismatch { .. }), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("other_result") && text.contains("thepayne"), "{text}");
+    assert!(!db.target(&o).exists().await.unwrap());
     db.close().await;
 }
 
@@ -333,7 +336,7 @@ async fn get_query_runs_and_shows(url: &str) {
     let rows: Vec<PayneResults> = (0..3).map(payne_row).collect();
     target.write(&rows).await.unwrap();
 
-    let q = target.get_query(Some(&["snr", "name"]), false).unwrap();
+    let q = target.query().columns(["snr", "name"]).build().unwrap();
     let shown = q.to_string();
     assert!(shown.starts_with("SELECT "), "{shown}");
     assert!(
@@ -353,7 +356,7 @@ async fn get_query_runs_and_shows(url: &str) {
         assert_eq!(r.get("name"), Some(&Value::Text(rows[i].name.clone())));
     }
 
-    let full = target.get_query(None, true).unwrap().fetch().await.unwrap();
+    let full = target.query().with_task_row().fetch().await.unwrap();
     assert_eq!(full.len(), 3);
     let task_row = full[0].task.as_ref().unwrap();
     assert_eq!(task_row.task_id, target.task_id());
@@ -361,9 +364,16 @@ async fn get_query_runs_and_shows(url: &str) {
     assert_eq!(full[0].values.len(), 6);
 
     let err = target
-        .get_query(Some(&["snr", "nope; DROP TABLE task"]), false)
+        .query()
+        .columns(["snr", "nope; DROP TABLE task"])
+        .build()
         .unwrap_err();
     assert!(err.to_string().contains("nope; DROP TABLE task"), "{err}");
+    // The seed's name, the seed's arguments as builder calls.
+    let seed = target.get_query().columns(vec!["teff".to_string()]).with_task_row().build().unwrap();
+    let got = seed.fetch().await.unwrap();
+    assert_eq!(got[2].get("teff"), Some(&Value::Float(f64::from(rows[2].teff))));
+    assert!(got[2].task.is_some() && got[2].get("snr").is_none());
     db.close().await;
 }
 

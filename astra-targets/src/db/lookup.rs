@@ -3,7 +3,8 @@
 use std::collections::HashSet;
 
 use super::backend::{Backend, query};
-use super::connect::{Pools, db_err};
+use super::error::db_err;
+use super::pool::Pools;
 use super::dialect;
 use crate::Result;
 
