@@ -101,3 +101,38 @@ async fn postgres_concurrent_writers() {
     let url = fresh_pg_database().await;
     run_workers(&url).await;
 }
+
+/// Several processes opening one new SQLite file at the same moment all succeed (the
+/// switch to WAL and the creation of the tables wait for each other), and every task is
+/// written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_processes_open_a_new_file_at_once() {
+    const OPENERS: i64 = 8;
+    let exe = env!("CARGO_BIN_EXE_db-worker");
+    for round in 0..6 {
+        let (url, _dir) = fresh_sqlite_database();
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            + 400;
+        let children: Vec<_> = (0..OPENERS)
+            .map(|w| {
+                Command::new(exe)
+                    .args(["open", &url, &start.to_string(), &w.to_string()])
+                    .output_spawned()
+            })
+            .collect();
+        for (w, child) in children.into_iter().enumerate() {
+            let out = child.wait_with_output().expect("worker ran");
+            assert!(
+                out.status.success(),
+                "round {round}, opener {w} failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert_eq!(scalar_i64(&url, "SELECT count(*) FROM task").await, OPENERS);
+        assert_eq!(scalar_i64(&url, "SELECT count(*) FROM thepayne").await, 2 * OPENERS);
+    }
+}

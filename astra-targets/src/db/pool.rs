@@ -14,27 +14,31 @@ use crate::Result;
 pub(crate) struct Pools<DB: sqlx::Database> {
     pub pool: Pool<DB>,
     held: Mutex<Option<PoolConnection<DB>>>,
+    /// Whether a connection is held across lookups (not in a pool of one connection,
+    /// which writes need).
+    hold: bool,
 }
 
 impl<DB: sqlx::Database> Pools<DB> {
-    /// Wraps an open pool.
-    pub(crate) fn new(pool: Pool<DB>) -> Self {
+    /// Wraps an open pool of up to `max_connections`.
+    pub(crate) fn new(pool: Pool<DB>, max_connections: u32) -> Self {
         Pools {
             pool,
             held: Mutex::new(None),
+            hold: max_connections > 1,
         }
     }
 
     /// A connection for reads: the held one when free, else one from the pool.
     pub(crate) async fn read_conn(&self) -> Result<ReadConn<'_, DB>> {
         match self.held.try_lock() {
-            Ok(mut guard) => {
+            Ok(mut guard) if self.hold => {
                 if guard.is_none() {
                     *guard = Some(self.pool.acquire().await.map_err(db_err("acquiring a connection"))?);
                 }
                 Ok(ReadConn::Held(guard))
             }
-            Err(_) => Ok(ReadConn::Pooled(
+            _ => Ok(ReadConn::Pooled(
                 self.pool.acquire().await.map_err(db_err("acquiring a connection"))?,
             )),
         }

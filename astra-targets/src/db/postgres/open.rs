@@ -46,7 +46,7 @@ pub(crate) async fn open(o: &ConnectOptions) -> Result<Pools<Postgres>> {
         .connect_with(pg)
         .await
         .map_err(|e| unreachable(url, &place, e))?;
-    Ok(Pools::new(pool))
+    Ok(Pools::new(pool, o.max_connections))
 }
 
 /// The error of a first connection that failed: refused or unreachable in plain words,

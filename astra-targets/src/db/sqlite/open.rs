@@ -72,7 +72,7 @@ pub(crate) async fn open(o: &ConnectOptions) -> Result<(Pools<Sqlite>, Option<Sq
     let lookup = (!memory && !o.read_only)
         .then(|| SqliteLookup::open(&file, o.lock_timeout))
         .flatten();
-    Ok((Pools::new(pool), lookup))
+    Ok((Pools::new(pool, o.max_connections), lookup))
 }
 
 /// Opens the pool, again while the database is locked by another process.
