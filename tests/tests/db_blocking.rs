@@ -29,7 +29,10 @@ fn contract(url: &str) {
     assert_eq!(ta.parameters().unwrap().len(), 4);
 
     let q = ta.query().columns(["snr"]).with_task_row().build().unwrap();
-    assert!(q.to_string().starts_with("SELECT ") && q.sql().contains("r.\"snr\""), "{q}");
+    assert!(
+        q.to_string().starts_with("SELECT ") && q.sql().contains("r.\"snr\""),
+        "{q}"
+    );
     let got = q.fetch().unwrap();
     assert_eq!(got.len(), 4);
     assert_eq!(got[1].get("snr"), Some(&Value::Float(rows[1].snr)));

@@ -374,7 +374,12 @@ async fn get_query_runs_and_shows(url: &str) {
         .unwrap_err();
     assert!(err.to_string().contains("nope; DROP TABLE task"), "{err}");
     // The seed's name, the seed's arguments as builder calls.
-    let seed = target.get_query().columns(vec!["teff".to_string()]).with_task_row().build().unwrap();
+    let seed = target
+        .get_query()
+        .columns(vec!["teff".to_string()])
+        .with_task_row()
+        .build()
+        .unwrap();
     let got = seed.fetch().await.unwrap();
     assert_eq!(got[2].get("teff"), Some(&Value::Float(f64::from(rows[2].teff))));
     assert!(got[2].task.is_some() && got[2].get("snr").is_none());
@@ -668,10 +673,7 @@ async fn declared_type_changes_are_refused(url: &str) {
         1
     );
     // The older program reads its own rows.
-    assert_eq!(
-        db.target(&old).read().await.unwrap(),
-        [payne_row(0), payne_row(1)]
-    );
+    assert_eq!(db.target(&old).read().await.unwrap(), [payne_row(0), payne_row(1)]);
     db.close().await;
 }
 
@@ -693,7 +695,13 @@ async fn rerun_keeps_one_value_per_parameter(url: &str) {
     let mut third = first.clone();
     third.0.n_threads = 2;
     db.target(&third).set_status(StatusCode::Success, None).await.unwrap();
-    assert!(db.target(&first).parameters().await.unwrap().contains(&("n_threads".into(), "2".into())));
+    assert!(
+        db.target(&first)
+            .parameters()
+            .await
+            .unwrap()
+            .contains(&("n_threads".into(), "2".into()))
+    );
     db.write_many(&[(&first, &[payne_row(2)][..])]).await.unwrap();
     let params = db.target(&first).parameters().await.unwrap();
     assert_eq!(params.len(), 4, "{params:?}");
@@ -738,7 +746,9 @@ async fn nan_rules(url: &str) {
         assert_eq!(
             scalar_i64(
                 url,
-                &format!("SELECT count(*) FROM nan_result WHERE output_pk = {out} AND x IS NULL AND z IS NULL AND w IS NULL")
+                &format!(
+                    "SELECT count(*) FROM nan_result WHERE output_pk = {out} AND x IS NULL AND z IS NULL AND w IS NULL"
+                )
             )
             .await,
             n as i64
@@ -790,7 +800,10 @@ async fn read_only_open(url: &str) {
     // Every write is refused, saying so.
     let err = target.write(&rows).await.unwrap_err();
     assert!(matches!(err, Error::ReadOnly { .. }), "{err}");
-    assert!(err.to_string().contains("read-only") && err.to_string().contains(target.task_id()), "{err}");
+    assert!(
+        err.to_string().contains("read-only") && err.to_string().contains(target.task_id()),
+        "{err}"
+    );
     for err in [
         target.set_status(StatusCode::Failure, None).await.unwrap_err(),
         ro.target(&PayneAgain(star(430))).copy_from(&target).await.unwrap_err(),

@@ -16,7 +16,10 @@ async fn sqlite_url_without_a_path_is_refused() {
         let err = Database::connect(url).await.unwrap_err();
         let text = err.to_string();
         assert!(matches!(err, Error::DatabaseUrl { .. }), "{url}: {text}");
-        assert!(text.contains("names no database file") && text.contains("sqlite::memory:"), "{text}");
+        assert!(
+            text.contains("names no database file") && text.contains("sqlite::memory:"),
+            "{text}"
+        );
     }
 }
 
@@ -103,7 +106,10 @@ async fn postgres_refused_connection_fails_fast() {
     let text = err.to_string();
     assert!(took < Duration::from_secs(5), "took {took:?}: {text}");
     assert!(matches!(err, Error::Connect { .. }), "{text}");
-    assert!(text.contains("refused") && text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    assert!(
+        text.contains("refused") && text.contains(&format!("127.0.0.1:{port}")),
+        "{text}"
+    );
     assert!(!text.contains("secret"), "the password is shown: {text}");
 }
 
@@ -123,7 +129,10 @@ async fn postgres_connect_timeout() {
     let took = start.elapsed();
     let text = err.to_string();
     assert!(took < Duration::from_secs(3), "took {took:?}: {text}");
-    assert!(text.contains("no answer") && text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    assert!(
+        text.contains("no answer") && text.contains(&format!("127.0.0.1:{port}")),
+        "{text}"
+    );
     drop(listener);
 }
 

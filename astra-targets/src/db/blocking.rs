@@ -313,4 +313,3 @@ impl<T: AstraTask> fmt::Debug for ResultQuery<'_, T> {
         fmt::Display::fmt(&self.query, f)
     }
 }
-

@@ -122,7 +122,10 @@ impl Database {
             dispatch!(self, p => schema::ensure_result_table(p, meta).await)?;
             true
         };
-        self.ensured.lock().unwrap_or_else(|e| e.into_inner()).insert(key, present);
+        self.ensured
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, present);
         Ok(present)
     }
 }

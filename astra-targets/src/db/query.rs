@@ -5,11 +5,11 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use super::backend::{Backend, query};
+use super::connect::Database;
+use super::dialect;
+use super::dispatch::dispatch;
 use super::error::db_err;
 use super::pool::Pools;
-use super::connect::Database;
-use super::dispatch::dispatch;
-use super::dialect;
 use super::status::StatusCode;
 use super::values::ident;
 use crate::column::ColumnMeta;
@@ -192,14 +192,17 @@ impl<'a, T: AstraTask> ResultQuery<'a, T> {
             Some(names) => names
                 .iter()
                 .map(|n| {
-                    meta.results.iter().find(|c| c.name == n.as_str()).ok_or_else(|| Error::Column {
-                        column: n.to_string(),
-                        reason: format!(
-                            "is not a result column of {} (columns: {})",
-                            meta.family,
-                            meta.results.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
-                        ),
-                    })
+                    meta.results
+                        .iter()
+                        .find(|c| c.name == n.as_str())
+                        .ok_or_else(|| Error::Column {
+                            column: n.to_string(),
+                            reason: format!(
+                                "is not a result column of {} (columns: {})",
+                                meta.family,
+                                meta.results.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+                            ),
+                        })
                 })
                 .collect::<Result<_>>()?,
         };

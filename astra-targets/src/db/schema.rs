@@ -7,17 +7,23 @@
 //! `[f32; 4]` are one BLOB or array type on both) is refused the same way on both.
 
 use super::backend::{Backend, query};
+use super::dialect;
 use super::error::db_err;
 use super::pool::Pools;
 use super::retry::with_retry;
-use super::dialect;
 use super::values::{ident, is_identifier};
 use crate::column::ColumnMeta;
 use crate::task::TaskMeta;
 use crate::{Error, Result};
 
 /// The tables every database has; result tables may not take these names.
-pub(crate) const TASK_TABLES: [&str; 5] = ["output_interface", "task", "parameter", "task_parameter", "astra_column"];
+pub(crate) const TASK_TABLES: [&str; 5] = [
+    "output_interface",
+    "task",
+    "parameter",
+    "task_parameter",
+    "astra_column",
+];
 
 /// The statements creating the task tables.
 fn task_tables_ddl<DB: Backend>() -> Vec<String> {
@@ -111,7 +117,13 @@ fn shape_text(shape: &[usize]) -> String {
 /// scalar type and shape.
 fn declared_type(scalar: &str, shape: &str) -> String {
     let mut t = scalar.to_string();
-    for d in shape.split('x').filter(|d| !d.is_empty()).collect::<Vec<_>>().into_iter().rev() {
+    for d in shape
+        .split('x')
+        .filter(|d| !d.is_empty())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
         t = format!("[{t}; {d}]");
     }
     t
@@ -141,7 +153,11 @@ async fn inspect<DB: Backend>(conn: &mut DB::Connection, table: &str) -> Result<
             table,
         );
         for row in DB::fetch_all(conn, q).await.map_err(db_err(action()))? {
-            let text = |i| DB::get_text(&row, i).map(Option::unwrap_or_default).map_err(db_err(action()));
+            let text = |i| {
+                DB::get_text(&row, i)
+                    .map(Option::unwrap_or_default)
+                    .map_err(db_err(action()))
+            };
             declared.push((text(0)?, text(1)?, text(2)?));
         }
     }

@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sqlx::Transaction;
 
 use super::backend::{Backend, OutputRows, query};
+use super::dialect;
 use super::error::db_err;
 use super::pool::Pools;
 use super::retry::with_retry;
-use super::dialect;
 use super::values::{check_text, ident};
 use crate::column::AstraResults;
 use crate::task::{AstraTask, TaskMeta};
@@ -106,9 +106,7 @@ async fn link_parameters<DB: Backend>(
     );
     for chunk in task_pks.chunks(LIST_CHUNK) {
         let q = DB::bind_i64_list(query::<DB>(unlink.clone()), chunk);
-        DB::execute(tx, q)
-            .await
-            .map_err(db_err("replacing task parameters"))?;
+        DB::execute(tx, q).await.map_err(db_err("replacing task parameters"))?;
     }
     let distinct: Vec<(&str, &str)> = tasks
         .iter()

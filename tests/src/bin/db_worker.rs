@@ -23,7 +23,13 @@ async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() == 5 && args[1] == "open" {
         let me = std::process::id();
-        if let Err(e) = open_at(&args[2], args[3].parse().expect("START_MS"), args[4].parse().expect("TASK")).await {
+        if let Err(e) = open_at(
+            &args[2],
+            args[3].parse().expect("START_MS"),
+            args[4].parse().expect("TASK"),
+        )
+        .await
+        {
             eprintln!("db-worker {me}: {e}");
             std::process::exit(1);
         }

@@ -187,4 +187,3 @@ fn bind_pg_null(q: Q<Postgres>, ty: ScalarType, array: bool) -> Q<Postgres> {
         (ScalarType::Text, true) => q.bind(None::<Vec<String>>),
     }
 }
-

@@ -5,9 +5,9 @@
 use std::str::FromStr;
 
 use sqlx::Connection;
+use sqlx::Postgres;
 use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::Postgres;
 
 use crate::db::error::{connect_error, redact};
 use crate::db::options::ConnectOptions;

@@ -35,9 +35,11 @@ pub(crate) async fn open(o: &ConnectOptions) -> Result<(Pools<Sqlite>, Option<Sq
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let file = parsed.get_filename().to_path_buf();
     if !memory && file.as_os_str().is_empty() {
-        return Err(bad("names no database file: write sqlite://PATH for a file, or sqlite::memory: \
+        return Err(bad(
+            "names no database file: write sqlite://PATH for a file, or sqlite::memory: \
                         for one in-memory database shared by every connection of the Database"
-            .into()));
+                .into(),
+        ));
     }
     let mut options = parsed
         .busy_timeout(o.lock_timeout)
@@ -48,12 +50,17 @@ pub(crate) async fn open(o: &ConnectOptions) -> Result<(Pools<Sqlite>, Option<Sq
         .pragma("cache_size", "-65536");
     if o.read_only {
         if memory {
-            return Err(bad("an in-memory database cannot be opened read-only (it would be empty)".into()));
+            return Err(bad(
+                "an in-memory database cannot be opened read-only (it would be empty)".into(),
+            ));
         }
         if !file.is_file() {
             return Err(connect_error(
                 url,
-                format!("the database file {} does not exist (a read-only open creates nothing)", file.display()),
+                format!(
+                    "the database file {} does not exist (a read-only open creates nothing)",
+                    file.display()
+                ),
             ));
         }
         options = options.read_only(true).immutable(true);
@@ -103,9 +110,17 @@ fn check_folder(url: &str, file: &Path) -> Result<()> {
         return Ok(());
     }
     let reason = if dir.exists() {
-        format!("{} is not a folder, so the database file {} cannot be created", dir.display(), file.display())
+        format!(
+            "{} is not a folder, so the database file {} cannot be created",
+            dir.display(),
+            file.display()
+        )
     } else {
-        format!("the folder {} does not exist (the database file {} is created in it, the folder is not)", dir.display(), file.display())
+        format!(
+            "the folder {} does not exist (the database file {} is created in it, the folder is not)",
+            dir.display(),
+            file.display()
+        )
     };
     Err(connect_error(url, reason))
 }
