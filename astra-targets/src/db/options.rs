@@ -4,8 +4,8 @@ use std::time::Duration;
 
 /// How to open a database: its URL and the options a user may set. Made by
 /// [`Database::options`](super::Database::options), opened with
-/// [`connect`](ConnectOptions::connect) (or
-/// [`blocking::Database::connect_with`](super::blocking::Database::connect_with)).
+/// [`connect`](ConnectOptions::connect) (or, without async, by
+/// `db::blocking::Database::connect_with`).
 ///
 /// ```no_run
 /// # async fn f() -> astra_targets::Result<()> {
