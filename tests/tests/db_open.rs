@@ -81,6 +81,14 @@ async fn sqlite_read_only_open_in_a_read_only_folder() {
     assert!(err.to_string().contains("opened read-only"), "{err}");
     ro.close().await;
     assert_eq!(listing(dir.path()), ["astra.db"]);
+    // A URL asking for it is a read-only open too.
+    let by_url = Database::connect(&format!("{url}?mode=ro")).await.unwrap();
+    assert!(by_url.is_read_only());
+    assert!(by_url.target(&task).exists().await.unwrap());
+    let err = by_url.target(&task).write(&[payne_row(2)]).await.unwrap_err();
+    assert!(matches!(err, Error::ReadOnly { .. }), "{err}");
+    by_url.close().await;
+    assert_eq!(listing(dir.path()), ["astra.db"]);
     assert_eq!(std::fs::read(&file).unwrap(), before, "the file changed");
 
     // A read-only open of a file that does not exist creates nothing and says so.

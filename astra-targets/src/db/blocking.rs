@@ -38,7 +38,8 @@ use crate::{Error, Result};
 /// [`db::Database`](super::Database).
 pub struct Database {
     db: super::Database,
-    runtime: Runtime,
+    /// Always present; taken only when the database is dropped.
+    runtime: Option<Runtime>,
 }
 
 /// Refuses to block inside an async runtime.
@@ -71,7 +72,10 @@ impl Database {
                 reason: format!("starting its runtime: {e}"),
             })?;
         let db = runtime.block_on(options.connect())?;
-        Ok(Database { db, runtime })
+        Ok(Database {
+            db,
+            runtime: Some(runtime),
+        })
     }
 
     /// Opens the default database, [`DEFAULT_URL`].
@@ -82,7 +86,12 @@ impl Database {
     /// Runs a future of the async API to completion.
     fn run<R>(&self, f: impl Future<Output = Result<R>>) -> Result<R> {
         outside_runtime()?;
-        self.runtime.block_on(f)
+        match &self.runtime {
+            Some(runtime) => runtime.block_on(f),
+            None => Err(Error::Blocking {
+                reason: "the database is being dropped".into(),
+            }),
+        }
     }
 
     /// The URL the database was opened from.
@@ -129,15 +138,20 @@ impl Database {
 
     /// Closes every connection (also done when the database is dropped).
     pub fn close(&self) {
-        if outside_runtime().is_ok() {
-            self.runtime.block_on(self.db.close());
-        }
+        let _ = self.run(async {
+            self.db.close().await;
+            Ok(())
+        });
     }
 }
 
 impl Drop for Database {
     fn drop(&mut self) {
         self.close();
+        // Inside an async runtime a runtime may not be dropped the blocking way.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 

@@ -36,7 +36,15 @@ impl std::fmt::Debug for Database {
 impl ConnectOptions {
     /// Opens the database: see [`Database::connect`]. Opened read-only, nothing is
     /// created.
-    pub async fn connect(self) -> Result<Database> {
+    pub async fn connect(mut self) -> Result<Database> {
+        // A SQLite URL may ask for a read-only open itself.
+        if self.url.starts_with("sqlite:")
+            && ["mode=ro", "immutable=1", "immutable=true"]
+                .iter()
+                .any(|p| self.url.contains(p))
+        {
+            self.read_only = true;
+        }
         let inner = Inner::open(&self).await?;
         let db = Database {
             url: self.url,

@@ -202,11 +202,11 @@ fn plan<DB: Backend>(meta: &'static TaskMeta, stored: &Stored) -> Result<Plan> {
         let declared = c.sql_type(DB::DIALECT);
         let physical = stored.columns.iter().find(|(n, _)| n.eq_ignore_ascii_case(c.name));
         let recorded = stored.declared.iter().find(|(n, _, _)| n.eq_ignore_ascii_case(c.name));
-        let changed = |old: String, stored_as: &str| Error::Schema {
+        let changed = |old: String| Error::Schema {
             table: meta.table.to_string(),
             column: c.name.to_string(),
             reason: format!(
-                "was declared {old} (stored as {stored_as}) but the result struct {} declares {} ({declared}); \
+                "was {old} but the result struct {} declares {} ({declared}); \
                  a column's declared type cannot change (use a new column or table name)",
                 meta.results_type,
                 declared_of(c),
@@ -215,14 +215,17 @@ fn plan<DB: Backend>(meta: &'static TaskMeta, stored: &Stored) -> Result<Plan> {
         match (physical, recorded) {
             (Some((_, sql)), Some((_, scalar, shape))) => {
                 if scalar != c.ty.rust_name() || *shape != shape_text(c.shape) {
-                    return Err(changed(declared_type(scalar, shape), sql));
+                    return Err(changed(format!(
+                        "declared {} (stored as {sql})",
+                        declared_type(scalar, shape)
+                    )));
                 }
             }
             (Some((_, sql)), None) => {
                 // A column of a table made before declared types were recorded: its SQL
                 // type must match, and its declared type is recorded from now on.
                 if !same_type(sql, declared) {
-                    return Err(changed(format!("as SQL type {sql}"), sql));
+                    return Err(changed(format!("stored as {sql}")));
                 }
                 plan.record.push(c);
             }
