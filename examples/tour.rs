@@ -120,7 +120,7 @@ async fn run() -> astra_targets::Result<()> {
     let back = target.read().await?;
     assert_eq!(back, rows);
     println!("read back {} rows; first: {:?}", back.len(), back[0]);
-    println!("query: {}", target.get_query(Some(&["snr"]), false)?);
+    println!("query: {}", target.query().columns(["snr"]).build()?);
     source.verify()?;
     println!("the file's checksums and layout verify");
     db.close().await;

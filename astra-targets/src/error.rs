@@ -133,6 +133,44 @@ pub enum Error {
         /// What is missing.
         reason: String,
     },
+    /// A database cannot be opened or reached (refused, no answer, a missing folder or
+    /// file).
+    #[error("database {url}: {reason}")]
+    Connect {
+        /// The URL (its password, if any, replaced by `***`).
+        url: String,
+        /// What went wrong, naming the host and port, folder or file.
+        reason: String,
+    },
+    /// A write was asked of a database opened read-only.
+    #[error("database {url} is opened read-only: cannot {action}")]
+    ReadOnly {
+        /// The URL (its password, if any, replaced by `***`).
+        url: String,
+        /// What was asked (`write the results of ThePayne_1a2b3c4d`, ...).
+        action: String,
+    },
+    /// `copy_from` between tasks whose results are stored in different tables.
+    #[error(
+        "task {task_id}: cannot copy the result of {other_task_id}: its rows are in table `{other_table}`, not `{table}`"
+    )]
+    TableMismatch {
+        /// The task copied to.
+        task_id: String,
+        /// Its result table.
+        table: &'static str,
+        /// The task copied from.
+        other_task_id: String,
+        /// That task's result table.
+        other_table: &'static str,
+    },
+    /// The blocking database API cannot run here (called inside an async runtime, or its
+    /// runtime could not be started).
+    #[error("blocking database API: {reason}")]
+    Blocking {
+        /// What went wrong.
+        reason: String,
+    },
     /// An array handed to the astraSource writer has the wrong shape.
     #[error("{array} has shape {shape:?}, but {expected}")]
     Shape {

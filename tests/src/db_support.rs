@@ -131,6 +131,41 @@ pub struct PayneResultsBad {
     pub snr: i64,
 }
 
+/// [`PayneResults`] with `snr` declared `f32`: both are `REAL` on SQLite, a change of the
+/// declared type the database refuses.
+#[derive(Debug, Clone, PartialEq, AstraResults)]
+pub struct PayneResultsF32 {
+    /// Effective temperature.
+    pub teff: f32,
+    /// Now single precision.
+    pub snr: f32,
+}
+
+/// [`PayneResults`] with four labels instead of three: one BLOB or array type on both
+/// backends, a change of the declared shape the database refuses.
+#[derive(Debug, Clone, PartialEq, AstraResults)]
+pub struct PayneResultsWide {
+    /// Effective temperature.
+    pub teff: f32,
+    /// Four labels.
+    pub labels: [f32; 4],
+}
+
+/// Float columns of every kind, for the NaN rules.
+#[derive(Debug, Clone, PartialEq, AstraResults)]
+pub struct NanResults {
+    /// A plain double.
+    pub x: f64,
+    /// An optional double.
+    pub y: Option<f64>,
+    /// An optional single.
+    pub z: Option<f32>,
+    /// A plain single.
+    pub w: f32,
+    /// A vector.
+    pub v: [f64; 2],
+}
+
 /// The names of the 30 float columns of the benchmark (as the Python reference's).
 pub const BENCH_FLOATS: [&str; 30] = [
     "teff",
@@ -341,6 +376,18 @@ star_task!(
 star_task!(
     /// ThePayne with a result struct changing a column's type.
     PayneBad, PayneResultsBad, "ThePayne", "thepayne"
+);
+star_task!(
+    /// ThePayne with `snr` declared `f32`.
+    PayneF32, PayneResultsF32, "ThePayne", "thepayne"
+);
+star_task!(
+    /// ThePayne with four labels.
+    PayneWide, PayneResultsWide, "ThePayne", "thepayne"
+);
+star_task!(
+    /// A family whose results are floats of every kind.
+    NanTask, NanResults, "NanTask", "nan_result"
 );
 star_task!(
     /// The benchmark's task: 31 result columns.

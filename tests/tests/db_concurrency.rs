@@ -101,3 +101,70 @@ async fn postgres_concurrent_writers() {
     let url = fresh_pg_database().await;
     run_workers(&url).await;
 }
+
+/// Several processes opening one new SQLite file at the same moment all succeed (the
+/// switch to WAL and the creation of the tables wait for each other), and every task is
+/// written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_processes_open_a_new_file_at_once() {
+    const OPENERS: i64 = 8;
+    let exe = env!("CARGO_BIN_EXE_db-worker");
+    for round in 0..6 {
+        let (url, _dir) = fresh_sqlite_database();
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            + 400;
+        let children: Vec<_> = (0..OPENERS)
+            .map(|w| {
+                Command::new(exe)
+                    .args(["open", &url, &start.to_string(), &w.to_string()])
+                    .output_spawned()
+            })
+            .collect();
+        for (w, child) in children.into_iter().enumerate() {
+            let out = child.wait_with_output().expect("worker ran");
+            assert!(
+                out.status.success(),
+                "round {round}, opener {w} failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert_eq!(scalar_i64(&url, "SELECT count(*) FROM task").await, OPENERS);
+        assert_eq!(scalar_i64(&url, "SELECT count(*) FROM thepayne").await, 2 * OPENERS);
+    }
+}
+
+/// A process opening a database file that another process has just created and still
+/// holds locked (as happens when several open one new file at once) waits for the lock
+/// and succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_open_waits_for_a_locked_new_file() {
+    use sqlx::Connection;
+    let exe = env!("CARGO_BIN_EXE_db-worker");
+    let (url, _dir) = fresh_sqlite_database();
+    // Another process's view: the file exists, not yet in WAL mode, and is locked.
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(url.strip_prefix("sqlite://").unwrap())
+        .create_if_missing(true);
+    let mut holder = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+    sqlx::query("CREATE TABLE IF NOT EXISTS holder (x INTEGER)")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let child = Command::new(exe).args(["open", &url, "0", "1"]).output_spawned();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+    holder.close().await.unwrap();
+    let out = child.wait_with_output().expect("worker ran");
+    assert!(
+        out.status.success(),
+        "the opener failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(scalar_i64(&url, "SELECT count(*) FROM thepayne").await, 2);
+}

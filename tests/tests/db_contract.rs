@@ -64,6 +64,10 @@ contract!(
     read_of_missing_task_is_an_error,
     derived_task_round_trip,
     refused_value_in_bulk_rolls_back,
+    declared_type_changes_are_refused,
+    rerun_keeps_one_value_per_parameter,
+    nan_rules,
+    read_only_open,
 );
 
 fn star(h: i64) -> Star {
@@ -168,10 +172,13 @@ async fn copy_from_points_and_copy_on_write(url: &str) {
     assert_eq!(tb.read().await.unwrap(), rows_a);
     assert_eq!(ta.read().await.unwrap(), rows_b);
 
-    // Copy across tables is refused.
+    // Copy across tables is refused, naming both tables.
     let o = Other(star(12));
     let err = db.target(&o).copy_from(&ta).await.unwrap_err();
-    assert!(err.to_string().contains("other_result"), "{err}");
+    assert!(matches!(err, Error::TableMismatch { .. }), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("other_result") && text.contains("thepayne"), "{text}");
+    assert!(!db.target(&o).exists().await.unwrap());
     db.close().await;
 }
 
@@ -333,7 +340,7 @@ async fn get_query_runs_and_shows(url: &str) {
     let rows: Vec<PayneResults> = (0..3).map(payne_row).collect();
     target.write(&rows).await.unwrap();
 
-    let q = target.get_query(Some(&["snr", "name"]), false).unwrap();
+    let q = target.query().columns(["snr", "name"]).build().unwrap();
     let shown = q.to_string();
     assert!(shown.starts_with("SELECT "), "{shown}");
     assert!(
@@ -353,7 +360,7 @@ async fn get_query_runs_and_shows(url: &str) {
         assert_eq!(r.get("name"), Some(&Value::Text(rows[i].name.clone())));
     }
 
-    let full = target.get_query(None, true).unwrap().fetch().await.unwrap();
+    let full = target.query().with_task_row().fetch().await.unwrap();
     assert_eq!(full.len(), 3);
     let task_row = full[0].task.as_ref().unwrap();
     assert_eq!(task_row.task_id, target.task_id());
@@ -361,9 +368,21 @@ async fn get_query_runs_and_shows(url: &str) {
     assert_eq!(full[0].values.len(), 6);
 
     let err = target
-        .get_query(Some(&["snr", "nope; DROP TABLE task"]), false)
+        .query()
+        .columns(["snr", "nope; DROP TABLE task"])
+        .build()
         .unwrap_err();
     assert!(err.to_string().contains("nope; DROP TABLE task"), "{err}");
+    // The seed's name, the seed's arguments as builder calls.
+    let seed = target
+        .get_query()
+        .columns(vec!["teff".to_string()])
+        .with_task_row()
+        .build()
+        .unwrap();
+    let got = seed.fetch().await.unwrap();
+    assert_eq!(got[2].get("teff"), Some(&Value::Float(f64::from(rows[2].teff))));
+    assert!(got[2].task.is_some() && got[2].get("snr").is_none());
     db.close().await;
 }
 
@@ -590,4 +609,217 @@ async fn sqlite_in_memory_database() {
         [true]
     );
     db.close().await;
+}
+
+/// A change of a column's declared type that the backend would store alike is refused
+/// like any other, naming table, column, old and new declared types; the older program
+/// still reads its rows.
+async fn declared_type_changes_are_refused(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let old = Payne(star(400));
+    db.target(&old).write(&[payne_row(0), payne_row(1)]).await.unwrap();
+    db.close().await;
+
+    let db = Database::connect(url).await.unwrap();
+    // f64 -> f32 (both REAL on SQLite).
+    let narrower = PayneF32(star(401));
+    let err = db
+        .target(&narrower)
+        .write(&[PayneResultsF32 { teff: 1.0, snr: 2.0 }])
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Schema { .. }), "{text}");
+    for part in ["thepayne", "`snr`", "declared f64", "declares f32", "PayneResultsF32"] {
+        assert!(text.contains(part), "{text:?} lacks {part:?}");
+    }
+    // [f32; 3] -> [f32; 4] (one BLOB or array type on both backends).
+    let wider = PayneWide(star(402));
+    let err = db
+        .target(&wider)
+        .write(&[PayneResultsWide {
+            teff: 1.0,
+            labels: [1.0, 2.0, 3.0, 4.0],
+        }])
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Schema { .. }), "{text}");
+    for part in ["thepayne", "`labels`", "[f32; 3]", "[f32; 4]"] {
+        assert!(text.contains(part), "{text:?} lacks {part:?}");
+    }
+    // Reading through the changed struct is refused too, and nothing was written.
+    let err = db.target(&PayneWide(star(400))).read().await.unwrap_err();
+    assert!(err.to_string().contains("[f32; 4]"), "{err}");
+    assert!(db.target(&narrower).task_row().await.unwrap().is_none());
+    assert!(db.target(&wider).task_row().await.unwrap().is_none());
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne").await, 2);
+    // The declared types are part of the stored schema.
+    assert_eq!(
+        scalar_i64(
+            url,
+            "SELECT count(*) FROM astra_column WHERE table_name = 'thepayne' \
+             AND column_name = 'labels' AND scalar_type = 'f32' AND shape = '3'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar_i64(
+            url,
+            "SELECT count(*) FROM astra_column WHERE table_name = 'thepayne' AND column_name = 'cov' AND shape = '3x3'"
+        )
+        .await,
+        1
+    );
+    // The older program reads its own rows.
+    assert_eq!(db.target(&old).read().await.unwrap(), [payne_row(0), payne_row(1)]);
+    db.close().await;
+}
+
+/// Rerunning a task with another value of an insignificant parameter (same task id)
+/// leaves one value per parameter name: the latest run's.
+async fn rerun_keeps_one_value_per_parameter(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let first = Payne(star(410));
+    let mut again = first.clone();
+    again.0.n_threads = 16;
+    assert_eq!(db.target(&first).task_id(), db.target(&again).task_id());
+    db.target(&first).write(&[payne_row(0)]).await.unwrap();
+    db.target(&again).write(&[payne_row(1)]).await.unwrap();
+    let params = db.target(&first).parameters().await.unwrap();
+    let names: Vec<&str> = params.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["healpix", "n_threads", "obj", "telescope"], "{params:?}");
+    assert!(params.contains(&("n_threads".into(), "16".into())), "{params:?}");
+    // The same through set_status and write_many.
+    let mut third = first.clone();
+    third.0.n_threads = 2;
+    db.target(&third).set_status(StatusCode::Success, None).await.unwrap();
+    assert!(
+        db.target(&first)
+            .parameters()
+            .await
+            .unwrap()
+            .contains(&("n_threads".into(), "2".into()))
+    );
+    db.write_many(&[(&first, &[payne_row(2)][..])]).await.unwrap();
+    let params = db.target(&first).parameters().await.unwrap();
+    assert_eq!(params.len(), 4, "{params:?}");
+    assert!(params.contains(&("n_threads".into(), "4".into())), "{params:?}");
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM task_parameter").await, 4);
+    // Another task keeps its own values.
+    let other = Payne(star(411));
+    db.target(&other).write(&[payne_row(0)]).await.unwrap();
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM task_parameter").await, 8);
+    assert_eq!(db.target(&first).parameters().await.unwrap().len(), 4);
+    db.close().await;
+}
+
+/// NaN is stored as NULL on both backends; a plain float column reads it back as NaN, an
+/// `Option` float column as `None` (so `Some(NaN)` reads back as `None`). Checked through
+/// every insert path (small writes, and PostgreSQL's COPY from 500 rows on).
+async fn nan_rules(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    for (h, n) in [(420, 3usize), (421, 600)] {
+        let task = NanTask(star(h));
+        let rows: Vec<NanResults> = (0..n)
+            .map(|i| NanResults {
+                x: f64::NAN,
+                y: if i % 2 == 0 { Some(f64::NAN) } else { Some(i as f64) },
+                z: Some(f32::NAN),
+                w: f32::NAN,
+                v: [f64::NAN, 1.5],
+            })
+            .collect();
+        let target = db.target(&task);
+        target.write(&rows).await.unwrap();
+        let back = target.read().await.unwrap();
+        assert_eq!(back.len(), n);
+        for (i, r) in back.iter().enumerate() {
+            assert!(r.x.is_nan() && r.w.is_nan(), "row {i}: {r:?}");
+            assert_eq!(r.y, if i % 2 == 0 { None } else { Some(i as f64) }, "row {i}");
+            assert_eq!(r.z, None, "row {i}");
+            assert!(r.v[0].is_nan() && r.v[1] == 1.5, "row {i}: {r:?}");
+        }
+        // Stored as NULL.
+        let out = target.task_row().await.unwrap().unwrap().output_pk.unwrap();
+        assert_eq!(
+            scalar_i64(
+                url,
+                &format!(
+                    "SELECT count(*) FROM nan_result WHERE output_pk = {out} AND x IS NULL AND z IS NULL AND w IS NULL"
+                )
+            )
+            .await,
+            n as i64
+        );
+        // Through a query the values are NULL, shown as such.
+        let q = target.query().columns(["x", "y"]).fetch().await.unwrap();
+        assert_eq!(q[0].get("x"), Some(&Value::Null));
+        assert_eq!(q[0].get("y"), Some(&Value::Null));
+    }
+    // The conversion the rule rests on: NULL in a plain float column is NaN.
+    use astra_targets::value::ColumnValue;
+    assert!(<f64 as ColumnValue>::from_value(Value::Null).unwrap().is_nan());
+    db.close().await;
+}
+
+/// A database opened read-only reads (exists, read, queries, parameters, exists_many)
+/// and refuses every write with `Error::ReadOnly`; on SQLite it creates nothing next to
+/// the file.
+async fn read_only_open(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let task = Payne(star(430));
+    let rows: Vec<PayneResults> = (0..3).map(payne_row).collect();
+    db.target(&task).write(&rows).await.unwrap();
+    db.close().await;
+    let sidecars = |url: &str| -> Vec<bool> {
+        match url.strip_prefix("sqlite://") {
+            Some(path) => ["-wal", "-shm", "-journal"]
+                .iter()
+                .map(|s| std::path::Path::new(&format!("{path}{s}")).exists())
+                .collect(),
+            None => Vec::new(),
+        }
+    };
+    assert!(sidecars(url).iter().all(|e| !e), "left behind by the writer");
+
+    let ro = Database::options(url).read_only().connect().await.unwrap();
+    assert!(ro.is_read_only());
+    let target = ro.target(&task);
+    assert!(target.exists().await.unwrap());
+    assert_eq!(target.read().await.unwrap(), rows);
+    assert_eq!(target.query().columns(["snr"]).fetch().await.unwrap().len(), 3);
+    assert_eq!(target.parameters().await.unwrap().len(), 4);
+    assert_eq!(ro.exists_many::<Payne>(&[target.task_id()]).await.unwrap(), [true]);
+    // A family whose table does not exist: nothing to read, and nothing created.
+    let other = Other(star(431));
+    assert!(!ro.target(&other).exists().await.unwrap());
+    let err = ro.target(&other).read().await.unwrap_err();
+    assert!(matches!(err, Error::Missing { .. }), "{err}");
+    // Every write is refused, saying so.
+    let err = target.write(&rows).await.unwrap_err();
+    assert!(matches!(err, Error::ReadOnly { .. }), "{err}");
+    assert!(
+        err.to_string().contains("read-only") && err.to_string().contains(target.task_id()),
+        "{err}"
+    );
+    for err in [
+        target.set_status(StatusCode::Failure, None).await.unwrap_err(),
+        ro.target(&PayneAgain(star(430))).copy_from(&target).await.unwrap_err(),
+        ro.write_many(&[(&task, rows.as_slice())]).await.unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::ReadOnly { .. }), "{err}");
+    }
+    assert!(sidecars(url).iter().all(|e| !e), "the read-only open created a file");
+    ro.close().await;
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM task").await, 1);
+    let err = Database::connect(url)
+        .await
+        .unwrap()
+        .target(&other)
+        .read()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Missing { .. }), "{err}");
 }

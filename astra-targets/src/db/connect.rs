@@ -1,125 +1,83 @@
-//! Opening a database from its URL, and the connections behind it.
+//! [`Database`]: opening a database from its URL and options, and what it keeps open.
 
-use std::collections::HashSet;
-use std::future::Future;
-use std::ops::{Deref, DerefMut};
-use std::str::FromStr;
-use std::time::Duration;
+use std::collections::HashMap;
 
-use sqlx::pool::{PoolConnection, PoolOptions};
-use sqlx::postgres::PgConnectOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{Pool, Postgres, Sqlite};
-use tokio::sync::{Mutex, MutexGuard};
-
-use super::{dialect, dispatch, schema};
+use super::dispatch::{Inner, dispatch};
+use super::error::redact;
+use super::options::ConnectOptions;
+use super::schema;
 use crate::column::SqlDialect;
 use crate::{Error, Result};
 
 /// The database used when none is named: a SQLite file `astra.db` in the working folder.
 pub const DEFAULT_URL: &str = "sqlite://astra.db";
 
-/// How long a SQLite writer waits for another process's write lock before retrying.
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-/// How many times a transaction is retried after a lock conflict or deadlock.
-const RETRIES: u32 = 60;
-
 /// A database holding task and result tables: SQLite or PostgreSQL, chosen by its URL.
 ///
 /// Cheap to share by reference across tasks of one process; each process opens its own.
 pub struct Database {
     url: String,
+    read_only: bool,
     pub(crate) inner: Inner,
-    /// Result tables (with their column lists) already checked by this process.
-    ensured: std::sync::Mutex<HashSet<String>>,
-    /// SQLite files: a private connection for single existence checks.
-    pub(crate) sqlite_lookup: Option<super::sqlite_lookup::SqliteLookup>,
-}
-
-/// The backend's connections.
-pub(crate) enum Inner {
-    Sqlite(Pools<Sqlite>),
-    Postgres(Pools<Postgres>),
-}
-
-/// A connection pool plus one connection held across lookups (a pool round trip costs
-/// more than an indexed lookup).
-pub(crate) struct Pools<DB: sqlx::Database> {
-    pub pool: Pool<DB>,
-    held: Mutex<Option<PoolConnection<DB>>>,
-}
-
-impl<DB: sqlx::Database> Pools<DB> {
-    /// Opens a pool of up to four connections.
-    async fn open(
-        options: <DB::Connection as sqlx::Connection>::Options,
-        action: impl FnOnce() -> String,
-    ) -> Result<Self> {
-        let pool = PoolOptions::<DB>::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(|source| Error::Database {
-                action: action(),
-                source,
-            })?;
-        Ok(Pools {
-            pool,
-            held: Mutex::new(None),
-        })
-    }
+    /// Result tables (keyed with their column lists) already checked by this process, and
+    /// whether they exist (a database opened read-only may lack one).
+    ensured: std::sync::Mutex<HashMap<String, bool>>,
 }
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database").field("url", &self.url).finish()
+        f.debug_struct("Database")
+            .field("url", &redact(&self.url))
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+impl ConnectOptions {
+    /// Opens the database: see [`Database::connect`]. Opened read-only, nothing is
+    /// created.
+    pub async fn connect(mut self) -> Result<Database> {
+        // A SQLite URL may ask for a read-only open itself.
+        if self.url.starts_with("sqlite:")
+            && ["mode=ro", "immutable=1", "immutable=true"]
+                .iter()
+                .any(|p| self.url.contains(p))
+        {
+            self.read_only = true;
+        }
+        let inner = Inner::open(&self).await?;
+        let db = Database {
+            url: self.url,
+            read_only: self.read_only,
+            inner,
+            ensured: Default::default(),
+        };
+        if !db.read_only {
+            dispatch!(db, p => schema::create_task_tables(p).await)?;
+        }
+        Ok(db)
     }
 }
 
 impl Database {
-    /// Opens the database at `url`, creating the task tables when missing.
+    /// Opens the database at `url` with the default options, creating the task tables
+    /// when missing.
     ///
     /// - `sqlite://PATH` (relative) or `sqlite:///ABSOLUTE/PATH`: the file is created when
-    ///   missing; WAL journal, a busy timeout, foreign keys on.
-    /// - `postgres://...` or `postgresql://...`: a PostgreSQL server.
+    ///   missing (its folder must exist); WAL journal, a busy timeout, foreign keys on.
+    ///   Several processes may open one new file at once. `sqlite::memory:` is one
+    ///   in-memory database shared by the connections of this `Database`; `sqlite:` with
+    ///   no path is refused.
+    /// - `postgres://...` or `postgresql://...`: a PostgreSQL server. A server that
+    ///   refuses the connection fails at once, naming host and port.
     pub async fn connect(url: &str) -> Result<Database> {
-        let bad = |reason: String| Error::DatabaseUrl {
-            url: url.to_string(),
-            reason,
-        };
-        let action = || format!("connecting to {url}");
-        let mut lookup_file = None;
-        let inner = if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)
-                .map_err(|e| bad(e.to_string()))?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                .foreign_keys(true)
-                .statement_cache_capacity(256)
-                // 64 MiB of page cache per connection: bulk writes spill less.
-                .pragma("cache_size", "-65536")
-                .page_size(16384);
-            if !url.contains(":memory:") && !url.contains("mode=memory") {
-                lookup_file = Some(options.get_filename().to_path_buf());
-            }
-            Inner::Sqlite(Pools::open(options, action).await?)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?;
-            Inner::Postgres(Pools::open(options, action).await?)
-        } else {
-            return Err(bad("is neither sqlite://PATH nor postgres://... ".into()));
-        };
-        let mut db = Database {
-            url: url.to_string(),
-            inner,
-            sqlite_lookup: None,
-            ensured: Default::default(),
-        };
-        dispatch!(db, p => schema::create_task_tables(p).await)?;
-        db.sqlite_lookup = lookup_file.and_then(|f| super::sqlite_lookup::SqliteLookup::open(&f));
-        Ok(db)
+        ConnectOptions::new(url).connect().await
+    }
+
+    /// Options for opening the database at `url` (connect timeout, pool size, read-only
+    /// open, lock timeout), opened with [`ConnectOptions::connect`].
+    pub fn options(url: &str) -> ConnectOptions {
+        ConnectOptions::new(url)
     }
 
     /// Opens the default database, [`DEFAULT_URL`].
@@ -132,103 +90,50 @@ impl Database {
         &self.url
     }
 
+    /// Whether the database was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
     /// The backend's SQL dialect.
     pub fn dialect(&self) -> SqlDialect {
-        match self.inner {
-            Inner::Sqlite(_) => SqlDialect::Sqlite,
-            Inner::Postgres(_) => SqlDialect::Postgres,
-        }
+        self.inner.dialect()
     }
 
     /// Closes every connection (waiting for them to be returned).
     pub async fn close(&self) {
-        if let Some(lookup) = &self.sqlite_lookup {
-            lookup.close();
-        }
-        dispatch!(self, p => {
-            p.held.lock().await.take();
-            p.pool.close().await
-        })
+        self.inner.close().await
     }
 
-    /// Makes sure the result table of `meta` exists and has its columns, once per process.
-    pub(crate) async fn ensure_results(&self, meta: &crate::TaskMeta) -> Result<()> {
-        let key = schema::table_key(meta);
-        if self.ensured.lock().expect("schema cache").contains(&key) {
-            return Ok(());
+    /// Refuses a write on a database opened read-only, saying what was asked.
+    pub(crate) fn check_writable(&self, action: impl FnOnce() -> String) -> Result<()> {
+        if self.read_only {
+            return Err(Error::ReadOnly {
+                url: redact(&self.url),
+                action: action(),
+            });
         }
-        dispatch!(self, p => schema::ensure_result_table(p, meta).await)?;
-        self.ensured.lock().expect("schema cache").insert(key);
         Ok(())
     }
-}
 
-/// A connection for reading: the held one when free, else one from the pool.
-pub(crate) enum ReadConn<'a, DB: sqlx::Database> {
-    Held(MutexGuard<'a, Option<PoolConnection<DB>>>),
-    Pooled(PoolConnection<DB>),
-}
-
-impl<DB: sqlx::Database> Pools<DB> {
-    /// A connection for reads.
-    pub(crate) async fn read_conn(&self) -> Result<ReadConn<'_, DB>> {
-        let acquire = |e| Error::Database {
-            action: "acquiring a connection".into(),
-            source: e,
+    /// Makes sure the result table of `meta` exists and has its columns (declared as
+    /// stored), once per process; `false` when a database opened read-only has no such
+    /// table.
+    pub(crate) async fn ensure_results(&self, meta: &'static crate::TaskMeta) -> Result<bool> {
+        let key = schema::table_key(meta);
+        if let Some(present) = self.ensured.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(*present);
+        }
+        let present = if self.read_only {
+            dispatch!(self, p => schema::check_result_table(p, meta).await)?
+        } else {
+            dispatch!(self, p => schema::ensure_result_table(p, meta).await)?;
+            true
         };
-        match self.held.try_lock() {
-            Ok(mut guard) => {
-                if guard.is_none() {
-                    *guard = Some(self.pool.acquire().await.map_err(acquire)?);
-                }
-                Ok(ReadConn::Held(guard))
-            }
-            Err(_) => Ok(ReadConn::Pooled(self.pool.acquire().await.map_err(acquire)?)),
-        }
-    }
-}
-
-impl<DB: sqlx::Database> Deref for ReadConn<'_, DB> {
-    type Target = DB::Connection;
-    fn deref(&self) -> &DB::Connection {
-        match self {
-            ReadConn::Held(g) => g.as_ref().expect("held connection"),
-            ReadConn::Pooled(c) => c,
-        }
-    }
-}
-
-impl<DB: sqlx::Database> DerefMut for ReadConn<'_, DB> {
-    fn deref_mut(&mut self) -> &mut DB::Connection {
-        match self {
-            ReadConn::Held(g) => g.as_mut().expect("held connection"),
-            ReadConn::Pooled(c) => c,
-        }
-    }
-}
-
-/// Wraps a driver error with what was being done.
-pub(crate) fn db_err(action: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
-    let action = action.into();
-    move |source| Error::Database { action, source }
-}
-
-/// Runs a write transaction, again after a lock conflict or deadlock (with a growing
-/// pause), so concurrent writers all finish.
-pub(crate) async fn with_retry<R, F, Fut>(mut attempt: F) -> Result<R>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<R>>,
-{
-    let mut tries = 0;
-    loop {
-        match attempt().await {
-            Err(Error::Database { source, .. }) if dialect::retryable(&source) && tries < RETRIES => {
-                tries += 1;
-                let pause = 5 * u64::from(tries.min(20)) + u64::from(std::process::id() % 7);
-                tokio::time::sleep(Duration::from_millis(pause)).await;
-            }
-            other => return other,
-        }
+        self.ensured
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, present);
+        Ok(present)
     }
 }

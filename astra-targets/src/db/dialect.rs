@@ -122,16 +122,6 @@ pub(crate) fn table_columns(d: SqlDialect) -> &'static str {
     }
 }
 
-/// Whether a driver error means "try the transaction again": SQLite busy/locked, or a
-/// PostgreSQL deadlock or serialization failure.
-pub(crate) fn retryable(error: &sqlx::Error) -> bool {
-    let Some(db) = error.as_database_error() else {
-        return false;
-    };
-    let Some(code) = db.code() else { return false };
-    matches!(&*code, "5" | "6" | "261" | "262" | "517" | "40P01" | "40001")
-}
-
 /// `n` placeholders for the parameters `first..first+n`: `$first, ...` on PostgreSQL, and
 /// anonymous `?` on SQLite, bound in order. (SQLite looks numbered parameters up by a
 /// linear scan per bind, which makes statements with thousands of them quadratic; a

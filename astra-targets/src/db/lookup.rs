@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 
 use super::backend::{Backend, query};
-use super::connect::{Pools, db_err};
 use super::dialect;
+use super::error::db_err;
+use super::pool::Pools;
 use crate::Result;
 
 /// The SQL of one existence check (a constant string: prepared once per connection).

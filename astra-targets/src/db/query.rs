@@ -1,11 +1,15 @@
-//! `get_query`: a typed query over a task's result rows that can be run and shown.
+//! The seed's `get_query`: a builder ([`QueryBuilder`]) of a typed query over a task's
+//! result rows ([`ResultQuery`]) that can be run and shown.
 
 use std::fmt;
 use std::marker::PhantomData;
 
 use super::backend::{Backend, query};
-use super::connect::{Pools, db_err};
+use super::connect::Database;
 use super::dialect;
+use super::dispatch::dispatch;
+use super::error::db_err;
+use super::pool::Pools;
 use super::status::StatusCode;
 use super::values::ident;
 use crate::column::ColumnMeta;
@@ -15,6 +19,7 @@ use crate::{Error, Result};
 
 /// A task's row in the `task` table.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct TaskRow {
     /// The task's key.
     pub pk: i64,
@@ -71,10 +76,11 @@ pub(crate) fn decode_task_row<DB: Backend>(row: &DB::Row, at: usize) -> Result<T
 }
 
 /// One row of a [`ResultQuery`]: the selected result values, and the task row when the
-/// query was made with `full_output`.
+/// query was built [`with_task_row`](QueryBuilder::with_task_row).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct QueryRow {
-    /// The task row (only with `full_output`).
+    /// The task row (only [`with_task_row`](QueryBuilder::with_task_row)).
     pub task: Option<TaskRow>,
     /// The row index within the task's result.
     pub row_index: i64,
@@ -89,45 +95,119 @@ impl QueryRow {
     }
 }
 
-/// A query over one task's result rows, made by
-/// [`DatabaseTarget::get_query`](super::DatabaseTarget::get_query): run it with
+/// A query over one task's result rows being built: made by
+/// [`DatabaseTarget::query`](super::DatabaseTarget::query) (or its seed name
+/// [`get_query`](super::DatabaseTarget::get_query)), every result column unless
+/// [`columns`](Self::columns) names some; [`build`](Self::build) makes the
+/// [`ResultQuery`], [`fetch`](Self::fetch) builds and runs it.
+///
+/// ```no_run
+/// # async fn f<T: astra_targets::AstraTask>(target: astra_targets::db::DatabaseTarget<'_, T>) -> astra_targets::Result<()> {
+/// let query = target.query().columns(["teff", "fe_h"]).with_task_row().build()?;
+/// println!("{query}"); // the SQL, with its bound values
+/// for row in query.fetch().await? {
+///     println!("{} {:?} {:?}", row.row_index, row.get("teff"), row.task);
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use = "a query builder does nothing until built or fetched"]
+pub struct QueryBuilder<'a, T: AstraTask> {
+    db: &'a Database,
+    task_id: String,
+    columns: Option<Vec<String>>,
+    with_task_row: bool,
+    task: PhantomData<fn() -> T>,
+}
+
+impl<'a, T: AstraTask> QueryBuilder<'a, T> {
+    /// A query of every result column of the task `task_id`, without the task row.
+    pub(crate) fn new(db: &'a Database, task_id: String) -> Self {
+        QueryBuilder {
+            db,
+            task_id,
+            columns: None,
+            with_task_row: false,
+            task: PhantomData,
+        }
+    }
+
+    /// Selects these result columns, in this order (unknown names are refused by
+    /// [`build`](Self::build)).
+    pub fn columns<S: AsRef<str>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.columns = Some(names.into_iter().map(|n| n.as_ref().to_string()).collect());
+        self
+    }
+
+    /// Selects every result column (the default).
+    pub fn all_columns(mut self) -> Self {
+        self.columns = None;
+        self
+    }
+
+    /// Returns the task's row (`task` table) with each result row (the seed's
+    /// `full_output`).
+    pub fn with_task_row(mut self) -> Self {
+        self.with_task_row = true;
+        self
+    }
+
+    /// The query; a column name that is not a result column of the task is refused.
+    pub fn build(self) -> Result<ResultQuery<'a, T>> {
+        ResultQuery::new(self.db, self.task_id, self.columns.as_deref(), self.with_task_row)
+    }
+
+    /// Builds the query and runs it: the task's result rows in `row_index` order.
+    pub async fn fetch(self) -> Result<Vec<QueryRow>> {
+        self.build()?.fetch().await
+    }
+}
+
+impl<T: AstraTask> fmt::Debug for QueryBuilder<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueryBuilder")
+            .field("task_id", &self.task_id)
+            .field("columns", &self.columns)
+            .field("with_task_row", &self.with_task_row)
+            .finish()
+    }
+}
+
+/// A query over one task's result rows, made by [`QueryBuilder::build`]: run it with
 /// [`fetch`](ResultQuery::fetch); show it (SQL and bound values) with `Display`.
 pub struct ResultQuery<'a, T: AstraTask> {
-    pub(crate) db: &'a super::Database,
-    pub(crate) sql: String,
-    pub(crate) binds: Vec<String>,
-    pub(crate) columns: Vec<&'static ColumnMeta>,
-    pub(crate) full_output: bool,
-    pub(crate) task: PhantomData<fn() -> T>,
+    db: &'a Database,
+    sql: String,
+    binds: Vec<String>,
+    columns: Vec<&'static ColumnMeta>,
+    with_task_row: bool,
+    task: PhantomData<fn() -> T>,
 }
 
 impl<'a, T: AstraTask> ResultQuery<'a, T> {
     /// Builds the query of a task's rows, with the columns asked for (all when `None`).
-    pub(crate) fn new(
-        db: &'a super::Database,
-        task_id: String,
-        columns: Option<&[&str]>,
-        full_output: bool,
-    ) -> Result<Self> {
+    fn new(db: &'a Database, task_id: String, columns: Option<&[String]>, with_task_row: bool) -> Result<Self> {
         let meta = T::META;
         let selected: Vec<&'static ColumnMeta> = match columns {
             None => meta.results.iter().collect(),
             Some(names) => names
                 .iter()
                 .map(|n| {
-                    meta.results.iter().find(|c| c.name == *n).ok_or_else(|| Error::Column {
-                        column: n.to_string(),
-                        reason: format!(
-                            "is not a result column of {} (columns: {})",
-                            meta.family,
-                            meta.results.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
-                        ),
-                    })
+                    meta.results
+                        .iter()
+                        .find(|c| c.name == n.as_str())
+                        .ok_or_else(|| Error::Column {
+                            column: n.to_string(),
+                            reason: format!(
+                                "is not a result column of {} (columns: {})",
+                                meta.family,
+                                meta.results.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+                            ),
+                        })
                 })
                 .collect::<Result<_>>()?,
         };
         let mut list = Vec::new();
-        if full_output {
+        if with_task_row {
             list.push(task_columns(db.dialect(), "t"));
         }
         list.push("CAST(r.row_index AS BIGINT)".into());
@@ -143,7 +223,7 @@ impl<'a, T: AstraTask> ResultQuery<'a, T> {
             sql,
             binds: vec![meta.family.to_string(), task_id],
             columns: selected,
-            full_output,
+            with_task_row,
             task: PhantomData,
         })
     }
@@ -165,8 +245,11 @@ impl<'a, T: AstraTask> ResultQuery<'a, T> {
 
     /// Runs the query: the task's result rows in `row_index` order.
     pub async fn fetch(&self) -> Result<Vec<QueryRow>> {
-        self.db.ensure_results(T::META).await?;
-        super::dispatch!(self.db, p => self.fetch_on(p).await)
+        if !self.db.ensure_results(T::META).await? {
+            // A database opened read-only without the family's table: no rows.
+            return Ok(Vec::new());
+        }
+        dispatch!(self.db, p => self.fetch_on(p).await)
     }
 
     async fn fetch_on<DB: Backend>(&self, p: &Pools<DB>) -> Result<Vec<QueryRow>> {
@@ -178,11 +261,11 @@ impl<'a, T: AstraTask> ResultQuery<'a, T> {
         let rows = DB::fetch_all(&mut conn, q)
             .await
             .map_err(db_err(format!("running {}", self.sql)))?;
-        let first = if self.full_output { 8 } else { 0 };
+        let first = if self.with_task_row { 8 } else { 0 };
         let table = T::META.table;
         rows.iter()
             .map(|row| {
-                let task = if self.full_output {
+                let task = if self.with_task_row {
                     Some(decode_task_row::<DB>(row, 0)?)
                 } else {
                     None

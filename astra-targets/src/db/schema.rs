@@ -1,16 +1,29 @@
 //! The schema: the task tables, and one result table per task family generated from its
 //! result columns, created when missing and grown when a result struct gains a column.
+//!
+//! Each result column's declared type (scalar type and array shape) is kept in the table
+//! `astra_column(table_name, column_name, scalar_type, shape)`, so that a change the
+//! backend would store alike (`f64` to `f32` are both `REAL` on SQLite; `[f32; 3]` to
+//! `[f32; 4]` are one BLOB or array type on both) is refused the same way on both.
 
 use super::backend::{Backend, query};
-use super::connect::{Pools, db_err, with_retry};
 use super::dialect;
+use super::error::db_err;
+use super::pool::Pools;
+use super::retry::with_retry;
 use super::values::{ident, is_identifier};
 use crate::column::ColumnMeta;
 use crate::task::TaskMeta;
 use crate::{Error, Result};
 
 /// The tables every database has; result tables may not take these names.
-pub(crate) const TASK_TABLES: [&str; 4] = ["output_interface", "task", "parameter", "task_parameter"];
+pub(crate) const TASK_TABLES: [&str; 5] = [
+    "output_interface",
+    "task",
+    "parameter",
+    "task_parameter",
+    "astra_column",
+];
 
 /// The statements creating the task tables.
 fn task_tables_ddl<DB: Backend>() -> Vec<String> {
@@ -33,6 +46,9 @@ fn task_tables_ddl<DB: Backend>() -> Vec<String> {
          parameter_pk BIGINT NOT NULL REFERENCES parameter (pk), PRIMARY KEY (task_pk, parameter_pk))"
             .into(),
         "CREATE INDEX IF NOT EXISTS task_parameter_parameter ON task_parameter (parameter_pk)".into(),
+        "CREATE TABLE IF NOT EXISTS astra_column (table_name TEXT NOT NULL, column_name TEXT NOT NULL, \
+         scalar_type TEXT NOT NULL, shape TEXT NOT NULL, PRIMARY KEY (table_name, column_name))"
+            .into(),
     ]
 }
 
@@ -61,7 +77,7 @@ pub(crate) async fn create_task_tables<DB: Backend>(p: &Pools<DB>) -> Result<()>
 pub(crate) fn table_key(meta: &TaskMeta) -> String {
     let mut key = meta.table.to_string();
     for c in meta.results {
-        key.push_str(&format!(":{}/{:?}/{}", c.name, c.ty, c.shape.len()));
+        key.push_str(&format!(":{}/{:?}/{:?}", c.name, c.ty, c.shape));
     }
     key
 }
@@ -91,9 +107,145 @@ fn same_type(stored: &str, declared: &str) -> bool {
     stored.trim().eq_ignore_ascii_case(declared)
 }
 
-/// Creates the result table of `meta` when missing, adds the columns it lacks, and refuses
-/// a column whose stored SQL type differs from the declared one.
-pub(crate) async fn ensure_result_table<DB: Backend>(p: &Pools<DB>, meta: &TaskMeta) -> Result<()> {
+/// A column's shape as stored in `astra_column.shape`: empty for a scalar, else the
+/// dimensions joined by `x` (`3`, `3x3`).
+fn shape_text(shape: &[usize]) -> String {
+    shape.iter().map(usize::to_string).collect::<Vec<_>>().join("x")
+}
+
+/// A declared type in Rust notation (`f64`, `[f32; 3]`, `[[f64; 3]; 3]`) from its stored
+/// scalar type and shape.
+fn declared_type(scalar: &str, shape: &str) -> String {
+    let mut t = scalar.to_string();
+    for d in shape
+        .split('x')
+        .filter(|d| !d.is_empty())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        t = format!("[{t}; {d}]");
+    }
+    t
+}
+
+/// A column's declared type in Rust notation, without `Option`.
+fn declared_of(c: &ColumnMeta) -> String {
+    declared_type(c.ty.rust_name(), &shape_text(c.shape))
+}
+
+/// What the database holds of a result table: its columns with their SQL types, and the
+/// declared types recorded in `astra_column` (`(column, scalar_type, shape)`).
+struct Stored {
+    columns: Vec<(String, String)>,
+    declared: Vec<(String, String, String)>,
+}
+
+/// Reads what the database holds of `table`. `astra_column` may be missing only in a
+/// database opened read-only (written by an older program).
+async fn inspect<DB: Backend>(conn: &mut DB::Connection, table: &str) -> Result<Stored> {
+    let action = || format!("inspecting result table `{table}`");
+    let columns = columns_of::<DB>(&mut *conn, table).await?;
+    let mut declared = Vec::new();
+    if !columns.is_empty() && !columns_of::<DB>(&mut *conn, "astra_column").await?.is_empty() {
+        let q = DB::bind_text(
+            query::<DB>("SELECT column_name, scalar_type, shape FROM astra_column WHERE table_name = $1".into()),
+            table,
+        );
+        for row in DB::fetch_all(conn, q).await.map_err(db_err(action()))? {
+            let text = |i| {
+                DB::get_text(&row, i)
+                    .map(Option::unwrap_or_default)
+                    .map_err(db_err(action()))
+            };
+            declared.push((text(0)?, text(1)?, text(2)?));
+        }
+    }
+    Ok(Stored { columns, declared })
+}
+
+/// A table's columns and their SQL types; none when the table does not exist.
+async fn columns_of<DB: Backend>(conn: &mut DB::Connection, table: &str) -> Result<Vec<(String, String)>> {
+    let action = || format!("inspecting table `{table}`");
+    let q = DB::bind_text(query::<DB>(dialect::table_columns(DB::DIALECT).into()), table);
+    let rows = DB::fetch_all(conn, q).await.map_err(db_err(action()))?;
+    rows.iter()
+        .map(|row| {
+            let name = DB::get_text(row, 0).map_err(db_err(action()))?.unwrap_or_default();
+            let ty = DB::get_text(row, 1).map_err(db_err(action()))?.unwrap_or_default();
+            Ok((name, ty))
+        })
+        .collect()
+}
+
+/// What to do to a result table: statements to run and declared types to record.
+struct Plan {
+    statements: Vec<String>,
+    record: Vec<&'static ColumnMeta>,
+}
+
+/// Compares the declared columns of `meta` with what is stored: refuses any change of a
+/// column's declared type (scalar type or shape), naming both; plans the table's creation,
+/// the columns to add and the declared types to record.
+fn plan<DB: Backend>(meta: &'static TaskMeta, stored: &Stored) -> Result<Plan> {
+    if stored.columns.is_empty() {
+        return Ok(Plan {
+            statements: vec![create_sql::<DB>(meta)],
+            record: meta.results.iter().collect(),
+        });
+    }
+    let mut plan = Plan {
+        statements: Vec::new(),
+        record: Vec::new(),
+    };
+    for c in meta.results {
+        let declared = c.sql_type(DB::DIALECT);
+        let physical = stored.columns.iter().find(|(n, _)| n.eq_ignore_ascii_case(c.name));
+        let recorded = stored.declared.iter().find(|(n, _, _)| n.eq_ignore_ascii_case(c.name));
+        let changed = |old: String| Error::Schema {
+            table: meta.table.to_string(),
+            column: c.name.to_string(),
+            reason: format!(
+                "was {old} but the result struct {} declares {} ({declared}); \
+                 a column's declared type cannot change (use a new column or table name)",
+                meta.results_type,
+                declared_of(c),
+            ),
+        };
+        match (physical, recorded) {
+            (Some((_, sql)), Some((_, scalar, shape))) => {
+                if scalar != c.ty.rust_name() || *shape != shape_text(c.shape) {
+                    return Err(changed(format!(
+                        "declared {} (stored as {sql})",
+                        declared_type(scalar, shape)
+                    )));
+                }
+            }
+            (Some((_, sql)), None) => {
+                // A column of a table made before declared types were recorded: its SQL
+                // type must match, and its declared type is recorded from now on.
+                if !same_type(sql, declared) {
+                    return Err(changed(format!("stored as {sql}")));
+                }
+                plan.record.push(c);
+            }
+            (None, _) => {
+                plan.statements.push(format!(
+                    "ALTER TABLE {} ADD COLUMN {}",
+                    ident(meta.table),
+                    column_ddl::<DB>(c)
+                ));
+                plan.record.push(c);
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// Creates the result table of `meta` when missing, adds the columns it lacks, records
+/// the declared types, and refuses a column whose declared type differs from the stored
+/// one.
+pub(crate) async fn ensure_result_table<DB: Backend>(p: &Pools<DB>, meta: &'static TaskMeta) -> Result<()> {
     check_names(meta)?;
     with_retry(|| async {
         let action = |what: &str| format!("{what} result table `{}`", meta.table);
@@ -105,31 +257,55 @@ pub(crate) async fn ensure_result_table<DB: Backend>(p: &Pools<DB>, meta: &TaskM
                 .await
                 .map_err(db_err("locking the schema"))?;
         }
-        let q = DB::bind_text(query::<DB>(dialect::table_columns(DB::DIALECT).into()), meta.table);
-        let rows = DB::fetch_all(&mut tx, q).await.map_err(db_err(action("inspecting")))?;
-        let mut existing = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let name = DB::get_text(row, 0)
-                .map_err(db_err(action("inspecting")))?
-                .unwrap_or_default();
-            let ty = DB::get_text(row, 1)
-                .map_err(db_err(action("inspecting")))?
-                .unwrap_or_default();
-            existing.push((name, ty));
-        }
-        let statements = if existing.is_empty() {
-            vec![create_sql::<DB>(meta)]
-        } else {
-            alter_sql::<DB>(meta, &existing)?
-        };
-        for sql in statements {
+        let stored = inspect::<DB>(&mut tx, meta.table).await?;
+        let plan = plan::<DB>(meta, &stored)?;
+        for sql in plan.statements {
             DB::execute(&mut tx, query::<DB>(sql))
                 .await
                 .map_err(db_err(action("creating or growing")))?;
         }
+        for c in plan.record {
+            let q = query::<DB>(
+                "INSERT INTO astra_column (table_name, column_name, scalar_type, shape) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (table_name, column_name) DO NOTHING"
+                    .into(),
+            );
+            let q = DB::bind_text(DB::bind_text(q, meta.table), c.name);
+            let q = DB::bind_text(DB::bind_text(q, c.ty.rust_name()), &shape_text(c.shape));
+            DB::execute(&mut tx, q)
+                .await
+                .map_err(db_err(action("recording the column types of")))?;
+        }
         tx.commit().await.map_err(db_err(action("committing")))
     })
     .await
+}
+
+/// Checks the result table of `meta` in a database opened read-only, changing nothing:
+/// `false` when the table does not exist (no task of the family has a result); a changed
+/// declared type or a missing column is refused.
+pub(crate) async fn check_result_table<DB: Backend>(p: &Pools<DB>, meta: &'static TaskMeta) -> Result<bool> {
+    check_names(meta)?;
+    let mut conn = p.read_conn().await?;
+    let stored = inspect::<DB>(&mut conn, meta.table).await?;
+    if stored.columns.is_empty() {
+        return Ok(false);
+    }
+    let plan = plan::<DB>(meta, &stored)?;
+    if !plan.statements.is_empty() {
+        let missing: Vec<&str> = meta
+            .results
+            .iter()
+            .filter(|c| !stored.columns.iter().any(|(n, _)| n.eq_ignore_ascii_case(c.name)))
+            .map(|c| c.name)
+            .collect();
+        return Err(Error::Schema {
+            table: meta.table.to_string(),
+            column: missing.join(", "),
+            reason: "is not in the database, which is opened read-only, so it cannot be added".into(),
+        });
+    }
+    Ok(true)
 }
 
 fn column_ddl<DB: Backend>(c: &ColumnMeta) -> String {
@@ -153,29 +329,13 @@ fn create_sql<DB: Backend>(meta: &TaskMeta) -> String {
     )
 }
 
-fn alter_sql<DB: Backend>(meta: &TaskMeta, existing: &[(String, String)]) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for c in meta.results {
-        let declared = c.sql_type(DB::DIALECT);
-        match existing.iter().find(|(name, _)| name.eq_ignore_ascii_case(c.name)) {
-            Some((_, stored)) if !same_type(stored, declared) => {
-                return Err(Error::Schema {
-                    table: meta.table.to_string(),
-                    column: c.name.to_string(),
-                    reason: format!(
-                        "is stored as {stored} but the result struct {} declares {declared}; \
-                         a column's type cannot change (use a new column or table name)",
-                        meta.results_type
-                    ),
-                });
-            }
-            Some(_) => {}
-            None => out.push(format!(
-                "ALTER TABLE {} ADD COLUMN {}",
-                ident(meta.table),
-                column_ddl::<DB>(c)
-            )),
-        }
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn declared_types_read_as_rust() {
+        assert_eq!(super::shape_text(&[3, 3]), "3x3");
+        assert_eq!(super::declared_type("f64", ""), "f64");
+        assert_eq!(super::declared_type("f32", "3"), "[f32; 3]");
+        assert_eq!(super::declared_type("f64", "2x3"), "[[f64; 3]; 2]");
     }
-    Ok(out)
 }

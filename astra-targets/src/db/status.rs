@@ -3,8 +3,11 @@
 use std::fmt;
 
 /// The status of a task run, stored as Astra's integer codes in `task.status_code`.
+///
+/// Astra may define more codes: matches need a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i32)]
+#[non_exhaustive]
 pub enum StatusCode {
     /// The task row exists but has not run yet (code 0).
     Created = 0,

@@ -3,11 +3,15 @@
 use sqlx::Transaction;
 
 use super::backend::{Backend, query};
-use super::connect::{Database, Pools, db_err, with_retry};
-use super::query::{ResultQuery, TaskRow, decode_task_row, task_columns};
+use super::connect::Database;
+use super::dispatch::dispatch;
+use super::error::db_err;
+use super::pool::Pools;
+use super::query::{QueryBuilder, TaskRow, decode_task_row, task_columns};
+use super::retry::with_retry;
 use super::status::StatusCode;
 use super::write::{prepare, task_params, upsert_tasks, write_tasks};
-use super::{dialect, dispatch, lookup};
+use super::{dialect, lookup};
 use crate::column::AstraResults;
 use crate::task::AstraTask;
 use crate::{Error, Result};
@@ -46,12 +50,7 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
 
     /// Whether the task has a result (it was written, or copied from another task).
     pub async fn exists(&self) -> Result<bool> {
-        if let Some(found) = self
-            .db
-            .sqlite_lookup
-            .as_ref()
-            .and_then(|l| l.exists(T::META.family, &self.task_id))
-        {
+        if let Some(found) = self.db.inner.quick_exists(T::META.family, &self.task_id) {
             return Ok(found);
         }
         dispatch!(self.db, p => lookup::exists(p, T::META.family, &self.task_id).await)
@@ -59,8 +58,7 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
 
     /// The task's result rows, in `row_index` order. A task with no result is an error.
     pub async fn read(&self) -> Result<Vec<T::Results>> {
-        self.db.ensure_results(T::META).await?;
-        let rows = self.get_query(None, false)?.fetch().await?;
+        let rows = self.query().fetch().await?;
         if rows.is_empty() && !self.exists().await? {
             return Err(Error::Missing {
                 task_id: self.task_id.clone(),
@@ -81,6 +79,8 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
     where
         T::Results: Sync,
     {
+        self.db
+            .check_writable(|| format!("write the results of {}", self.task_id))?;
         let prepared = prepare(self.task, rows)?;
         self.db.ensure_results(T::META).await?;
         dispatch!(self.db, p => write_tasks(p, T::META, std::slice::from_ref(&prepared)).await)
@@ -90,15 +90,14 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
     /// Nothing is copied. Rows of this task's previous output, if no other task points at
     /// it, are deleted. Both tasks must store their results in the same table.
     pub async fn copy_from<U: AstraTask>(&self, other: &DatabaseTarget<'_, U>) -> Result<()> {
+        self.db
+            .check_writable(|| format!("copy the result of {} to {}", other.task_id, self.task_id))?;
         if T::META.table != U::META.table {
-            return Err(Error::Missing {
+            return Err(Error::TableMismatch {
                 task_id: self.task_id.clone(),
-                reason: format!(
-                    "cannot copy from {}: its results are in table `{}`, not `{}`",
-                    other.task_id,
-                    U::META.table,
-                    T::META.table
-                ),
+                table: T::META.table,
+                other_task_id: other.task_id.clone(),
+                other_table: U::META.table,
             });
         }
         self.db.ensure_results(T::META).await?;
@@ -151,6 +150,8 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
     /// Records the status of a run and its duration in seconds, creating the task row
     /// when missing.
     pub async fn set_status(&self, status: StatusCode, duration: Option<f64>) -> Result<()> {
+        self.db
+            .check_writable(|| format!("set the status of {}", self.task_id))?;
         let params = task_params(self.task, &self.task_id)?;
         dispatch!(self.db, p => with_retry(|| self.status_once(p, status, duration, &params)).await)
     }
@@ -198,7 +199,8 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
     }
 
     /// The stored parameters of the task, `(parameter_name, parameter_value)` sorted by
-    /// name.
+    /// name: one value per name, the latest run's (a run with other values of
+    /// insignificant parameters replaces them).
     pub async fn parameters(&self) -> Result<Vec<(String, String)>> {
         dispatch!(self.db, p => self.parameters_on(p).await)
     }
@@ -220,11 +222,18 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
             .collect()
     }
 
-    /// A query over the task's result rows: the columns named (all when `None`), and
-    /// the task row with each result row when `full_output`. Unknown column names are
-    /// refused.
-    pub fn get_query(&self, columns: Option<&[&str]>, full_output: bool) -> Result<ResultQuery<'a, T>> {
-        ResultQuery::new(self.db, self.task_id.clone(), columns, full_output)
+    /// A query over the task's result rows, to be built: every result column unless
+    /// [`columns`](QueryBuilder::columns) names some, and the task row with each result
+    /// row [`with_task_row`](QueryBuilder::with_task_row).
+    pub fn query(&self) -> QueryBuilder<'a, T> {
+        QueryBuilder::new(self.db, self.task_id.clone())
+    }
+
+    /// The seed's name of [`query`](Self::query): the seed's
+    /// `get_query(columns, full_output)` is
+    /// `get_query().columns(columns).with_task_row().build()`.
+    pub fn get_query(&self) -> QueryBuilder<'a, T> {
+        self.query()
     }
 }
 
@@ -266,6 +275,7 @@ impl Database {
     where
         T::Results: Sync,
     {
+        self.check_writable(|| format!("write the results of {} tasks of {}", items.len(), T::META.family))?;
         let prepared = items
             .iter()
             .map(|(task, rows)| prepare(*task, rows))
@@ -276,6 +286,9 @@ impl Database {
 
     /// Which of the task ids (of family `T`) have a result, in the order given.
     pub async fn exists_many<T: AstraTask>(&self, task_ids: &[&str]) -> Result<Vec<bool>> {
+        if task_ids.is_empty() {
+            return Ok(Vec::new());
+        }
         dispatch!(self, p => lookup::exists_many(p, T::META.family, task_ids).await)
     }
 }

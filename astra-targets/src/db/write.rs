@@ -6,8 +6,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sqlx::Transaction;
 
 use super::backend::{Backend, OutputRows, query};
-use super::connect::{Pools, db_err, with_retry};
 use super::dialect;
+use super::error::db_err;
+use super::pool::Pools;
+use super::retry::with_retry;
 use super::values::{check_text, ident};
 use crate::column::AstraResults;
 use crate::task::{AstraTask, TaskMeta};
@@ -90,12 +92,22 @@ pub(crate) async fn upsert_tasks<DB: Backend>(
     Ok(keys)
 }
 
-/// Stores the parameters (deduplicated) and links each task to its own.
+/// Stores the parameters (deduplicated) and links each task to its own, replacing the
+/// links of an earlier run: a task has one value per parameter name, the latest run's.
 async fn link_parameters<DB: Backend>(
     tx: &mut Transaction<'static, DB>,
     tasks: &[(&str, &[(&'static str, String)])],
     keys: &HashMap<String, TaskKeys>,
 ) -> Result<()> {
+    let task_pks: Vec<i64> = tasks.iter().filter_map(|(id, _)| keys.get(*id).map(|k| k.pk)).collect();
+    let unlink = format!(
+        "DELETE FROM task_parameter WHERE task_pk IN (SELECT v.c1 FROM {})",
+        dialect::list_source(DB::DIALECT, 1, "bigint")
+    );
+    for chunk in task_pks.chunks(LIST_CHUNK) {
+        let q = DB::bind_i64_list(query::<DB>(unlink.clone()), chunk);
+        DB::execute(tx, q).await.map_err(db_err("replacing task parameters"))?;
+    }
     let distinct: Vec<(&str, &str)> = tasks
         .iter()
         .flat_map(|(_, ps)| ps.iter().map(|(n, v)| (*n, v.as_str())))

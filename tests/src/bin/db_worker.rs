@@ -1,7 +1,9 @@
 //! A worker process of the database concurrency test: writes the results of a range of
 //! tasks into one database, in bulk batches and one by one, and exits non-zero on any error.
 //!
-//! Usage: `db-worker URL FIRST END ROWS_PER_TASK`.
+//! Usage: `db-worker URL FIRST END ROWS_PER_TASK`, or `db-worker open URL START_MS TASK`:
+//! wait until the Unix time `START_MS` (milliseconds), then open the database (several
+//! workers at the same moment) and write one task.
 
 use astra_targets::db::{Database, StatusCode};
 use astra_targets_tests::db_support::{Payne, PayneResults, Star, payne_row};
@@ -19,6 +21,20 @@ fn rows(task: i64, n: usize, writer: u32) -> Vec<PayneResults> {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.len() == 5 && args[1] == "open" {
+        let me = std::process::id();
+        if let Err(e) = open_at(
+            &args[2],
+            args[3].parse().expect("START_MS"),
+            args[4].parse().expect("TASK"),
+        )
+        .await
+        {
+            eprintln!("db-worker {me}: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if args.len() != 5 {
         eprintln!("usage: db-worker URL FIRST END ROWS_PER_TASK");
         std::process::exit(2);
@@ -53,6 +69,22 @@ async fn run(url: &str, first: i64, end: i64, per: usize, me: u32) -> astra_targ
         target.set_status(StatusCode::Success, Some(0.5)).await?;
         assert!(target.exists().await?);
     }
+    db.close().await;
+    Ok(())
+}
+
+/// Opens the database at the given moment and writes one task.
+async fn open_at(url: &str, start_ms: u64, task: i64) -> astra_targets::Result<()> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    if start_ms > now {
+        std::thread::sleep(std::time::Duration::from_millis(start_ms - now));
+    }
+    let db = Database::connect(url).await?;
+    let t = Payne(Star::new(task, &format!("obj-{task}")));
+    db.target(&t).write(&rows(task, 2, std::process::id())).await?;
     db.close().await;
     Ok(())
 }

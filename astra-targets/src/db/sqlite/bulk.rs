@@ -9,11 +9,11 @@ use std::ptr::{NonNull, null_mut};
 use libsqlite3_sys as ffi;
 use sqlx::sqlite::SqliteConnection;
 
-use super::backend::OutputRows;
-use super::connect::db_err;
-use super::dialect::tuples;
-use super::values::{column_list, ident, to_blob};
 use crate::column::{AstraResults, ColumnMeta, SqlDialect};
+use crate::db::backend::OutputRows;
+use crate::db::dialect::tuples;
+use crate::db::error::db_err;
+use crate::db::values::{column_list, ident, to_blob};
 use crate::value::Value;
 
 /// Rows per multi-row statement.

@@ -6,10 +6,11 @@ use std::ffi::{CString, c_int};
 use std::path::Path;
 use std::ptr::{NonNull, null_mut};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use libsqlite3_sys as ffi;
 
-use super::lookup::EXISTS_SQL_ANONYMOUS;
+use crate::db::lookup::EXISTS_SQL_ANONYMOUS;
 
 /// A private read connection with its prepared existence statement.
 struct Raw {
@@ -37,7 +38,7 @@ pub(crate) struct SqliteLookup(Mutex<Option<Raw>>);
 
 impl SqliteLookup {
     /// Opens a lookup connection on the database file (which exists: the pool created it).
-    pub(crate) fn open(path: &Path) -> Option<SqliteLookup> {
+    pub(crate) fn open(path: &Path, busy: Duration) -> Option<SqliteLookup> {
         let name = CString::new(path.to_str()?).ok()?;
         let mut db = null_mut();
         let flags = ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_FULLMUTEX;
@@ -48,7 +49,7 @@ impl SqliteLookup {
         // SAFETY: `db` is open; the SQL is passed with its length.
         let ok = rc == ffi::SQLITE_OK
             && unsafe {
-                ffi::sqlite3_busy_timeout(db.as_ptr(), 30_000);
+                ffi::sqlite3_busy_timeout(db.as_ptr(), c_int::try_from(busy.as_millis()).unwrap_or(c_int::MAX));
                 ffi::sqlite3_prepare_v3(
                     db.as_ptr(),
                     EXISTS_SQL_ANONYMOUS.as_ptr().cast(),

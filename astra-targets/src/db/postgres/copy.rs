@@ -3,10 +3,10 @@
 
 use sqlx::postgres::PgConnection;
 
-use super::backend::OutputRows;
-use super::connect::db_err;
-use super::values::{column_list, ident};
 use crate::column::{AstraResults, ColumnMeta, ScalarType};
+use crate::db::backend::OutputRows;
+use crate::db::error::db_err;
+use crate::db::values::{column_list, ident};
 use crate::value::Value;
 
 /// The size of the buffer sent to the server at a time.
