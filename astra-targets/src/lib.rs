@@ -15,6 +15,8 @@
 
 extern crate self as astra_targets;
 
+#[cfg(feature = "fits")]
+mod civil;
 pub mod column;
 #[cfg(feature = "db")]
 pub mod db;
@@ -42,6 +44,11 @@ pub use param::{ParamKind, ParamMeta, ParamValue};
 pub use path::OutputRoot;
 pub use task::{AstraTask, TaskMeta};
 pub use value::Value;
+
+/// Re-exported: the arrays of [`source`] and [`spectrum`] (images, masks, pixels) are
+/// `ndarray` arrays, so a user names them with the same version of `ndarray` as this crate.
+#[cfg(feature = "fits")]
+pub use ndarray;
 
 /// Re-exported so that plugin crates register with `astra_targets::inventory::submit!`
 /// without depending on `inventory` themselves.

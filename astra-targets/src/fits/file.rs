@@ -12,7 +12,7 @@ use fitsio::sys;
 use super::card::{self, Formatted};
 use super::checksum::Sum32;
 use super::status::check;
-use crate::spectrum::Card;
+use super::card::Card;
 use crate::{Error, Result};
 
 unsafe extern "C" {

@@ -9,7 +9,7 @@ use ndarray::{ArrayView, ArrayViewD, Dimension};
 use super::card;
 use super::checksum::Sum32;
 use super::file::{FitsWriter, read_only};
-use crate::spectrum::Card;
+use super::card::Card;
 use crate::{Error, Result};
 
 /// The pixel type of an image HDU (`BITPIX`).

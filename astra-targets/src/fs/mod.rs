@@ -9,6 +9,6 @@ pub mod atomic;
 pub mod target;
 pub mod writer;
 
-pub use atomic::{AtomicFile, AtomicPath, clean_temporaries};
-pub use target::{FileTarget, Mode, Opened};
+pub use atomic::{AtomicFile, AtomicPath, Commit, IfExists, clean_temporaries, commit};
+pub use target::{CopyMode, FileTarget, Mode, Opened};
 pub use writer::AtomicWriter;

@@ -2,7 +2,7 @@
 //! temporary file beside the destination, then the rename.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::Path;
 
 use super::created::now_utc;
@@ -10,9 +10,11 @@ use super::layout::{HDUS, RESULTS, TASK_PARAMETERS};
 use super::options::{Staging, WriteOptions};
 use super::shapes::Images;
 use super::{tables, verify};
-use crate::fits::{FitsWriter, ImageData, TableColumn, card, create_image_hdu, create_table_hdu};
-use crate::fs::AtomicPath;
-use crate::spectrum::{Bitmask, Card, CardValue, Spectrum, SpectrumKind};
+use crate::fits::table::check_table;
+use crate::fits::{Card, CardValue, FitsWriter, ImageData, TableColumn, card, create_image_hdu, create_table_hdu};
+use crate::fs::atomic::io_through;
+use crate::fs::{AtomicPath, Commit, IfExists};
+use crate::spectrum::{Bitmask, Spectrum, SpectrumKind};
 use crate::task::AstraTask;
 use crate::{Error, Result};
 
@@ -32,7 +34,7 @@ struct Product<'s, 'i> {
     primary: Vec<Card>,
     wcs: Vec<Card>,
     images: &'s Images<'i>,
-    bitmask: Bitmask,
+    bitmask: Bitmask<'s>,
     parameters: Vec<TableColumn>,
     results: Vec<TableColumn>,
     rows: usize,
@@ -47,7 +49,7 @@ pub(super) fn write<T: AstraTask>(
     options: &WriteOptions,
 ) -> Result<()> {
     let product = prepare(task, spectrum, images, results, options)?;
-    if !options.overwrite && fs::symlink_metadata(path).is_ok() {
+    if options.if_exists == IfExists::Refuse && fs::symlink_metadata(path).is_ok() {
         return Err(Error::AlreadyExists {
             path: path.to_path_buf(),
         });
@@ -64,13 +66,7 @@ pub(super) fn write<T: AstraTask>(
         write_hdus(&mut fits, &product, options, &mut || {})?;
         let bytes = fits.into_bytes()?;
         let temp = atomic.temp_path();
-        let io = |action| {
-            move |source| Error::Io {
-                action,
-                path: temp.to_path_buf(),
-                source,
-            }
-        };
+        let io = |action| io_through(action, path, temp);
         let mut file = File::create_new(temp).map_err(io("creating"))?;
         if options.durable {
             // Each piece starts its way to the disk while the next is copied, so the
@@ -99,9 +95,14 @@ pub(super) fn write<T: AstraTask>(
         fits.close()?;
     }
     if options.output_verify {
-        verify::verify_file(task, atomic.temp_path(), options.checksum)?;
+        let checks = if options.checksum {
+            verify::Checks::LayoutAndChecksums
+        } else {
+            verify::Checks::Layout
+        };
+        verify::verify_file(task, atomic.temp_path(), checks)?;
     }
-    commit(atomic, options)
+    atomic.commit(Commit::replacing().if_exists(options.if_exists).durable(options.durable))
 }
 
 /// Starts writing a file's dirty pages to the disk without waiting for them (Linux's
@@ -127,51 +128,9 @@ fn start_writeback(file: &File) {
     let _ = file;
 }
 
-/// Renames the finished temporary file into place (fsync'ing it first and the folder after
-/// when durable); without `overwrite`, links it instead, which fails (leaving the existing
-/// file alone) if the destination appeared meanwhile.
-fn commit(atomic: AtomicPath, options: &WriteOptions) -> Result<()> {
-    if options.overwrite {
-        return atomic.commit(options.durable);
-    }
-    let target = atomic.final_path().to_path_buf();
-    if options.durable {
-        File::open(atomic.temp_path())
-            .and_then(|f| f.sync_all())
-            .map_err(|source| Error::Io {
-                action: "syncing",
-                path: atomic.temp_path().to_path_buf(),
-                source,
-            })?;
-    }
-    match fs::hard_link(atomic.temp_path(), &target) {
-        Ok(()) => {
-            drop(atomic);
-            if options.durable {
-                let dir = target
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                File::open(dir).and_then(|d| d.sync_all()).map_err(|source| Error::Io {
-                    action: "syncing the folder",
-                    path: dir.into(),
-                    source,
-                })?;
-            }
-            Ok(())
-        }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::AlreadyExists { path: target }),
-        Err(source) => Err(Error::Io {
-            action: "linking into place",
-            path: target,
-            source,
-        }),
-    }
-}
-
 fn prepare<'s, 'i, T: AstraTask>(
     task: &T,
-    spectrum: &Spectrum,
+    spectrum: &'s Spectrum,
     images: &'s Images<'i>,
     results: &[T::Results],
     options: &WriteOptions,
@@ -212,10 +171,17 @@ fn prepare<'s, 'i, T: AstraTask>(
         });
     }
     let parameters = tables::task_parameters(task)?;
+    check_table(HDUS[TASK_PARAMETERS].name, parameter_rows(&parameters), &parameters)?;
     let results = tables::results(task, results)?;
+    check_table(HDUS[RESULTS].name, n, &results)?;
+    let primary = primary_cards(task, spectrum, options, (n, p), found);
+    let wcs = wcs_cards(spectrum);
+    for c in primary.iter().chain(&wcs) {
+        card::format(c)?;
+    }
     Ok(Product {
-        primary: primary_cards(task, spectrum, options, (n, p), found),
-        wcs: wcs_cards(spectrum),
+        primary,
+        wcs,
         images,
         bitmask,
         parameters,
@@ -322,7 +288,7 @@ fn write_hdus(
     };
     create_image_hdu(
         fits,
-        images.normalized_flux.view(),
+        images.normalized_flux(),
         &product.wcs,
         spec(1),
         float,
@@ -331,7 +297,7 @@ fn write_hdus(
     after_image();
     create_image_hdu(
         fits,
-        images.normalized_ivar.view(),
+        images.normalized_ivar(),
         &product.wcs,
         spec(2),
         float,
@@ -346,7 +312,7 @@ fn write_hdus(
     after_image();
     create_image_hdu(
         fits,
-        images.continuum.view(),
+        images.continuum(),
         &product.wcs,
         spec(4),
         float,
@@ -355,7 +321,7 @@ fn write_hdus(
     after_image();
     create_image_hdu(
         fits,
-        images.model_flux.view(),
+        images.model_flux(),
         &product.wcs,
         spec(5),
         float,
@@ -364,23 +330,28 @@ fn write_hdus(
     after_image();
     create_image_hdu(
         fits,
-        images.model_ivar.view(),
+        images.model_ivar(),
         &product.wcs,
         spec(6),
         float,
         HDUS[6].bunit,
     )?;
     after_image();
-    let rows = product.parameters.first().map_or(0, |c| match &c.data {
-        crate::fits::ColumnData::Text { values, .. } => values.len(),
-        _ => 0,
-    });
+    let rows = parameter_rows(&product.parameters);
     let name = |i: usize| crate::fits::ExtName {
         name: HDUS[i].name,
         comment: HDUS[i].meaning,
     };
     create_table_hdu(fits, name(TASK_PARAMETERS), rows, &product.parameters, &[])?;
     create_table_hdu(fits, name(RESULTS), product.rows, &product.results, &[])
+}
+
+/// The number of rows of the `TASK_PARAMETERS` table (one per parameter).
+fn parameter_rows(parameters: &[TableColumn]) -> usize {
+    parameters.first().map_or(0, |c| match &c.data {
+        crate::fits::ColumnData::Text { values, .. } => values.len(),
+        _ => 0,
+    })
 }
 
 /// An upper estimate of the file size, for sizing the in-memory file.

@@ -6,7 +6,7 @@
 //! checksums), and the two `COMMENT` cards cfitsio adds to every primary header citing the
 //! FITS paper.
 
-use super::{Card, CardValue};
+use crate::fits::{Card, CardValue};
 use crate::Result;
 use crate::fits::{FitsReader, RawCard};
 

@@ -15,9 +15,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use astra_targets::fits::checksum::Sum32;
-use astra_targets::fits::{FitsWriter, create_image_hdu};
+use astra_targets::fits::{Card, CardValue, FitsWriter, create_image_hdu};
 use astra_targets::source::{AstraSource, Staging, WriteOptions};
-use astra_targets::spectrum::{Card, CardValue, PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
+use astra_targets::spectrum::{PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
 use astra_targets::{AstraResults, AstraTask};
 use astra_targets_tests::rng::Rng;
 use ndarray::Array2;

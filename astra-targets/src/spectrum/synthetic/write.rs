@@ -7,9 +7,9 @@ use std::path::Path;
 
 use ndarray::Array2;
 
-use super::super::{Card, CardValue, PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
-use crate::fits::{ColumnData, ExtName, FitsWriter, TableColumn, card, create_image_hdu, create_table_hdu};
-use crate::fs::AtomicPath;
+use super::super::{PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
+use crate::fits::{Card, CardValue, ColumnData, ExtName, FitsWriter, TableColumn, card, create_image_hdu, create_table_hdu};
+use crate::fs::{AtomicPath, Commit};
 use crate::{Error, Result};
 
 /// The flux unit of both layouts, as a FITS unit string.
@@ -99,7 +99,7 @@ fn atomically(path: &Path, write: impl FnOnce(&mut FitsWriter) -> Result<()>) ->
     let mut fits = FitsWriter::create_file(atomic.temp_path(), true)?;
     write(&mut fits)?;
     fits.close()?;
-    atomic.commit(true)
+    atomic.commit(Commit::replacing().durable(true))
 }
 
 /// Writes a [`SpectrumKind::Apogee`] spectrum as an apStar-style file: the primary header,
