@@ -147,23 +147,26 @@ fn sync_entry(path: &Path) -> io::Result<()> {
 fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
     match renameat2_noreplace(from, to) {
         Some(result) => result,
-        None => {
-            // No RENAME_NOREPLACE here: a hard link fails if `to` exists; without hard
-            // links (or for folders), check just before the rename.
-            let meta = fs::symlink_metadata(from)?;
-            if meta.is_file() {
-                match fs::hard_link(from, to) {
-                    Ok(()) => return fs::remove_file(from),
-                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
-                    Err(_) => {}
-                }
-            }
-            if fs::symlink_metadata(to).is_ok() {
-                return Err(io::ErrorKind::AlreadyExists.into());
-            }
-            fs::rename(from, to)
+        None => link_or_check_then_rename(from, to),
+    }
+}
+
+/// [`rename_no_replace`] where `RENAME_NOREPLACE` is missing: a hard link, which fails if
+/// `to` exists, then the removal of `from`; without hard links (or for folders and links),
+/// a check just before the rename.
+fn link_or_check_then_rename(from: &Path, to: &Path) -> io::Result<()> {
+    let meta = fs::symlink_metadata(from)?;
+    if meta.is_file() {
+        match fs::hard_link(from, to) {
+            Ok(()) => return fs::remove_file(from),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+            Err(_) => {}
         }
     }
+    if fs::symlink_metadata(to).is_ok() {
+        return Err(io::ErrorKind::AlreadyExists.into());
+    }
+    fs::rename(from, to)
 }
 
 /// `renameat2(from, to, RENAME_NOREPLACE)`; `None` where the system or the file system
@@ -410,6 +413,45 @@ mod tests {
         f.commit(Commit::replacing().durable(true)).unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"new");
         assert_eq!(fs::read_dir(dir.path().join("a/b")).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_refusing_commit_leaves_both_paths_as_they_were() {
+        let dir = tempfile::tempdir().unwrap();
+        let (temp, dest) = (dir.path().join(".t"), dir.path().join("d"));
+        fs::write(&temp, b"new").unwrap();
+        fs::write(&dest, b"old").unwrap();
+        for how in [Commit::no_clobber(), Commit::no_clobber().durable(true)] {
+            match commit(&temp, &dest, how) {
+                Err(Error::AlreadyExists { path }) => assert_eq!(path, dest),
+                other => panic!("expected AlreadyExists, got {other:?}"),
+            }
+            assert_eq!((fs::read(&temp).unwrap(), fs::read(&dest).unwrap()), (b"new".to_vec(), b"old".to_vec()));
+        }
+        let fresh = dir.path().join("fresh");
+        commit(&temp, &fresh, Commit::no_clobber().durable(true)).unwrap();
+        assert_eq!(fs::read(&fresh).unwrap(), b"new");
+        assert!(!temp.exists());
+        commit(&fresh, &dest, Commit::replacing()).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"new");
+    }
+
+    #[test]
+    fn the_fallback_without_rename_noreplace_refuses_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+        fs::write(&a, b"a").unwrap();
+        fs::write(&b, b"b").unwrap();
+        let e = link_or_check_then_rename(&a, &b).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!((fs::read(&a).unwrap(), fs::read(&b).unwrap()), (b"a".to_vec(), b"b".to_vec()));
+        link_or_check_then_rename(&a, &c).unwrap();
+        assert!(!a.exists() && fs::read(&c).unwrap() == b"a");
+        let (d1, d2) = (dir.path().join("d1"), dir.path().join("d2"));
+        fs::create_dir(&d1).unwrap();
+        fs::create_dir(&d2).unwrap();
+        let e = link_or_check_then_rename(&d1, &d2).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
     }
 
     #[test]
