@@ -130,7 +130,10 @@ fn move_to_renames_and_refuses_or_replaces() {
     FileTarget::new(&a).move_to(&b, IfExists::Replace).unwrap();
     assert_eq!(fs::read(&b).unwrap(), b"A2");
     assert!(!a.exists());
-    let e = FileTarget::new(&a).move_to(&b, IfExists::Replace).unwrap_err().to_string();
+    let e = FileTarget::new(&a)
+        .move_to(&b, IfExists::Replace)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("moving") && e.contains("a.txt"), "{e}");
     assert_eq!(fs::read(&b).unwrap(), b"A2");
     no_temporaries(dir.path());
@@ -149,7 +152,10 @@ fn moves_across_file_systems() {
     assert_eq!(fs::read(&dest).unwrap(), vec![7u8; 100_000]);
     assert_eq!(fs::metadata(&dest).unwrap().permissions().mode() & 0o777, 0o640);
     fs::write(&src, b"second").unwrap();
-    already_exists(FileTarget::new(&src).move_to(&dest, IfExists::Refuse).unwrap_err(), &dest);
+    already_exists(
+        FileTarget::new(&src).move_to(&dest, IfExists::Refuse).unwrap_err(),
+        &dest,
+    );
     assert!(src.exists());
     FileTarget::new(&src).move_to(&dest, IfExists::Replace).unwrap();
     assert_eq!(fs::read(&dest).unwrap(), b"second");
@@ -283,7 +289,10 @@ fn temporary_path_renames_on_ok_and_cleans_up_otherwise() {
     assert_eq!(fs::read(t.path()).unwrap(), b"complete");
     no_temporaries(dir.path());
     // Writing nothing is an error, not an empty target; it names the target first.
-    let e = t.temporary_path_replacing(|_| Ok::<_, Error>(())).unwrap_err().to_string();
+    let e = t
+        .temporary_path_replacing(|_| Ok::<_, Error>(()))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("nothing was written"), "{e}");
     assert!(e.starts_with(&format!("committing {:?} (through", t.path())), "{e}");
     assert_eq!(fs::read(t.path()).unwrap(), b"complete");
@@ -397,11 +406,17 @@ fn a_refusing_move_reports_the_destination_even_when_the_source_is_gone() {
     let dir = tempfile::tempdir().unwrap();
     let (gone, dest) = (dir.path().join("gone"), dir.path().join("dest"));
     fs::write(&dest, b"here").unwrap();
-    already_exists(FileTarget::new(&gone).move_to(&dest, IfExists::Refuse).unwrap_err(), &dest);
+    already_exists(
+        FileTarget::new(&gone).move_to(&dest, IfExists::Refuse).unwrap_err(),
+        &dest,
+    );
     already_exists(FileTarget::new(&gone).move_dir(&dest).unwrap_err(), &dest);
     already_exists(FileTarget::new(&gone).copy(&dest, IfExists::Refuse).unwrap_err(), &dest);
     // Replacing, the missing source is the error.
-    let e = FileTarget::new(&gone).move_to(&dest, IfExists::Replace).unwrap_err().to_string();
+    let e = FileTarget::new(&gone)
+        .move_to(&dest, IfExists::Replace)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("gone"), "{e}");
     assert_eq!(fs::read(&dest).unwrap(), b"here");
 }
@@ -471,10 +486,7 @@ fn a_file_in_the_way_of_a_folder_is_named_plainly() {
                 other => panic!("expected NotAFolder, got {other:?}"),
             }
             let text = e.to_string();
-            assert!(
-                text.contains(&format!("{blocker:?} is a file, not a folder")),
-                "{text}"
-            );
+            assert!(text.contains(&format!("{blocker:?} is a file, not a folder")), "{text}");
             assert!(!text.contains("File exists"), "{text}");
         }
     }

@@ -112,7 +112,9 @@ fn model_flux_continuum_and_model_ivar_of_another_shape() {
     let (array, ..) = shape_error(refused(
         |_| {},
         |s, i| {
-            let images = SourceImages::new(&i.flux, &i.ivar).model_flux(&i.model).model_ivar(&bad);
+            let images = SourceImages::new(&i.flux, &i.ivar)
+                .model_flux(&i.model)
+                .model_ivar(&bad);
             s.write_images(&i.spectrum, images, &i.rows, &WriteOptions::default())
         },
     ));
@@ -365,7 +367,8 @@ fn a_file_in_the_way_of_the_folder_is_named_plainly() {
         other => panic!("expected NotAFolder, got {other:?}"),
     }
     assert!(
-        err.to_string().contains(&format!("{blocker:?} is a file, not a folder")),
+        err.to_string()
+            .contains(&format!("{blocker:?} is a file, not a folder")),
         "{err}"
     );
     assert_eq!(files_below(&root), vec![blocker]);

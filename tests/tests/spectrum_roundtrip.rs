@@ -1,7 +1,7 @@
 //! Synthetic spectra written in the apStar and spec layouts read back identically.
 
-use astra_targets::spectrum::synthetic::{self, Labels};
 use astra_targets::fits::{Card, CardValue};
+use astra_targets::spectrum::synthetic::{self, Labels};
 use astra_targets::spectrum::{self, PixelMask, SpectrumKind, WavelengthGrid, apstar, boss};
 
 /// Compares headers card by card, naming the first difference.

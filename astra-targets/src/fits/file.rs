@@ -9,10 +9,10 @@ use std::sync::Mutex;
 
 use fitsio::sys;
 
+use super::card::Card;
 use super::card::{self, Formatted};
 use super::checksum::Sum32;
 use super::status::check;
-use super::card::Card;
 use crate::{Error, Result};
 
 unsafe extern "C" {

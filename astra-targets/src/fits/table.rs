@@ -5,9 +5,9 @@ use std::ffi::{CString, c_char, c_int};
 use fitsio::sys;
 
 use super::card;
+use super::card::Card;
 use super::file::{FitsWriter, ascii_cstr, cstr, read_only};
 use super::image::ExtName;
-use super::card::Card;
 use crate::{Error, Result};
 
 /// The values of one column, all rows, each row's cell flattened (row-major).

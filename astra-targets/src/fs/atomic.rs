@@ -176,8 +176,13 @@ fn renameat2_noreplace(from: &Path, to: &Path) -> Option<io::Result<()>> {
     use std::ffi::{CString, c_char, c_int, c_uint};
     use std::os::unix::ffi::OsStrExt;
     unsafe extern "C" {
-        fn renameat2(olddirfd: c_int, oldpath: *const c_char, newdirfd: c_int, newpath: *const c_char, flags: c_uint)
-        -> c_int;
+        fn renameat2(
+            olddirfd: c_int,
+            oldpath: *const c_char,
+            newdirfd: c_int,
+            newpath: *const c_char,
+            flags: c_uint,
+        ) -> c_int;
     }
     const AT_FDCWD: c_int = -100;
     const RENAME_NOREPLACE: c_uint = 1;
@@ -426,7 +431,10 @@ mod tests {
                 Err(Error::AlreadyExists { path }) => assert_eq!(path, dest),
                 other => panic!("expected AlreadyExists, got {other:?}"),
             }
-            assert_eq!((fs::read(&temp).unwrap(), fs::read(&dest).unwrap()), (b"new".to_vec(), b"old".to_vec()));
+            assert_eq!(
+                (fs::read(&temp).unwrap(), fs::read(&dest).unwrap()),
+                (b"new".to_vec(), b"old".to_vec())
+            );
         }
         let fresh = dir.path().join("fresh");
         commit(&temp, &fresh, Commit::no_clobber().durable(true)).unwrap();
@@ -444,7 +452,10 @@ mod tests {
         fs::write(&b, b"b").unwrap();
         let e = link_or_check_then_rename(&a, &b).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
-        assert_eq!((fs::read(&a).unwrap(), fs::read(&b).unwrap()), (b"a".to_vec(), b"b".to_vec()));
+        assert_eq!(
+            (fs::read(&a).unwrap(), fs::read(&b).unwrap()),
+            (b"a".to_vec(), b"b".to_vec())
+        );
         link_or_check_then_rename(&a, &c).unwrap();
         assert!(!a.exists() && fs::read(&c).unwrap() == b"a");
         let (d1, d2) = (dir.path().join("d1"), dir.path().join("d2"));

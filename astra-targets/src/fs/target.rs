@@ -4,7 +4,7 @@
 //! - Writing ([`open_write`](FileTarget::open_write), [`write_with`](FileTarget::write_with),
 //!   [`copy`](FileTarget::copy), [`copy_from`](FileTarget::copy_from),
 //!   [`temporary_path`](FileTarget::temporary_path)) goes to a temporary name beside the
-//!   destination and ends with the one [`commit`](super::commit) sequence: readers see the
+//!   destination and ends with the one [`commit`] sequence: readers see the
 //!   old file or the new one, never a partial one.
 //! - What happens to an existing destination is said at each call ([`IfExists`]), or by the
 //!   method's name (`temporary_path` refuses, as the seed's `rename_dont_move` does;
@@ -304,8 +304,11 @@ impl FileTarget {
             CopyMode::Symlink => {
                 let absolute = fs::canonicalize(source).map_err(io_err("linking to", source))?;
                 let atomic = AtomicPath::new(&self.path)?;
-                std::os::unix::fs::symlink(&absolute, atomic.temp_path())
-                    .map_err(io_through("linking", &self.path, atomic.temp_path()))?;
+                std::os::unix::fs::symlink(&absolute, atomic.temp_path()).map_err(io_through(
+                    "linking",
+                    &self.path,
+                    atomic.temp_path(),
+                ))?;
                 atomic.commit(how)
             }
         }
@@ -372,7 +375,11 @@ fn copy_file_atomic(source: &Path, dest: &Path, keep_times: bool, how: Commit) -
     let mut temp = AtomicFile::create(dest)?;
     let temp_path = temp.temp_path().to_path_buf();
     io::copy(&mut reader, &mut temp).map_err(io_through("copying into", dest, &temp_path))?;
-    fs::set_permissions(&temp_path, meta.permissions()).map_err(io_through("setting permissions of", dest, &temp_path))?;
+    fs::set_permissions(&temp_path, meta.permissions()).map_err(io_through(
+        "setting permissions of",
+        dest,
+        &temp_path,
+    ))?;
     if keep_times {
         let times = FileTimes::new()
             .set_modified(meta.modified().map_err(io_err("reading the times of", source))?)

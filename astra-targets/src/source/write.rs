@@ -102,7 +102,11 @@ pub(super) fn write<T: AstraTask>(
         };
         verify::verify_file(task, atomic.temp_path(), checks)?;
     }
-    atomic.commit(Commit::replacing().if_exists(options.if_exists).durable(options.durable))
+    atomic.commit(
+        Commit::replacing()
+            .if_exists(options.if_exists)
+            .durable(options.durable),
+    )
 }
 
 /// Starts writing a file's dirty pages to the disk without waiting for them (Linux's
@@ -310,32 +314,11 @@ fn write_hdus(
     };
     create_image_hdu(fits, bitmask, &product.wcs, spec(3), None, HDUS[3].bunit)?;
     after_image();
-    create_image_hdu(
-        fits,
-        images.continuum(),
-        &product.wcs,
-        spec(4),
-        float,
-        HDUS[4].bunit,
-    )?;
+    create_image_hdu(fits, images.continuum(), &product.wcs, spec(4), float, HDUS[4].bunit)?;
     after_image();
-    create_image_hdu(
-        fits,
-        images.model_flux(),
-        &product.wcs,
-        spec(5),
-        float,
-        HDUS[5].bunit,
-    )?;
+    create_image_hdu(fits, images.model_flux(), &product.wcs, spec(5), float, HDUS[5].bunit)?;
     after_image();
-    create_image_hdu(
-        fits,
-        images.model_ivar(),
-        &product.wcs,
-        spec(6),
-        float,
-        HDUS[6].bunit,
-    )?;
+    create_image_hdu(fits, images.model_ivar(), &product.wcs, spec(6), float, HDUS[6].bunit)?;
     after_image();
     let rows = parameter_rows(&product.parameters);
     let name = |i: usize| crate::fits::ExtName {

@@ -8,7 +8,9 @@ use std::path::Path;
 use ndarray::Array2;
 
 use super::super::{PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
-use crate::fits::{Card, CardValue, ColumnData, ExtName, FitsWriter, TableColumn, card, create_image_hdu, create_table_hdu};
+use crate::fits::{
+    Card, CardValue, ColumnData, ExtName, FitsWriter, TableColumn, card, create_image_hdu, create_table_hdu,
+};
 use crate::fs::{AtomicPath, Commit};
 use crate::{Error, Result};
 
