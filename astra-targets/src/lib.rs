@@ -50,6 +50,11 @@ pub use value::Value;
 #[cfg(feature = "fits")]
 pub use ndarray;
 
+/// Re-exported: [`fits::FitsWriter::as_raw`] and [`fits::FitsReader::as_raw`] hand out
+/// cfitsio's handle as `fitsio::sys::fitsfile`, for calls this crate does not wrap.
+#[cfg(feature = "fits")]
+pub use fitsio;
+
 /// Re-exported so that plugin crates register with `astra_targets::inventory::submit!`
 /// without depending on `inventory` themselves.
 pub use inventory;

@@ -373,3 +373,18 @@ fn a_file_in_the_way_of_the_folder_is_named_plainly() {
     );
     assert_eq!(files_below(&root), vec![blocker]);
 }
+
+#[test]
+fn an_input_header_card_fits_cannot_hold() {
+    let err = refused(
+        |i| {
+            i.spectrum.header.push(astra_targets::fits::Card {
+                key: "OBSERVER".into(),
+                value: astra_targets::fits::CardValue::Str("Ångström".into()),
+                comment: String::new(),
+            })
+        },
+        write_default,
+    );
+    assert!(matches!(&err, Error::Card { key, .. } if key == "OBSERVER"), "{err:?}");
+}

@@ -31,7 +31,8 @@ pub const PROVENANCE_KEYS: [&str; 6] = ["ASTRA", "TASK_ID", "CREATED", "PLUGIN",
 
 /// Everything a file holds, checked and converted, before any byte is written.
 struct Product<'s, 'i> {
-    primary: Vec<Card>,
+    /// Formatted (and so checked) once, before anything is written.
+    primary: Vec<card::Formatted>,
     wcs: Vec<Card>,
     images: &'s Images<'i>,
     bitmask: Bitmask<'s>,
@@ -178,9 +179,12 @@ fn prepare<'s, 'i, T: AstraTask>(
     check_table(HDUS[TASK_PARAMETERS].name, parameter_rows(&parameters), &parameters)?;
     let results = tables::results(task, results)?;
     check_table(HDUS[RESULTS].name, n, &results)?;
-    let primary = primary_cards(task, spectrum, options, (n, p), found);
+    let primary = primary_cards(task, spectrum, options, (n, p), found)
+        .iter()
+        .map(card::format)
+        .collect::<Result<Vec<_>>>()?;
     let wcs = wcs_cards(spectrum);
-    for c in primary.iter().chain(&wcs) {
+    for c in &wcs {
         card::format(c)?;
     }
     Ok(Product {
@@ -281,7 +285,7 @@ fn write_hdus(
     options: &WriteOptions,
     after_image: &mut dyn FnMut(),
 ) -> Result<()> {
-    fits.write_primary(&product.primary)?;
+    fits.write_primary_formatted(&product.primary)?;
     let float = Some(options.dtype.dtype());
     let images = product.images;
     let spec = |i: usize| {
