@@ -41,8 +41,39 @@ pub(crate) fn io_through<'a>(
     }
 }
 
+/// Names the destination first in an error met while writing it through the temporary
+/// file `temp`: an [`Error::Io`] on `temp` or an [`Error::UnattributedIo`] becomes an
+/// [`Error::IoThrough`], and a cfitsio error on `temp` names the destination, the temporary
+/// file second, and so does a failed check of the temporary file ([`Error::Invalid`]).
+/// Other errors are returned as they are.
+pub(crate) fn name_destination(error: Error, dest: &Path, temp: &Path) -> Error {
+    match error {
+        Error::Io { action, path, source } if path == temp => io_through(action, dest, temp)(source),
+        Error::UnattributedIo(source) => io_through("writing", dest, temp)(source),
+        Error::Cfitsio {
+            path: Some(path),
+            hdu,
+            action,
+            status,
+            message,
+        } if path == temp => Error::Cfitsio {
+            path: Some(dest.to_path_buf()),
+            hdu,
+            action: format!("{action} (through the temporary file {temp:?})"),
+            status,
+            message,
+        },
+        Error::Invalid { path, reason } if path == temp => Error::Invalid {
+            path: dest.to_path_buf(),
+            reason: format!("{reason} (found in the temporary file {temp:?}, which was not put in place)"),
+        },
+        other => other,
+    }
+}
+
 /// What a commit does when something is already at the destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum IfExists {
     /// Replace it, atomically: readers see the old file or the new one.
     Replace,
@@ -463,6 +494,43 @@ mod tests {
         fs::create_dir(&d2).unwrap();
         let e = link_or_check_then_rename(&d1, &d2).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn errors_on_the_temporary_file_name_the_destination_first() {
+        let (dest, temp) = (Path::new("/out/a.fits"), Path::new("/out/.a.fits.astra-tmp-1-0"));
+        let io = || io::Error::new(io::ErrorKind::StorageFull, "no space left");
+        let e = name_destination(
+            Error::Io {
+                action: "writing",
+                path: temp.into(),
+                source: io(),
+            },
+            dest,
+            temp,
+        );
+        assert!(matches!(&e, Error::IoThrough { path, through, .. } if path == dest && through == temp));
+        assert!(e.to_string().starts_with("writing \"/out/a.fits\" (through"), "{e}");
+        let e = name_destination(Error::UnattributedIo(io()), dest, temp);
+        assert!(matches!(&e, Error::IoThrough { path, .. } if path == dest));
+        let e = name_destination(
+            Error::Cfitsio {
+                path: Some(temp.into()),
+                hdu: Some(2),
+                action: "writing the image".into(),
+                status: 106,
+                message: "error writing to FITS file".into(),
+            },
+            dest,
+            temp,
+        )
+        .to_string();
+        assert!(
+            e.starts_with("\"/out/a.fits\", HDU 2: writing the image (through the temporary file \"/out/.a.fits"),
+            "{e}"
+        );
+        let other = name_destination(Error::AlreadyExists { path: dest.into() }, dest, temp);
+        assert!(matches!(other, Error::AlreadyExists { .. }));
     }
 
     #[test]

@@ -46,7 +46,7 @@ use std::fs::{self, File, FileTimes};
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 
-use super::atomic::{create_folders, io_err, io_through, parent_of, sync_dir};
+use super::atomic::{create_folders, io_err, io_through, name_destination, parent_of, sync_dir};
 use super::{AtomicFile, AtomicPath, AtomicWriter, Commit, IfExists, commit};
 use crate::{Error, Result};
 
@@ -71,6 +71,7 @@ pub enum Opened {
 /// How [`FileTarget::copy_from`] makes the target a copy of another file (the seed's
 /// `use_symbolic_link`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CopyMode {
     /// A symbolic link to the other file's absolute path.
     Symlink,
@@ -315,16 +316,13 @@ impl FileTarget {
     }
 }
 
-/// Attaches the destination and the temporary path to an [`Error::UnattributedIo`] (an I/O
-/// error a caller's closure raised with `?`); other errors are returned as they are.
+/// Names the destination (and the temporary path second) in an I/O error a caller's
+/// closure raised with `?` (see [`name_destination`]); other errors are returned as they
+/// are.
 fn attribute<E: 'static>(mut error: E, dest: &Path, temp: &Path) -> E {
-    if let Some(e) = (&mut error as &mut dyn Any).downcast_mut::<Error>()
-        && matches!(e, Error::UnattributedIo(_))
-    {
+    if let Some(e) = (&mut error as &mut dyn Any).downcast_mut::<Error>() {
         let placeholder = Error::AlreadyExists { path: PathBuf::new() };
-        if let Error::UnattributedIo(source) = std::mem::replace(e, placeholder) {
-            *e = io_through("writing", dest, temp)(source);
-        }
+        *e = name_destination(std::mem::replace(e, placeholder), dest, temp);
     }
     error
 }

@@ -12,7 +12,7 @@ use super::shapes::Images;
 use super::{tables, verify};
 use crate::fits::table::check_table;
 use crate::fits::{Card, CardValue, FitsWriter, ImageData, TableColumn, card, create_image_hdu, create_table_hdu};
-use crate::fs::atomic::io_through;
+use crate::fs::atomic::{io_through, name_destination};
 use crate::fs::{AtomicPath, Commit, IfExists};
 use crate::spectrum::{Bitmask, Spectrum, SpectrumKind};
 use crate::task::AstraTask;
@@ -56,7 +56,24 @@ pub(super) fn write<T: AstraTask>(
         });
     }
     let atomic = AtomicPath::new(path)?;
-    let size = estimate_size(&product, options);
+    write_temp(task, &product, atomic.temp_path(), path, options)
+        .map_err(|e| name_destination(e, path, atomic.temp_path()))?;
+    atomic.commit(
+        Commit::replacing()
+            .if_exists(options.if_exists)
+            .durable(options.durable),
+    )
+}
+
+/// Writes the checked product at `temp` (for `path`), and checks it when asked.
+fn write_temp<T: AstraTask>(
+    task: &T,
+    product: &Product<'_, '_>,
+    temp: &Path,
+    path: &Path,
+    options: &WriteOptions,
+) -> Result<()> {
+    let size = estimate_size(product, options);
     let in_memory = match options.staging {
         Staging::Auto => size <= MEMORY_LIMIT,
         Staging::Memory => true,
@@ -64,9 +81,8 @@ pub(super) fn write<T: AstraTask>(
     };
     if in_memory {
         let mut fits = FitsWriter::create_memory(size, options.checksum)?;
-        write_hdus(&mut fits, &product, options, &mut || {})?;
+        write_hdus(&mut fits, product, options, &mut || {})?;
         let bytes = fits.into_bytes()?;
-        let temp = atomic.temp_path();
         let io = |action| io_through(action, path, temp);
         let mut file = File::create_new(temp).map_err(io("creating"))?;
         if options.durable {
@@ -80,15 +96,11 @@ pub(super) fn write<T: AstraTask>(
             file.write_all(&bytes).map_err(io("writing"))?;
         }
     } else {
-        let mut fits = FitsWriter::create_file(atomic.temp_path(), options.checksum)?;
+        let mut fits = FitsWriter::create_file(temp, options.checksum)?;
         // When durable, each finished image starts its way to the disk while the next is
         // converted, so the final fsync waits only for the tail.
-        let early = if options.durable {
-            File::open(atomic.temp_path()).ok()
-        } else {
-            None
-        };
-        write_hdus(&mut fits, &product, options, &mut || {
+        let early = if options.durable { File::open(temp).ok() } else { None };
+        write_hdus(&mut fits, product, options, &mut || {
             if let Some(f) = &early {
                 start_writeback(f);
             }
@@ -101,13 +113,9 @@ pub(super) fn write<T: AstraTask>(
         } else {
             verify::Checks::Layout
         };
-        verify::verify_file(task, atomic.temp_path(), checks)?;
+        verify::verify_file(task, temp, checks)?;
     }
-    atomic.commit(
-        Commit::replacing()
-            .if_exists(options.if_exists)
-            .durable(options.durable),
-    )
+    Ok(())
 }
 
 /// Starts writing a file's dirty pages to the disk without waiting for them (Linux's
