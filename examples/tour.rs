@@ -7,10 +7,13 @@
 //! and the astraSource file. No server is needed.
 
 use astra_targets::db::{Database, StatusCode};
-use astra_targets::source::{AstraSource, WriteOptions};
-use astra_targets::spectrum::synthetic::{self, Labels};
+use astra_targets::ndarray::Array2;
+use astra_targets::source::{AstraSource, SourceImages, WriteOptions};
+use astra_targets::spectrum::{
+    Bitmask,
+    synthetic::{self, Labels},
+};
 use astra_targets::{AstraResults, AstraTask, OutputRoot};
-use ndarray::Array2;
 
 /// One spectrum's measurements.
 #[derive(Debug, Clone, PartialEq, AstraResults)]
@@ -72,10 +75,10 @@ async fn run() -> astra_targets::Result<()> {
 
     // The analysis: one result row per spectrum (row) of the input.
     let (n, p) = spectrum.shape();
-    let mask = spectrum.get_bitmask();
+    let mask = spectrum.get_bitmask(); // a view of the spectrum's mask, not a copy
     let flagged = |i: usize| match &mask {
-        astra_targets::spectrum::Bitmask::I16(m) => m.row(i).iter().filter(|b| **b != 0).count(),
-        astra_targets::spectrum::Bitmask::I32(m) => m.row(i).iter().filter(|b| **b != 0).count(),
+        Bitmask::I16(m) => m.row(i).iter().filter(|b| **b != 0).count(),
+        Bitmask::I32(m) => m.row(i).iter().filter(|b| **b != 0).count(),
     };
     let rows: Vec<FluxResults> = (0..n)
         .map(|i| {
@@ -103,17 +106,8 @@ async fn run() -> astra_targets::Result<()> {
 
     // The astraSource file, written atomically with checksums.
     let source = AstraSource::new(&task, &OutputRoot::new(dir.join("astra-output")))?;
-    let options = WriteOptions::default();
-    source.write(
-        &spectrum,
-        &normalized_flux,
-        &normalized_ivar,
-        Some((&continuum).into()),
-        None,
-        None,
-        &rows,
-        &options,
-    )?;
+    let images = SourceImages::new(&normalized_flux, &normalized_ivar).continuum(&continuum);
+    source.write_images(&spectrum, images, &rows, &WriteOptions::default())?;
     println!("astraSource: {}", source.path().display());
 
     // Read them back.

@@ -281,6 +281,34 @@ pub enum Error {
         /// Why it is refused.
         reason: String,
     },
+    /// An input/output error on a destination that is written through another path (a
+    /// temporary file beside it, or the source of a move): the destination is named first.
+    #[error("{action} {path:?} (through {through:?}): {source}")]
+    IoThrough {
+        /// What was being done (`writing`, `renaming into place`, ...).
+        action: &'static str,
+        /// The destination.
+        path: PathBuf,
+        /// The temporary file (or moved source) the destination is written through.
+        through: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A folder cannot be created because a file (or anything else that is not a folder)
+    /// is in the way.
+    #[error("creating the folder {wanted:?}: {path:?} is a file, not a folder")]
+    NotAFolder {
+        /// What is in the way: the folder asked for, or one of its parents.
+        path: PathBuf,
+        /// The folder that was to be created.
+        wanted: PathBuf,
+    },
+    /// An input/output error raised in a caller's code (`?` on a [`std::io::Error`] in a
+    /// closure handed to a file operation) before any path was attached to it; the file
+    /// operations that run such closures replace it with [`Error::IoThrough`] naming their
+    /// destination where they can.
+    #[error("input/output error: {0}")]
+    UnattributedIo(#[from] std::io::Error),
 }
 
 /// `Result` with [`Error`].

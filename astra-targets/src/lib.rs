@@ -22,6 +22,8 @@
 
 extern crate self as astra_targets;
 
+#[cfg(feature = "fits")]
+mod civil;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod column;
@@ -55,6 +57,16 @@ pub use param::{ParamEnum, ParamKind, ParamMeta, ParamValue};
 pub use path::OutputRoot;
 pub use task::AstraTask;
 pub use value::Value;
+
+/// Re-exported: the arrays of [`source`] and [`spectrum`] (images, masks, pixels) are
+/// `ndarray` arrays, so a user names them with the same version of `ndarray` as this crate.
+#[cfg(feature = "fits")]
+pub use ndarray;
+
+/// Re-exported: [`fits::FitsWriter::as_raw`] and [`fits::FitsReader::as_raw`] hand out
+/// cfitsio's handle as `fitsio::sys::fitsfile`, for calls this crate does not wrap.
+#[cfg(feature = "fits")]
+pub use fitsio;
 
 /// Re-exported so that plugin crates register with `astra_targets::inventory::submit!`
 /// without depending on `inventory` themselves.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use astra_targets::Error;
-use astra_targets::fs::{FileTarget, Mode, Opened};
+use astra_targets::fs::{CopyMode, FileTarget, IfExists, Mode, Opened};
 
 /// Every path below `root`, recursively, sorted.
 fn listing(root: &Path) -> Vec<PathBuf> {
@@ -112,25 +112,28 @@ fn open_write_commits_or_discards() {
 }
 
 #[test]
-fn move_to_renames_and_honours_raise_if_exists() {
+fn move_to_renames_and_refuses_or_replaces() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a.txt"), dir.path().join("deep/er/b.txt"));
     fs::write(&a, b"A").unwrap();
-    FileTarget::new(&a).move_to(&b, true).unwrap();
+    FileTarget::new(&a).move_to(&b, IfExists::Refuse).unwrap();
     assert!(!a.exists());
     assert_eq!(fs::read(&b).unwrap(), b"A");
     // Refused: both files stay as they were.
     fs::write(&a, b"A2").unwrap();
-    already_exists(FileTarget::new(&a).move_to(&b, true).unwrap_err(), &b);
+    already_exists(FileTarget::new(&a).move_to(&b, IfExists::Refuse).unwrap_err(), &b);
     assert_eq!(
         (fs::read(&a).unwrap(), fs::read(&b).unwrap()),
         (b"A2".to_vec(), b"A".to_vec())
     );
     // Allowed to replace.
-    FileTarget::new(&a).move_to(&b, false).unwrap();
+    FileTarget::new(&a).move_to(&b, IfExists::Replace).unwrap();
     assert_eq!(fs::read(&b).unwrap(), b"A2");
     assert!(!a.exists());
-    let e = FileTarget::new(&a).move_to(&b, false).unwrap_err().to_string();
+    let e = FileTarget::new(&a)
+        .move_to(&b, IfExists::Replace)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("moving") && e.contains("a.txt"), "{e}");
     assert_eq!(fs::read(&b).unwrap(), b"A2");
     no_temporaries(dir.path());
@@ -144,14 +147,17 @@ fn moves_across_file_systems() {
     fs::write(&src, vec![7u8; 100_000]).unwrap();
     fs::set_permissions(&src, fs::Permissions::from_mode(0o640)).unwrap();
     let dest = dir.path().join("x/product.fits");
-    FileTarget::new(&src).move_to(&dest, true).unwrap();
+    FileTarget::new(&src).move_to(&dest, IfExists::Refuse).unwrap();
     assert!(!src.exists());
     assert_eq!(fs::read(&dest).unwrap(), vec![7u8; 100_000]);
     assert_eq!(fs::metadata(&dest).unwrap().permissions().mode() & 0o777, 0o640);
     fs::write(&src, b"second").unwrap();
-    already_exists(FileTarget::new(&src).move_to(&dest, true).unwrap_err(), &dest);
+    already_exists(
+        FileTarget::new(&src).move_to(&dest, IfExists::Refuse).unwrap_err(),
+        &dest,
+    );
     assert!(src.exists());
-    FileTarget::new(&src).move_to(&dest, false).unwrap();
+    FileTarget::new(&src).move_to(&dest, IfExists::Replace).unwrap();
     assert_eq!(fs::read(&dest).unwrap(), b"second");
     // A folder tree across devices.
     let tree = other.path().join("tree");
@@ -216,22 +222,22 @@ fn copy_is_atomic_and_keeps_permissions() {
     fs::write(&src, vec![1u8; 50_000]).unwrap();
     fs::set_permissions(&src, fs::Permissions::from_mode(0o604)).unwrap();
     let dest = dir.path().join("copies/dest.bin");
-    FileTarget::new(&src).copy(&dest, true).unwrap();
+    FileTarget::new(&src).copy(&dest, IfExists::Refuse).unwrap();
     assert_eq!(fs::read(&dest).unwrap(), vec![1u8; 50_000]);
     assert_eq!(fs::metadata(&dest).unwrap().permissions().mode() & 0o777, 0o604);
     assert!(src.exists());
     fs::write(&dest, b"keep me").unwrap();
-    already_exists(FileTarget::new(&src).copy(&dest, true).unwrap_err(), &dest);
+    already_exists(FileTarget::new(&src).copy(&dest, IfExists::Refuse).unwrap_err(), &dest);
     assert_eq!(fs::read(&dest).unwrap(), b"keep me");
-    FileTarget::new(&src).copy(&dest, false).unwrap();
+    FileTarget::new(&src).copy(&dest, IfExists::Replace).unwrap();
     assert_eq!(fs::read(&dest).unwrap().len(), 50_000);
     let e = FileTarget::new(dir.path().join("copies"))
-        .copy(dir.path().join("c2"), false)
+        .copy(dir.path().join("c2"), IfExists::Replace)
         .unwrap_err()
         .to_string();
     assert!(e.contains("copies") && e.contains("folder"), "{e}");
     let e = FileTarget::new(dir.path().join("nope"))
-        .copy(&dest, false)
+        .copy(&dest, IfExists::Replace)
         .unwrap_err()
         .to_string();
     assert!(e.contains("nope"), "{e}");
@@ -265,7 +271,7 @@ fn temporary_path_renames_on_ok_and_cleans_up_otherwise() {
             Failed(e.to_string())
         }
     }
-    let r: Result<(), Failed> = t.temporary_path(|tmp| {
+    let r: Result<(), Failed> = t.temporary_path_replacing(|tmp| {
         fs::write(tmp, b"partial").unwrap();
         Err(Failed("the external command failed".into()))
     });
@@ -274,7 +280,7 @@ fn temporary_path_renames_on_ok_and_cleans_up_otherwise() {
     no_temporaries(dir.path());
     // A panic: the same.
     let panicked = std::panic::catch_unwind(|| {
-        let _ = t.temporary_path(|tmp| -> astra_targets::Result<()> {
+        let _ = t.temporary_path_replacing(|tmp| -> astra_targets::Result<()> {
             fs::write(tmp, b"partial").unwrap();
             panic!("crash while writing");
         });
@@ -282,9 +288,13 @@ fn temporary_path_renames_on_ok_and_cleans_up_otherwise() {
     assert!(panicked.is_err());
     assert_eq!(fs::read(t.path()).unwrap(), b"complete");
     no_temporaries(dir.path());
-    // Writing nothing is an error, not an empty target.
-    let e = t.temporary_path(|_| Ok::<_, Error>(())).unwrap_err().to_string();
+    // Writing nothing is an error, not an empty target; it names the target first.
+    let e = t
+        .temporary_path_replacing(|_| Ok::<_, Error>(()))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("nothing was written"), "{e}");
+    assert!(e.starts_with(&format!("committing {:?} (through", t.path())), "{e}");
     assert_eq!(fs::read(t.path()).unwrap(), b"complete");
     // A folder written at the temporary path becomes the target; a failed one is removed.
     let d = FileTarget::new(dir.path().join("outdir"));
@@ -325,14 +335,14 @@ fn copy_from_links_or_copies_with_metadata() {
     let dest = dir.path().join("dest/AstraSource-b.fits");
     fs::create_dir_all(dest.parent().unwrap()).unwrap();
     fs::write(&dest, b"previous").unwrap();
-    FileTarget::new(&dest).copy_from(&src, true).unwrap();
+    FileTarget::new(&dest).copy_from(&src, CopyMode::Symlink).unwrap();
     assert!(fs::symlink_metadata(&dest).unwrap().file_type().is_symlink());
     assert_eq!(fs::read_link(&dest).unwrap(), fs::canonicalize(&src).unwrap());
     assert_eq!(fs::read(&dest).unwrap(), b"product");
     // Relinking over the link works too.
-    FileTarget::new(&dest).copy_from(&src, true).unwrap();
+    FileTarget::new(&dest).copy_from(&src, CopyMode::Symlink).unwrap();
     // A copy, keeping permissions and modification time, replacing the link.
-    FileTarget::new(&dest).copy_from(&src, false).unwrap();
+    FileTarget::new(&dest).copy_from(&src, CopyMode::Copy).unwrap();
     let meta = fs::symlink_metadata(&dest).unwrap();
     assert!(meta.file_type().is_file());
     assert_eq!(fs::read(&dest).unwrap(), b"product");
@@ -340,15 +350,144 @@ fn copy_from_links_or_copies_with_metadata() {
     assert_eq!(meta.modified().unwrap(), old);
     // A missing source: an error naming it, the destination untouched.
     let e = FileTarget::new(&dest)
-        .copy_from(dir.path().join("gone.fits"), true)
+        .copy_from(dir.path().join("gone.fits"), CopyMode::Symlink)
         .unwrap_err()
         .to_string();
     assert!(e.contains("gone.fits"), "{e}");
     let e = FileTarget::new(&dest)
-        .copy_from(dir.path().join("gone.fits"), false)
+        .copy_from(dir.path().join("gone.fits"), CopyMode::Copy)
         .unwrap_err()
         .to_string();
     assert!(e.contains("gone.fits"), "{e}");
     assert_eq!(fs::read(&dest).unwrap(), b"product");
     no_temporaries(dir.path());
+}
+
+#[test]
+fn temporary_path_refuses_an_existing_target_as_rename_dont_move_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = FileTarget::new(dir.path().join("out.fits"));
+    fs::write(t.path(), b"first").unwrap();
+    let mut ran = false;
+    let e = t
+        .temporary_path(|tmp| -> astra_targets::Result<()> {
+            ran = true;
+            fs::write(tmp, b"second")?;
+            Ok(())
+        })
+        .unwrap_err();
+    already_exists(e, t.path());
+    assert!(!ran, "refused before any work");
+    assert_eq!(fs::read(t.path()).unwrap(), b"first");
+    // A target that appears while the closure runs is not replaced either.
+    let late = FileTarget::new(dir.path().join("late.fits"));
+    let e = late
+        .temporary_path(|tmp| -> astra_targets::Result<()> {
+            fs::write(tmp, b"mine")?;
+            fs::write(late.path(), b"someone else's")?;
+            Ok(())
+        })
+        .unwrap_err();
+    already_exists(e, late.path());
+    assert_eq!(fs::read(late.path()).unwrap(), b"someone else's");
+    no_temporaries(dir.path());
+    // Replacing is the explicit choice.
+    t.temporary_path_replacing(|tmp| -> astra_targets::Result<()> {
+        fs::write(tmp, b"second")?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(fs::read(t.path()).unwrap(), b"second");
+    no_temporaries(dir.path());
+}
+
+#[test]
+fn a_refusing_move_reports_the_destination_even_when_the_source_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gone, dest) = (dir.path().join("gone"), dir.path().join("dest"));
+    fs::write(&dest, b"here").unwrap();
+    already_exists(
+        FileTarget::new(&gone).move_to(&dest, IfExists::Refuse).unwrap_err(),
+        &dest,
+    );
+    already_exists(FileTarget::new(&gone).move_dir(&dest).unwrap_err(), &dest);
+    already_exists(FileTarget::new(&gone).copy(&dest, IfExists::Refuse).unwrap_err(), &dest);
+    // Replacing, the missing source is the error.
+    let e = FileTarget::new(&gone)
+        .move_to(&dest, IfExists::Replace)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("gone"), "{e}");
+    assert_eq!(fs::read(&dest).unwrap(), b"here");
+}
+
+#[test]
+fn write_with_commits_on_ok_and_names_the_target_in_io_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = FileTarget::new(dir.path().join("notes/out.txt"));
+    let n = t
+        .write_with(|w| {
+            w.write_all(b"line one\n")?;
+            writeln!(w, "line {}", 2)?;
+            Ok(2)
+        })
+        .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(fs::read_to_string(t.path()).unwrap(), "line one\nline 2\n");
+    // An I/O error raised with `?`: nothing committed, the error names the target first
+    // and the temporary file second.
+    let e = t
+        .write_with(|w| {
+            w.write_all(b"partial")?;
+            Err(std::io::Error::other("the disk is full"))?;
+            Ok(())
+        })
+        .unwrap_err();
+    match &e {
+        Error::IoThrough { path, through, .. } => {
+            assert_eq!(path, t.path());
+            assert!(through.to_string_lossy().contains(".astra-tmp-"), "{through:?}");
+        }
+        other => panic!("expected an error naming the target, got {other:?}"),
+    }
+    let text = e.to_string();
+    assert!(text.starts_with(&format!("writing {:?}", t.path())), "{text}");
+    assert!(text.contains("the disk is full"), "{text}");
+    assert_eq!(fs::read_to_string(t.path()).unwrap(), "line one\nline 2\n");
+    // The same in a temporary_path closure.
+    let u = FileTarget::new(dir.path().join("u.bin"));
+    let e = u
+        .temporary_path(|tmp| -> astra_targets::Result<()> {
+            fs::write(tmp, b"x")?;
+            fs::read(tmp.join("not-a-folder"))?;
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(matches!(&e, Error::IoThrough { path, .. } if path == u.path()), "{e:?}");
+    assert!(!u.exists());
+    no_temporaries(dir.path());
+}
+
+#[test]
+fn a_file_in_the_way_of_a_folder_is_named_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("thepayne");
+    fs::write(&blocker, b"a file").unwrap();
+    let src = dir.path().join("x");
+    fs::write(&src, b"x").unwrap();
+    for path in [blocker.join("out.fits"), blocker.join("deeper/out.fits")] {
+        for e in [
+            FileTarget::new(&path).makedirs().unwrap_err(),
+            FileTarget::new(&path).write_with(|_| Ok(())).unwrap_err(),
+            FileTarget::new(&src).copy(&path, IfExists::Replace).unwrap_err(),
+        ] {
+            match &e {
+                Error::NotAFolder { path: p, .. } => assert_eq!(p, &blocker),
+                other => panic!("expected NotAFolder, got {other:?}"),
+            }
+            let text = e.to_string();
+            assert!(text.contains(&format!("{blocker:?} is a file, not a folder")), "{text}");
+            assert!(!text.contains("File exists"), "{text}");
+        }
+    }
 }

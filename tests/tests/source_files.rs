@@ -7,7 +7,8 @@ mod source_support;
 use std::os::unix::fs::PermissionsExt;
 
 use astra_targets::fits::{Dtype, ExtName, FitsWriter, card, create_image_hdu};
-use astra_targets::source::{AstraSource, Staging, WriteOptions};
+use astra_targets::fs::{CopyMode, IfExists};
+use astra_targets::source::{AstraSource, SourceImages, Staging, WriteOptions};
 use astra_targets::spectrum::SpectrumKind;
 use astra_targets::{Error, OutputRoot};
 use astra_targets_tests::fitsverify;
@@ -19,18 +20,8 @@ fn write(source: &AstraSource<'_, SourceFit>, kind: SpectrumKind, n: usize, opti
     let p = spectrum.grid.npix;
     let mut noise = Noise::new(1);
     let (f, i) = (noise.array((n, p), 0.0, 1.0), noise.array((n, p), 0.0, 1.0));
-    source
-        .write(
-            &spectrum,
-            &f,
-            &i,
-            Some((&spectrum.flux).into()),
-            None,
-            None,
-            &results(n),
-            options,
-        )
-        .unwrap();
+    let images = SourceImages::new(&f, &i).continuum(&spectrum.flux);
+    source.write_images(&spectrum, images, &results(n), options).unwrap();
 }
 
 fn image_md5s(path: &std::path::Path) -> Vec<String> {
@@ -156,6 +147,24 @@ fn damage_is_found_by_verify() {
     assert!(err.to_string().contains("missing"), "{err}");
     let (ok, out) = fitsverify(source.path());
     assert!(ok, "{out}");
+    // Its layout and columns verify without the checksums; damage to them is found.
+    source.verify_layout().unwrap();
+    let other = OtherFit {
+        telescope: "apo25m".into(),
+    };
+    let err = AstraSource::at(&other, source.path())
+        .verify_layout()
+        .expect_err("another model");
+    assert!(err.to_string().contains("RESULTS has 23 columns"), "{err}");
+    let unsummed = std::fs::read(source.path()).unwrap();
+    let offset = find_extname(&unsummed, "TASK_PARAMETERS");
+    std::fs::write(source.path(), &unsummed[..offset]).unwrap();
+    let err = source.verify_layout().expect_err("missing HDUs");
+    assert!(err.to_string().contains("7 HDUs instead of 9"), "{err}");
+    // A checksummed file verifies both ways.
+    write(&source, SpectrumKind::Apogee, 1, &WriteOptions::default());
+    source.verify().unwrap();
+    source.verify_layout().unwrap();
 }
 
 fn find_extname(bytes: &[u8], name: &str) -> usize {
@@ -182,7 +191,7 @@ fn copy_from_links_or_copies_replacing_atomically() {
     let linked = AstraSource::at(&task, root.join("b/linked.fits"));
     std::fs::create_dir_all(root.join("b")).unwrap();
     std::fs::write(linked.path(), b"an old file in the way").unwrap();
-    linked.copy_from(original.path(), true).unwrap();
+    linked.copy_from(original.path(), CopyMode::Symlink).unwrap();
     let target = std::fs::read_link(linked.path()).unwrap();
     assert!(
         target.is_absolute() && target.ends_with("a/original.fits"),
@@ -192,7 +201,7 @@ fn copy_from_links_or_copies_replacing_atomically() {
     assert!(linked.exists());
 
     let copied = AstraSource::at(&task, root.join("c/copied.fits"));
-    copied.copy_from(&original, false).unwrap();
+    copied.copy_from(&original, CopyMode::Copy).unwrap();
     let meta = std::fs::symlink_metadata(copied.path()).unwrap();
     assert!(meta.file_type().is_file());
     assert_eq!(meta.permissions().mode() & 0o777, 0o640);
@@ -206,7 +215,7 @@ fn copy_from_links_or_copies_replacing_atomically() {
     }
     let missing = AstraSource::at(&task, root.join("d/x.fits"));
     assert!(matches!(
-        missing.copy_from(root.join("nope.fits"), false),
+        missing.copy_from(root.join("nope.fits"), CopyMode::Copy),
         Err(Error::Io { .. })
     ));
 }
@@ -385,18 +394,18 @@ fn file_operations_work_on_the_astrasource_path() {
     write(&source, SpectrumKind::Apogee, 2, &WriteOptions::default());
     let bytes = std::fs::read(source.path()).unwrap();
 
-    // copy, refused the second time with raise_if_exists
+    // copy, refused the second time with IfExists::Refuse
     let copy = AstraSource::at(&task, root.join("b/copy.fits"));
-    source.fs().copy(copy.path(), true).unwrap();
+    source.fs().copy(copy.path(), IfExists::Refuse).unwrap();
     copy.verify().unwrap();
-    match source.fs().copy(copy.path(), true) {
+    match source.fs().copy(copy.path(), IfExists::Refuse) {
         Err(Error::AlreadyExists { path }) => assert_eq!(path, copy.path()),
         other => panic!("expected AlreadyExists, got {other:?}"),
     }
 
     // move: the old path is empty, the new one holds the same bytes
     let moved = AstraSource::at(&task, root.join("c/moved.fits"));
-    source.fs().move_to(moved.path(), false).unwrap();
+    source.fs().move_to(moved.path(), IfExists::Replace).unwrap();
     assert!(!source.exists() && !source.fs().exists());
     assert!(moved.exists());
     assert_eq!(std::fs::read(moved.path()).unwrap(), bytes);

@@ -1,11 +1,13 @@
 //! Every refusal of the astraSource writer: one clear error naming the thing and its
-//! value, no file and no temporary file written, and an existing file left untouched.
+//! value, nothing written (no file, no temporary file, not even a folder), and an existing
+//! file left untouched.
 
 mod source_support;
 
 use std::path::Path;
 
-use astra_targets::source::{AstraSource, WriteOptions};
+use astra_targets::fs::IfExists;
+use astra_targets::source::{AstraSource, SourceImages, WriteOptions};
 use astra_targets::spectrum::{PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
 use astra_targets::{Error, OutputRoot};
 use ndarray::{Array1, Array2, Array3};
@@ -36,16 +38,8 @@ fn inputs(n: usize) -> Inputs {
 }
 
 fn write_default(source: &AstraSource<'_, SourceFit>, i: &Inputs) -> astra_targets::Result<()> {
-    source.write(
-        &i.spectrum,
-        &i.flux,
-        &i.ivar,
-        None,
-        Some((&i.model).into()),
-        None,
-        &i.rows,
-        &WriteOptions::default(),
-    )
+    let images = SourceImages::new(&i.flux, &i.ivar).model_flux(&i.model);
+    source.write_images(&i.spectrum, images, &i.rows, &WriteOptions::default())
 }
 
 /// Runs `attempt` twice: with no file at the destination (nothing may appear below the
@@ -59,11 +53,7 @@ fn refused(
     let (_dir, root) = output_root();
     let source = AstraSource::new(&bad.task, &OutputRoot::new(&root)).unwrap();
     let err = attempt(&source, &bad).expect_err("the write must be refused");
-    assert_eq!(
-        files_below(&root),
-        Vec::<std::path::PathBuf>::new(),
-        "nothing written for {err}"
-    );
+    assert!(!root.exists(), "nothing written, not even a folder, for {err}");
 
     // Over an existing good file (of the same path when the task is unchanged).
     let good = inputs(3);
@@ -111,6 +101,25 @@ fn model_flux_continuum_and_model_ivar_of_another_shape() {
     let (array, shape, ..) = shape_error(refused(|i| i.model = Array2::zeros((3, 100)), write_default));
     assert_eq!((array, shape), ("model_flux", vec![3, 100]));
     let bad = Array2::<f32>::zeros((3, 10));
+    let (array, ..) = shape_error(refused(
+        |_| {},
+        |s, i| {
+            let images = SourceImages::new(&i.flux, &i.ivar).continuum(&bad).model_flux(&i.model);
+            s.write_images(&i.spectrum, images, &i.rows, &WriteOptions::default())
+        },
+    ));
+    assert_eq!(array, "continuum");
+    let (array, ..) = shape_error(refused(
+        |_| {},
+        |s, i| {
+            let images = SourceImages::new(&i.flux, &i.ivar)
+                .model_flux(&i.model)
+                .model_ivar(&bad);
+            s.write_images(&i.spectrum, images, &i.rows, &WriteOptions::default())
+        },
+    ));
+    assert_eq!(array, "model_ivar");
+    // The seed-shaped write: continuum, model flux, model inverse variance, in that order.
     let (array, ..) = shape_error(refused(
         |_| {},
         |s, i| {
@@ -280,13 +289,13 @@ fn a_value_equal_to_the_null_stand_in() {
 }
 
 #[test]
-fn existing_file_without_overwrite() {
+fn existing_file_refused_with_if_exists_refuse() {
     let i = inputs(3);
     let (_dir, root) = output_root();
     let source = AstraSource::new(&i.task, &OutputRoot::new(&root)).unwrap();
     write_default(&source, &i).unwrap();
     let before = std::fs::read(source.path()).unwrap();
-    let no = WriteOptions::default().overwrite(false);
+    let no = WriteOptions::default().if_exists(IfExists::Refuse);
     let err = source
         .write(&i.spectrum, &i.flux, &i.ivar, None, None, None, &i.rows, &no)
         .expect_err("refused");
@@ -297,7 +306,7 @@ fn existing_file_without_overwrite() {
     assert!(err.to_string().contains("already exists"), "{err}");
     assert_eq!(std::fs::read(source.path()).unwrap(), before);
     assert_eq!(files_below(&root), vec![source.path().to_path_buf()]);
-    // Overwriting (the default) replaces it; without overwrite a new path is written.
+    // Replacing (the default) replaces it; refusing, a new path is written.
     source
         .write(
             &i.spectrum,
@@ -317,4 +326,65 @@ fn existing_file_without_overwrite() {
         .unwrap();
     other.verify().unwrap();
     assert_eq!(files_below(Path::new(source.path().parent().unwrap())).len(), 2);
+}
+
+#[test]
+fn too_long_text_is_refused_before_any_folder_is_made() {
+    let i = inputs(3);
+    let (_dir, root) = output_root();
+    let source = AstraSource::new(&i.task, &OutputRoot::new(&root)).unwrap();
+    let mut rows = i.rows.clone();
+    rows[1].grid = "x".repeat(40);
+    let images = SourceImages::new(&i.flux, &i.ivar);
+    let err = source
+        .write_images(&i.spectrum, images, &rows, &WriteOptions::default())
+        .expect_err("refused");
+    assert!(
+        matches!(&err, Error::Column { column, .. } if column.contains("GRID")),
+        "{err:?}"
+    );
+    assert!(!root.exists(), "no folder tree left behind: {:?}", files_below(&root));
+}
+
+#[test]
+fn a_file_in_the_way_of_the_folder_is_named_plainly() {
+    let i = inputs(1);
+    let (_dir, root) = output_root();
+    std::fs::create_dir_all(&root).unwrap();
+    let blocker = root.join("thepayne");
+    std::fs::write(&blocker, b"a file").unwrap();
+    let source = AstraSource::at(&i.task, blocker.join("star/AstraSource.fits"));
+    let err = source
+        .write_images(
+            &i.spectrum,
+            SourceImages::new(&i.flux, &i.ivar),
+            &i.rows,
+            &WriteOptions::default(),
+        )
+        .expect_err("refused");
+    match &err {
+        Error::NotAFolder { path, .. } => assert_eq!(path, &blocker),
+        other => panic!("expected NotAFolder, got {other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .contains(&format!("{blocker:?} is a file, not a folder")),
+        "{err}"
+    );
+    assert_eq!(files_below(&root), vec![blocker]);
+}
+
+#[test]
+fn an_input_header_card_fits_cannot_hold() {
+    let err = refused(
+        |i| {
+            i.spectrum.header.push(astra_targets::fits::Card {
+                key: "OBSERVER".into(),
+                value: astra_targets::fits::CardValue::Str("Ångström".into()),
+                comment: String::new(),
+            })
+        },
+        write_default,
+    );
+    assert!(matches!(&err, Error::Card { key, .. } if key == "OBSERVER"), "{err:?}");
 }

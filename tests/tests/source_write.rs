@@ -4,7 +4,7 @@
 
 mod source_support;
 
-use astra_targets::source::{AstraSource, FloatType, WriteOptions, layout::FLUX_UNIT};
+use astra_targets::source::{AstraSource, FloatType, SourceImages, WriteOptions, layout::FLUX_UNIT};
 use astra_targets::spectrum::{Bitmask, SpectrumKind};
 use astra_targets::{AstraTask, OutputRoot};
 use astra_targets_tests::fitsverify;
@@ -31,7 +31,8 @@ fn check_file(kind: SpectrumKind, n: usize, options: &WriteOptions) {
     let continuum = noise.array((n, p), 50.0, 150.0);
     let model_flux = noise.array((n, p), 0.5, 1.0);
     let rows = results(n);
-    // N = 1 passes 1-D arrays and no model ivar (NaN); N = 3 passes every array.
+    // N = 1 passes 1-D arrays and no model ivar (NaN) to the seed-shaped write; N = 3
+    // passes every array through the builder.
     if n == 1 {
         let one = |a: &ndarray::Array2<f32>| a.row(0).to_owned();
         let (f, i, c, m) = (one(&norm_flux), one(&norm_ivar), one(&continuum), one(&model_flux));
@@ -49,18 +50,11 @@ fn check_file(kind: SpectrumKind, n: usize, options: &WriteOptions) {
             .unwrap();
     } else {
         let model_ivar = noise.array((n, p), 1.0, 2.0);
-        source
-            .write(
-                &spectrum,
-                &norm_flux,
-                &norm_ivar,
-                Some((&continuum).into()),
-                Some((&model_flux).into()),
-                Some((&model_ivar).into()),
-                &rows,
-                options,
-            )
-            .unwrap();
+        let images = SourceImages::new(&norm_flux, &norm_ivar)
+            .continuum(&continuum)
+            .model_flux(&model_flux)
+            .model_ivar(&model_ivar);
+        source.write_images(&spectrum, images, &rows, options).unwrap();
     }
     let path = source.path().to_path_buf();
     assert!(

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
+use astra_targets::fits::CardValue;
 use astra_targets::spectrum::synthetic::{self, Labels};
-use astra_targets::spectrum::{self, CardValue, PixelMask, SpectrumKind, WavelengthGrid};
+use astra_targets::spectrum::{self, PixelMask, SpectrumKind, WavelengthGrid};
 
 fn python() -> String {
     std::env::var("ASTRA_TEST_PYTHON")

@@ -6,8 +6,35 @@
 //! characters use the HIERARCH convention. Strings too long for one card go through
 //! cfitsio's long-string (`CONTINUE`) writer. Everything must be printable ASCII.
 
-use crate::spectrum::{Card, CardValue};
 use crate::{Error, Result};
+
+/// One header card: a keyword, a typed value and a comment (the cards of an input
+/// spectrum's header, propagated into the astraSource primary header, and the cards every
+/// writer sets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Card {
+    /// The keyword (`TELESCOP`, `HISTORY`, ...).
+    pub key: String,
+    /// The value, as a typed value.
+    pub value: CardValue,
+    /// The comment, possibly empty.
+    pub comment: String,
+}
+
+/// The value of a header card.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CardValue {
+    /// A string value.
+    Str(String),
+    /// An integer value.
+    Int(i64),
+    /// A floating-point value.
+    Float(f64),
+    /// A logical value.
+    Bool(bool),
+    /// No value (`COMMENT`, `HISTORY`, blank keys): the text is in the comment.
+    None,
+}
 
 /// The keywords that describe an HDU's structure or checksums: the writer sets them, so
 /// copies from an input header are dropped.

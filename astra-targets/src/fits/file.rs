@@ -9,10 +9,10 @@ use std::sync::Mutex;
 
 use fitsio::sys;
 
+use super::card::Card;
 use super::card::{self, Formatted};
 use super::checksum::Sum32;
 use super::status::check;
-use crate::spectrum::Card;
 use crate::{Error, Result};
 
 unsafe extern "C" {
@@ -211,24 +211,32 @@ impl FitsWriter {
 
     /// Appends a card to the current HDU's header.
     pub fn write_card(&mut self, card: &Card) -> Result<()> {
+        self.write_formatted(&card::format(card)?)
+    }
+
+    /// Appends a card already formatted by [`card::format`] (for writers that check their
+    /// cards before they touch anything, and so format each once).
+    pub fn write_formatted(&mut self, card: &Formatted) -> Result<()> {
         let mut status = 0;
-        match card::format(card)? {
+        let key = match card {
             Formatted::Records(records) => {
                 for record in records {
-                    let c = CString::new(record).expect("formatted records are ASCII without NUL");
+                    let c = cstr(record);
                     // SAFETY: valid handle and C string.
                     unsafe { sys::ffprec(self.fptr, c.as_ptr(), &mut status) };
                 }
+                records.first().map_or("", |r| r.get(..8).unwrap_or(r).trim_end())
             }
             Formatted::LongString { key, value, comment } => {
-                let (k, v, c) = (cstr(&key), cstr(&value), cstr(&comment));
+                let (k, v, c) = (cstr(key), cstr(value), cstr(comment));
                 // SAFETY: valid handle and C strings. ffplsw adds the LONGSTRN card that
                 // announces the long-string convention (once per HDU).
                 unsafe { sys::ffplsw(self.fptr, &mut status) };
                 unsafe { sys::ffpkls(self.fptr, k.as_ptr(), v.as_ptr(), c.as_ptr(), &mut status) };
+                key.as_str()
             }
-        }
-        self.check(status, || format!("writing header card {}", card.key))
+        };
+        self.check(status, || format!("writing header card {key}"))
     }
 
     /// Appends cards to the current HDU's header.
@@ -292,14 +300,28 @@ impl FitsWriter {
     /// then `cards` (structural and checksum keys among them are skipped), then the
     /// checksum cards.
     pub fn write_primary(&mut self, cards: &[Card]) -> Result<()> {
+        self.create_primary()?;
+        self.write_cards(cards.iter().filter(|c| !card::is_reserved(&c.key)))?;
+        self.reserve_checksum(Some(Sum32::default()))?;
+        self.finish_hdu(true)
+    }
+
+    /// [`write_primary`](Self::write_primary) from cards already formatted by
+    /// [`card::format`], none of them structural or checksum keys.
+    pub fn write_primary_formatted(&mut self, cards: &[Formatted]) -> Result<()> {
+        self.create_primary()?;
+        cards.iter().try_for_each(|c| self.write_formatted(c))?;
+        self.reserve_checksum(Some(Sum32::default()))?;
+        self.finish_hdu(true)
+    }
+
+    fn create_primary(&mut self) -> Result<()> {
         let mut status = 0;
         // SAFETY: valid handle; no axes.
         unsafe { sys::ffcrimll(self.fptr, 8, 0, ptr::null_mut(), &mut status) };
         self.check(status, || "creating the primary HDU".to_string())?;
         self.hdu_created();
-        self.write_cards(cards.iter().filter(|c| !card::is_reserved(&c.key)))?;
-        self.reserve_checksum(Some(Sum32::default()))?;
-        self.finish_hdu(true)
+        Ok(())
     }
 
     /// Closes the file, reporting any error cfitsio meets while flushing it.

@@ -7,9 +7,9 @@ use fitsio::sys;
 use ndarray::{ArrayView, ArrayViewD, Dimension};
 
 use super::card;
+use super::card::Card;
 use super::checksum::Sum32;
 use super::file::{FitsWriter, read_only};
-use crate::spectrum::Card;
 use crate::{Error, Result};
 
 /// The pixel type of an image HDU (`BITPIX`).

@@ -22,6 +22,7 @@ mod read;
 mod status;
 pub mod table;
 
+pub use card::{Card, CardValue};
 pub use file::{FitsBytes, FitsWriter, KEEP_LIMIT, release_kept_memory};
 pub use image::{Dtype, ExtName, ImageData, create_image_hdu};
 pub use read::{ColumnInfo, Element, FitsReader, HduType, RawCard};

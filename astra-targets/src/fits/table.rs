@@ -5,9 +5,9 @@ use std::ffi::{CString, c_char, c_int};
 use fitsio::sys;
 
 use super::card;
+use super::card::Card;
 use super::file::{FitsWriter, ascii_cstr, cstr, read_only};
 use super::image::ExtName;
-use crate::spectrum::Card;
 use crate::{Error, Result};
 
 /// The values of one column, all rows, each row's cell flattened (row-major).
@@ -109,9 +109,7 @@ pub fn create_table_hdu(
     columns: &[TableColumn],
     header: &[Card],
 ) -> Result<()> {
-    for c in columns {
-        check_column(name.name, rows, c)?;
-    }
+    check_table(name.name, rows, columns)?;
     let ttype: Vec<CString> = columns
         .iter()
         .map(|c| ascii_cstr("TTYPE", &c.name))
@@ -177,6 +175,14 @@ fn compact_ttype(n: usize, name: &str, description: &str) -> String {
         record.push_str(&description[..description.len().min(room)]);
     }
     record
+}
+
+/// Checks the columns of a table of `rows` rows named `table` as
+/// [`create_table_hdu`] does before it writes anything: every column holds `rows * repeat`
+/// values, text is printable ASCII and fits its width. Writers call it to refuse a table
+/// before they touch anything.
+pub fn check_table(table: &str, rows: usize, columns: &[TableColumn]) -> Result<()> {
+    columns.iter().try_for_each(|c| check_column(table, rows, c))
 }
 
 fn check_column(table: &str, rows: usize, c: &TableColumn) -> Result<()> {

@@ -1,42 +1,53 @@
 //! [`FileTarget`]: the file-system operations of a target path (the seed's
 //! `FileSystemTarget`), every one that writes made atomic.
 //!
-//! - Writing ([`open_write`](FileTarget::open_write), [`copy`](FileTarget::copy),
-//!   [`copy_from`](FileTarget::copy_from), [`temporary_path`](FileTarget::temporary_path))
-//!   goes to a temporary name beside the destination (see [`super::atomic`]) and is renamed
-//!   over it when complete: readers see the old file or the new one, never a partial one.
-//! - `raise_if_exists` is checked atomically for files: the new name is created as a hard
-//!   link, which fails if it exists, instead of a rename, which would replace it. (On file
-//!   systems without hard links, and for folders, the check comes just before the rename.)
+//! - Writing ([`open_write`](FileTarget::open_write), [`write_with`](FileTarget::write_with),
+//!   [`copy`](FileTarget::copy), [`copy_from`](FileTarget::copy_from),
+//!   [`temporary_path`](FileTarget::temporary_path)) goes to a temporary name beside the
+//!   destination and ends with the one [`commit`] sequence: readers see the
+//!   old file or the new one, never a partial one.
+//! - What happens to an existing destination is said at each call ([`IfExists`]), or by the
+//!   method's name (`temporary_path` refuses, as the seed's `rename_dont_move` does;
+//!   `temporary_path_replacing` replaces). Refusals are atomic: the rename itself refuses
+//!   an existing name.
 //! - Moves across file systems copy to a temporary name in the destination's folder,
 //!   rename, then remove the source.
-//! - With `durable` (the default), files are fsync'd before they are renamed into place and
-//!   the folders after.
+//! - Durable (the default): files are fsync'd before they are renamed into place and the
+//!   folders after.
 //!
 //! ```
-//! use astra_targets::fs::FileTarget;
+//! use astra_targets::fs::{FileTarget, IfExists};
+//! use std::io::Write;
 //!
 //! # fn main() -> astra_targets::Result<()> {
 //! # let dir = tempfile::tempdir().unwrap();
 //! let target = FileTarget::new(dir.path().join("thepayne/AstraSource-1.fits"));
 //! // Parent folders are made; the file appears complete, or not at all.
-//! target.temporary_path(|tmp| {
-//!     std::fs::write(tmp, b"SIMPLE  =                    T")
-//!         .map_err(|source| astra_targets::Error::Io { action: "writing", path: tmp.into(), source })
+//! target.temporary_path(|tmp| -> astra_targets::Result<()> {
+//!     std::fs::write(tmp, b"SIMPLE  =                    T")?;
+//!     Ok(())
 //! })?;
 //! assert!(target.exists());
-//! target.copy(dir.path().join("copy.fits"), true)?;
-//! assert!(target.copy(dir.path().join("copy.fits"), true).is_err()); // raise_if_exists
+//! // A temporary_path never replaces an existing target.
+//! assert!(target.temporary_path(|tmp| std::fs::write(tmp, b"x").map_err(astra_targets::Error::from)).is_err());
+//! // The closure form of open_write: committed when the closure returns Ok.
+//! FileTarget::new(dir.path().join("notes.txt")).write_with(|w| {
+//!     writeln!(w, "written whole or not at all")?;
+//!     Ok(())
+//! })?;
+//! target.copy(dir.path().join("copy.fits"), IfExists::Refuse)?;
+//! assert!(target.copy(dir.path().join("copy.fits"), IfExists::Refuse).is_err());
 //! # Ok(())
 //! # }
 //! ```
 
+use std::any::Any;
 use std::fs::{self, File, FileTimes};
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 
-use super::atomic::{io_err, parent_of, sync_dir};
-use super::{AtomicFile, AtomicPath, AtomicWriter};
+use super::atomic::{create_folders, io_err, io_through, name_destination, parent_of, sync_dir};
+use super::{AtomicFile, AtomicPath, AtomicWriter, Commit, IfExists, commit};
 use crate::{Error, Result};
 
 /// How to [`open`](FileTarget::open) a target.
@@ -55,6 +66,17 @@ pub enum Opened {
     Reader(BufReader<File>),
     /// From [`Mode::Write`].
     Writer(AtomicWriter),
+}
+
+/// How [`FileTarget::copy_from`] makes the target a copy of another file (the seed's
+/// `use_symbolic_link`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CopyMode {
+    /// A symbolic link to the other file's absolute path.
+    Symlink,
+    /// A copy of its bytes, keeping its permissions and modification and access times.
+    Copy,
 }
 
 /// A path on the local file system that a task writes (the seed's `FileSystemTarget`).
@@ -102,10 +124,14 @@ impl FileTarget {
         self.path.exists()
     }
 
-    /// Creates all parent folders of the path that do not exist.
+    /// Creates all parent folders of the path that do not exist. A file where a folder is
+    /// needed is an [`Error::NotAFolder`] naming it.
     pub fn makedirs(&self) -> Result<()> {
-        let dir = parent_of(&self.path);
-        fs::create_dir_all(dir).map_err(io_err("creating the folder", dir))
+        create_folders(parent_of(&self.path))
+    }
+
+    fn commit_how(&self, if_exists: IfExists) -> Commit {
+        Commit::replacing().if_exists(if_exists).durable(self.durable)
     }
 
     /// Opens the target for reading or for an atomic write (see [`Mode`]).
@@ -124,9 +150,22 @@ impl FileTarget {
     }
 
     /// Starts writing a replacement of the file (creating parent folders); it appears at
-    /// the path on [`AtomicWriter::commit`], and is discarded if the writer is dropped.
+    /// the path on [`AtomicWriter::commit`], and is discarded if the writer is dropped
+    /// before. [`write_with`](Self::write_with) commits by itself.
     pub fn open_write(&self) -> Result<AtomicWriter> {
-        AtomicWriter::create(&self.path, self.durable)
+        AtomicWriter::create(&self.path, self.commit_how(IfExists::Replace))
+    }
+
+    /// Writes a replacement of the file with `write` (into a buffered temporary file, see
+    /// [`open_write`](Self::open_write)) and commits it when `write` returns `Ok`. When it
+    /// returns `Err` or panics, nothing is committed and the target is left as it was.
+    /// I/O errors raised with `?` in `write` come back naming the target (and the
+    /// temporary file second).
+    pub fn write_with<R>(&self, write: impl FnOnce(&mut AtomicWriter) -> Result<R>) -> Result<R> {
+        let mut writer = self.open_write()?;
+        let value = write(&mut writer).map_err(|e| attribute(e, &self.path, writer.temp_path()))?;
+        writer.commit()?;
+        Ok(value)
     }
 
     /// Removes what is at the path: a file, a symbolic link (not what it points to), or a
@@ -141,136 +180,151 @@ impl FileTarget {
     }
 
     /// Moves the file or folder to `new_path` (creating its parent folders), by an atomic
-    /// rename on one file system, or copy, rename and removal across file systems. With
-    /// `raise_if_exists`, an existing `new_path` is an [`Error::AlreadyExists`] and nothing
-    /// moves; without, an existing file is replaced.
-    pub fn move_to(&self, new_path: impl AsRef<Path>, raise_if_exists: bool) -> Result<()> {
+    /// rename on one file system, or copy, rename and removal across file systems.
+    ///
+    /// With [`IfExists::Refuse`] (the seed's `raise_if_exists=True`), an existing
+    /// `new_path` is an [`Error::AlreadyExists`] and nothing moves; it is reported even
+    /// when the source is missing too. With [`IfExists::Replace`], an existing file (or
+    /// empty folder) is replaced.
+    pub fn move_to(&self, new_path: impl AsRef<Path>, if_exists: IfExists) -> Result<()> {
         let new_path = new_path.as_ref();
-        let meta = fs::symlink_metadata(&self.path).map_err(io_err("moving", &self.path))?;
-        if raise_if_exists && occupied(new_path) {
+        if if_exists == IfExists::Refuse && occupied(new_path) {
             return Err(Error::AlreadyExists {
                 path: new_path.to_path_buf(),
             });
         }
+        let meta = fs::symlink_metadata(&self.path).map_err(io_err("moving", &self.path))?;
         FileTarget::new(new_path).makedirs()?;
-        let placed = if raise_if_exists && !meta.is_dir() {
-            link_new(&self.path, new_path)
-        } else {
-            fs::rename(&self.path, new_path)
-        };
-        match placed {
-            Ok(()) => {
-                if raise_if_exists && !meta.is_dir() {
-                    fs::remove_file(&self.path).map_err(io_err("removing the moved file", &self.path))?;
-                }
+        match commit(&self.path, new_path, self.commit_how(if_exists)) {
+            Ok(()) => {}
+            Err(Error::IoThrough { source, .. }) if source.kind() == io::ErrorKind::CrossesDevices => {
+                self.move_across(new_path, meta.is_dir(), if_exists)?;
             }
-            Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
-                self.move_across(new_path, meta.is_dir(), raise_if_exists)?;
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                return Err(Error::AlreadyExists {
-                    path: new_path.to_path_buf(),
-                });
-            }
-            Err(e) => {
-                return Err(Error::Io {
-                    action: "moving",
-                    path: self.path.clone(),
-                    source: e,
-                });
-            }
+            Err(e) => return Err(e),
         }
         if self.durable {
-            sync_dir(parent_of(new_path))?;
             sync_dir(parent_of(&self.path))?;
         }
         Ok(())
     }
 
     /// Moves to another file system: a copy under a temporary name in the destination's
-    /// folder, renamed into place, then the source removed.
-    fn move_across(&self, new_path: &Path, is_dir: bool, raise_if_exists: bool) -> Result<()> {
+    /// folder, committed into place, then the source removed.
+    fn move_across(&self, new_path: &Path, is_dir: bool, if_exists: IfExists) -> Result<()> {
         if is_dir {
             let temp = AtomicPath::new(new_path)?;
             let guard = TreeGuard::new(temp.temp_path());
             copy_tree(&self.path, &guard.0)?;
-            if raise_if_exists && occupied(new_path) {
-                return Err(Error::AlreadyExists {
-                    path: new_path.to_path_buf(),
-                });
-            }
-            fs::rename(&guard.0, new_path).map_err(io_err("moving into place", new_path))?;
+            commit(&guard.0, new_path, self.commit_how(if_exists))?;
             guard.disarm();
             fs::remove_dir_all(&self.path).map_err(io_err("removing the moved folder", &self.path))
         } else {
-            copy_file_atomic(&self.path, new_path, raise_if_exists, true, self.durable)?;
+            copy_file_atomic(&self.path, new_path, true, self.commit_how(if_exists))?;
             fs::remove_file(&self.path).map_err(io_err("removing the moved file", &self.path))
         }
     }
 
     /// Moves a folder (or file) to `new_path`, never replacing anything there (the seed's
-    /// `move_dir`, a rename that does not move into an existing folder).
+    /// `move_dir`, a rename that does not move into an existing folder): the same as
+    /// [`move_to`](Self::move_to) with [`IfExists::Refuse`].
     pub fn move_dir(&self, new_path: impl AsRef<Path>) -> Result<()> {
-        self.move_to(new_path, true)
+        self.move_to(new_path, IfExists::Refuse)
     }
 
     /// Copies the file to `new_path` (creating parent folders), atomically: a temporary
-    /// copy is renamed into place. Keeps the permissions. With `raise_if_exists`, an
+    /// copy is committed into place. Keeps the permissions. With [`IfExists::Refuse`], an
     /// existing `new_path` is an [`Error::AlreadyExists`] and is left as it was.
-    pub fn copy(&self, new_path: impl AsRef<Path>, raise_if_exists: bool) -> Result<()> {
+    pub fn copy(&self, new_path: impl AsRef<Path>, if_exists: IfExists) -> Result<()> {
         let new_path = new_path.as_ref();
-        if raise_if_exists && occupied(new_path) {
+        if if_exists == IfExists::Refuse && occupied(new_path) {
             return Err(Error::AlreadyExists {
                 path: new_path.to_path_buf(),
             });
         }
-        copy_file_atomic(&self.path, new_path, raise_if_exists, false, self.durable)
+        copy_file_atomic(&self.path, new_path, false, self.commit_how(if_exists))
     }
 
     /// Runs `write` with a temporary path beside the target (parent folders created), and
-    /// renames what it wrote there (a file or a folder) over the target when it returns
-    /// `Ok`. When it returns `Err`, panics, or writes nothing, the temporary path is
-    /// removed and the target is left as it was.
-    pub fn temporary_path<R, E: From<Error>>(&self, write: impl FnOnce(&Path) -> Result<R, E>) -> Result<R, E> {
-        let atomic = AtomicPath::new(&self.path)?;
-        let guard = TreeGuard::new(atomic.temp_path());
-        let value = write(&guard.0)?;
-        if !occupied(&guard.0) {
-            let nothing = io::Error::new(io::ErrorKind::NotFound, "nothing was written at the temporary path");
-            return Err(Error::Io {
-                action: "committing",
-                path: guard.0.clone(),
-                source: nothing,
+    /// moves what it wrote there (a file or a folder) to the target when it returns `Ok`,
+    /// as the seed does with `rename_dont_move`: an existing target is an
+    /// [`Error::AlreadyExists`] and is left as it was (checked before `write` runs, and
+    /// again, atomically, by the rename). When `write` returns `Err`, panics, or writes
+    /// nothing, the temporary path is removed and the target is left as it was.
+    ///
+    /// I/O errors that `write` raises with `?` (as [`Error::UnattributedIo`]) come back
+    /// naming the target and the temporary path.
+    pub fn temporary_path<R, E: From<Error> + 'static>(
+        &self,
+        write: impl FnOnce(&Path) -> Result<R, E>,
+    ) -> Result<R, E> {
+        self.run_temporary(write, IfExists::Refuse)
+    }
+
+    /// The same as [`temporary_path`](Self::temporary_path), but what `write` wrote
+    /// replaces an existing target (atomically).
+    pub fn temporary_path_replacing<R, E: From<Error> + 'static>(
+        &self,
+        write: impl FnOnce(&Path) -> Result<R, E>,
+    ) -> Result<R, E> {
+        self.run_temporary(write, IfExists::Replace)
+    }
+
+    fn run_temporary<R, E: From<Error> + 'static>(
+        &self,
+        write: impl FnOnce(&Path) -> Result<R, E>,
+        if_exists: IfExists,
+    ) -> Result<R, E> {
+        if if_exists == IfExists::Refuse && occupied(&self.path) {
+            return Err(Error::AlreadyExists {
+                path: self.path.clone(),
             }
             .into());
         }
-        if self.durable {
-            File::open(&guard.0)
-                .and_then(|f| f.sync_all())
-                .map_err(io_err("syncing", &guard.0))?;
+        let atomic = AtomicPath::new(&self.path)?;
+        let guard = TreeGuard::new(atomic.temp_path());
+        let value = write(&guard.0).map_err(|e| attribute(e, &self.path, &guard.0))?;
+        if !occupied(&guard.0) {
+            let nothing = io::Error::new(io::ErrorKind::NotFound, "nothing was written at the temporary path");
+            return Err(io_through("committing", &self.path, &guard.0)(nothing).into());
         }
-        fs::rename(&guard.0, &self.path).map_err(io_err("renaming into place", &self.path))?;
+        commit(&guard.0, &self.path, self.commit_how(if_exists))?;
         guard.disarm();
-        if self.durable {
-            sync_dir(parent_of(&self.path))?;
-        }
         Ok(value)
     }
 
     /// Makes the target a copy of `source` (the seed's `copy_from`): a symbolic link to it
-    /// (its absolute path) with `use_symbolic_link`, or a copy keeping its permissions and
-    /// modification and access times. Either way the new link or file is made under a
-    /// temporary name and renamed over the target, which is replaced atomically.
-    pub fn copy_from(&self, source: impl AsRef<Path>, use_symbolic_link: bool) -> Result<()> {
+    /// (its absolute path) with [`CopyMode::Symlink`], or a copy keeping its permissions
+    /// and modification and access times with [`CopyMode::Copy`]. Either way the new link
+    /// or file is made under a temporary name and committed over the target, which is
+    /// replaced atomically.
+    pub fn copy_from(&self, source: impl AsRef<Path>, mode: CopyMode) -> Result<()> {
         let source = source.as_ref();
-        if !use_symbolic_link {
-            return copy_file_atomic(source, &self.path, false, true, self.durable);
+        let how = self.commit_how(IfExists::Replace);
+        match mode {
+            CopyMode::Copy => copy_file_atomic(source, &self.path, true, how),
+            CopyMode::Symlink => {
+                let absolute = fs::canonicalize(source).map_err(io_err("linking to", source))?;
+                let atomic = AtomicPath::new(&self.path)?;
+                std::os::unix::fs::symlink(&absolute, atomic.temp_path()).map_err(io_through(
+                    "linking",
+                    &self.path,
+                    atomic.temp_path(),
+                ))?;
+                atomic.commit(how)
+            }
         }
-        let absolute = fs::canonicalize(source).map_err(io_err("linking to", source))?;
-        let atomic = AtomicPath::new(&self.path)?;
-        std::os::unix::fs::symlink(&absolute, atomic.temp_path()).map_err(io_err("linking", atomic.temp_path()))?;
-        atomic.commit(self.durable)
     }
+}
+
+/// Names the destination (and the temporary path second) in an I/O error a caller's
+/// closure raised with `?` (see [`name_destination`]); other errors are returned as they
+/// are.
+fn attribute<E: 'static>(mut error: E, dest: &Path, temp: &Path) -> E {
+    if let Some(e) = (&mut error as &mut dyn Any).downcast_mut::<Error>() {
+        let placeholder = Error::AlreadyExists { path: PathBuf::new() };
+        *e = name_destination(std::mem::replace(e, placeholder), dest, temp);
+    }
+    error
 }
 
 /// Removes a temporary file or folder tree when dropped (on errors and panics), unless
@@ -303,25 +357,9 @@ impl Drop for TreeGuard {
     }
 }
 
-/// Creates `new` as a hard link to `existing`: fails with `AlreadyExists` if `new` exists.
-fn link_new(existing: &Path, new: &Path) -> io::Result<()> {
-    match fs::hard_link(existing, new) {
-        // File systems without hard links: check, then rename (not atomic).
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied || e.kind() == io::ErrorKind::Unsupported => {
-            if occupied(new) {
-                Err(io::Error::from(io::ErrorKind::AlreadyExists))
-            } else {
-                fs::rename(existing, new)
-            }
-        }
-        other => other,
-    }
-}
-
 /// Copies the file `source` to `dest` through a temporary file beside `dest`, keeping the
-/// permissions (and the times, with `keep_times`). With `no_replace`, an existing `dest`
-/// is an error and stays as it was.
-fn copy_file_atomic(source: &Path, dest: &Path, no_replace: bool, keep_times: bool, durable: bool) -> Result<()> {
+/// permissions (and the times, with `keep_times`), and commits it as `how` says.
+fn copy_file_atomic(source: &Path, dest: &Path, keep_times: bool, how: Commit) -> Result<()> {
     let meta = fs::metadata(source).map_err(io_err("copying", source))?;
     if meta.is_dir() {
         let source_err = io::Error::new(io::ErrorKind::IsADirectory, "a folder, not a file");
@@ -333,9 +371,13 @@ fn copy_file_atomic(source: &Path, dest: &Path, no_replace: bool, keep_times: bo
     }
     let mut reader = File::open(source).map_err(io_err("opening", source))?;
     let mut temp = AtomicFile::create(dest)?;
-    io::copy(&mut reader, &mut temp).map_err(io_err("copying into", temp.temp_path()))?;
     let temp_path = temp.temp_path().to_path_buf();
-    fs::set_permissions(&temp_path, meta.permissions()).map_err(io_err("setting permissions of", &temp_path))?;
+    io::copy(&mut reader, &mut temp).map_err(io_through("copying into", dest, &temp_path))?;
+    fs::set_permissions(&temp_path, meta.permissions()).map_err(io_through(
+        "setting permissions of",
+        dest,
+        &temp_path,
+    ))?;
     if keep_times {
         let times = FileTimes::new()
             .set_modified(meta.modified().map_err(io_err("reading the times of", source))?)
@@ -344,36 +386,9 @@ fn copy_file_atomic(source: &Path, dest: &Path, no_replace: bool, keep_times: bo
             .write(true)
             .open(&temp_path)
             .and_then(|f| f.set_times(times))
-            .map_err(io_err("setting the times of", &temp_path))?;
+            .map_err(io_through("setting the times of", dest, &temp_path))?;
     }
-    if !no_replace {
-        return temp.commit(durable);
-    }
-    // Keep the temporary file for the link, and let the AtomicFile remove its name after.
-    if durable {
-        File::open(&temp_path)
-            .and_then(|f| f.sync_all())
-            .map_err(io_err("syncing", &temp_path))?;
-    }
-    match fs::hard_link(&temp_path, dest) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            return Err(Error::AlreadyExists {
-                path: dest.to_path_buf(),
-            });
-        }
-        Err(_) if !occupied(dest) => return temp.commit(durable),
-        Err(_) => {
-            return Err(Error::AlreadyExists {
-                path: dest.to_path_buf(),
-            });
-        }
-    }
-    drop(temp);
-    if durable {
-        sync_dir(parent_of(dest))?;
-    }
-    Ok(())
+    temp.commit(how)
 }
 
 /// Copies a folder tree (files with their permissions, symbolic links as links).

@@ -17,17 +17,16 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
-pub(crate) use created::civil_date;
 pub use created::{format_utc, now_utc};
 pub use options::{FloatType, Staging, WriteOptions};
-pub use shapes::{Images, Pixels, check_shapes};
+pub use shapes::{Images, Pixels, SourceImages, check_shapes};
 pub use verify::looks_complete;
 pub use write::{MEMORY_LIMIT, PROVENANCE_KEYS};
 
 use crate::Result;
-use crate::fs::FileTarget;
+use crate::fs::{CopyMode, FileTarget};
 use crate::path::OutputRoot;
-use crate::spectrum::Spectrum;
+use crate::spectrum::{Bitmask, Spectrum};
 use crate::task::AstraTask;
 
 /// The astraSource file of one task.
@@ -67,11 +66,11 @@ impl<'a, T: AstraTask> AstraSource<'a, T> {
     /// [`AstraSource::exists`] also wants a complete FITS file there.
     ///
     /// ```no_run
-    /// # use astra_targets::{path::OutputRoot, source::AstraSource, task::AstraTask};
+    /// # use astra_targets::{fs::IfExists, path::OutputRoot, source::AstraSource, task::AstraTask};
     /// # fn demo<T: AstraTask>(task: &T, root: &OutputRoot) -> astra_targets::Result<()> {
     /// let source = AstraSource::new(task, root)?;
-    /// source.fs().copy(root.path().join("backup.fits"), true)?; // refused if it exists
-    /// source.fs().move_to(root.path().join("moved.fits"), false)?;
+    /// source.fs().copy(root.path().join("backup.fits"), IfExists::Refuse)?;
+    /// source.fs().move_to(root.path().join("moved.fits"), IfExists::Replace)?;
     /// # Ok(())
     /// # }
     /// ```
@@ -85,35 +84,20 @@ impl<'a, T: AstraTask> AstraSource<'a, T> {
     }
 
     /// The bitmask written for `spectrum` (the seed's `get_bitmask`): the OR mask of BOSS
-    /// spectra, the single mask of APOGEE spectra.
-    pub fn get_bitmask(&self, spectrum: &Spectrum) -> crate::spectrum::Bitmask {
+    /// spectra, the single mask of APOGEE spectra, borrowed from the spectrum.
+    pub fn get_bitmask<'s>(&self, spectrum: &'s Spectrum) -> Bitmask<'s> {
         spectrum.get_bitmask()
     }
 
-    /// Checks and completes the images (the seed's `_check_shapes`); see
+    /// Checks and completes the images for `results` (the seed's `_check_shapes`); see
     /// [`check_shapes`].
-    pub fn check_shapes<'i>(
-        &self,
-        normalized_flux: Pixels<'i>,
-        normalized_ivar: Pixels<'i>,
-        model_flux: Option<Pixels<'i>>,
-        model_ivar: Option<Pixels<'i>>,
-        continuum: Option<Pixels<'i>>,
-        results: &[T::Results],
-    ) -> Result<Images<'i>> {
-        check_shapes(
-            normalized_flux,
-            normalized_ivar,
-            model_flux,
-            model_ivar,
-            continuum,
-            results.len(),
-        )
+    pub fn check_shapes<'i>(&self, images: SourceImages<'i>, results: &[T::Results]) -> Result<Images<'i>> {
+        check_shapes(images, results.len())
     }
 
-    /// Writes the file (see [`write_images`](Self::write_images)), after
-    /// [`check_shapes`]: 1-D arrays are single spectra, and missing continuum, model flux
-    /// or model inverse variance are written as NaN.
+    /// Writes the file in the seed's argument order: a thin convenience over
+    /// [`write_images`](Self::write_images). 1-D arrays are single spectra; a `None`
+    /// continuum, model flux or model inverse variance is written as NaN.
     #[allow(clippy::too_many_arguments)]
     pub fn write<'i>(
         &self,
@@ -126,25 +110,52 @@ impl<'a, T: AstraTask> AstraSource<'a, T> {
         results: &[T::Results],
         options: &WriteOptions,
     ) -> Result<()> {
-        let images = check_shapes(
-            normalized_flux.into(),
-            normalized_ivar.into(),
-            model_flux,
-            model_ivar,
-            continuum,
-            results.len(),
-        )?;
-        self.write_images(spectrum, &images, results, options)
+        let mut images = SourceImages::new(normalized_flux, normalized_ivar);
+        if let Some(c) = continuum {
+            images = images.continuum(c);
+        }
+        if let Some(m) = model_flux {
+            images = images.model_flux(m);
+        }
+        if let Some(m) = model_ivar {
+            images = images.model_ivar(m);
+        }
+        self.write_images(spectrum, images, results, options)
     }
 
-    /// Writes the file from checked images.
+    /// Writes the file: checks the images' shapes ([`check_shapes`]: one result row per
+    /// spectrum, missing images written as NaN), then [`write_checked`](Self::write_checked).
     ///
-    /// Refused, with nothing written and any old file left as it was: a wavelength grid
-    /// of another length than P, a bitmask that is not (N, P) or not of the spectrum
-    /// kind's integer type, result rows that are not N or do not fit their columns, text
-    /// that is not printable ASCII (naming the column or parameter), and, without
-    /// `overwrite`, an existing file.
+    /// ```no_run
+    /// # use astra_targets::{source::{AstraSource, SourceImages, WriteOptions}, spectrum::Spectrum, task::AstraTask};
+    /// # fn demo<T: AstraTask>(source: &AstraSource<'_, T>, spectrum: &Spectrum, rows: &[T::Results],
+    /// #     flux: &ndarray::Array2<f32>, ivar: &ndarray::Array2<f32>, model: &ndarray::Array2<f32>)
+    /// #     -> astra_targets::Result<()> {
+    /// let images = SourceImages::new(flux, ivar).model_flux(model);
+    /// source.write_images(spectrum, images, rows, &WriteOptions::default())?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn write_images(
+        &self,
+        spectrum: &Spectrum,
+        images: SourceImages<'_>,
+        results: &[T::Results],
+        options: &WriteOptions,
+    ) -> Result<()> {
+        let images = check_shapes(images, results.len())?;
+        self.write_checked(spectrum, &images, results, options)
+    }
+
+    /// Writes the file from images already checked.
+    ///
+    /// Refused, with nothing written (not even a folder) and any old file left as it was:
+    /// a wavelength grid of another length than P, a bitmask that is not (N, P) or not of
+    /// the spectrum kind's integer type, result rows that are not N or do not fit their
+    /// columns (text longer than its declared width too), text that is not printable ASCII
+    /// (naming the column or parameter), and, with [`IfExists::Refuse`](crate::fs::IfExists::Refuse),
+    /// an existing file.
+    pub fn write_checked(
         &self,
         spectrum: &Spectrum,
         images: &Images<'_>,
@@ -164,14 +175,20 @@ impl<'a, T: AstraTask> AstraSource<'a, T> {
     /// Checks the file: nine HDUs named as the layout says, every checksum valid, images
     /// of one (N, P) shape, and a RESULTS table of N rows with the task's columns.
     pub fn verify(&self) -> Result<()> {
-        verify::verify_file(self.task, &self.path, true)
+        verify::verify_file(self.task, &self.path, verify::Checks::LayoutAndChecksums)
+    }
+
+    /// The checks of [`verify`](Self::verify) without the checksums: for a file written
+    /// with [`WriteOptions::checksum`] off, which carries none.
+    pub fn verify_layout(&self) -> Result<()> {
+        verify::verify_file(self.task, &self.path, verify::Checks::Layout)
     }
 
     /// Makes this file a symbolic link to `source` (another astraSource file, or any path)
     /// or a copy of it keeping its permissions and times, replacing any old file
     /// atomically: [`FileTarget::copy_from`] on the file's path.
-    pub fn copy_from(&self, source: impl AsRef<Path>, use_symbolic_link: bool) -> Result<()> {
-        self.fs().copy_from(source, use_symbolic_link)
+    pub fn copy_from(&self, source: impl AsRef<Path>, mode: CopyMode) -> Result<()> {
+        self.fs().copy_from(source, mode)
     }
 }
 

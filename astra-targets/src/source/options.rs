@@ -1,11 +1,13 @@
-//! Typed options of [`AstraSource::write`](super::AstraSource::write): the seed's keyword
-//! arguments `dtype`, `overwrite`, `checksum`, `output_verify`, plus durability and the
-//! plugin's name.
+//! Typed options of [`AstraSource::write_images`](super::AstraSource::write_images): the
+//! seed's keyword arguments `dtype`, `overwrite`, `checksum`, `output_verify`, plus
+//! durability and the plugin's name.
 
 use crate::fits::Dtype;
+use crate::fs::IfExists;
 
 /// The float type of the image HDUs other than `BITMASK`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum FloatType {
     /// `float32` (`BITPIX = -32`), the default.
     #[default]
@@ -26,6 +28,7 @@ impl FloatType {
 
 /// Where cfitsio assembles the file before it is renamed into place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Staging {
     /// In memory up to [`MEMORY_LIMIT`](super::MEMORY_LIMIT) bytes, else on disk. In
     /// memory is the faster way: cfitsio converts into a buffer (kept for the next file,
@@ -40,14 +43,28 @@ pub enum Staging {
     Disk,
 }
 
-/// How an astraSource file is written.
+/// How an astraSource file is written: [`Default`] and then the builder methods (the fields
+/// can be read; more may come, so the struct is not built literally).
+///
+/// ```
+/// use astra_targets::fs::IfExists;
+/// use astra_targets::source::{FloatType, WriteOptions};
+///
+/// let options = WriteOptions::default()
+///     .dtype(FloatType::F64)
+///     .if_exists(IfExists::Refuse)
+///     .durable(true);
+/// assert!(options.checksum);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WriteOptions {
     /// The float type of the spectra images (default `float32`).
     pub dtype: FloatType,
-    /// Replace an existing file (default `true`); when `false`, an existing file is left
-    /// alone and the write is refused with [`Error::AlreadyExists`](crate::Error::AlreadyExists).
-    pub overwrite: bool,
+    /// What happens to an existing file: [`IfExists::Replace`] (the default, the seed's
+    /// `overwrite=True`) or [`IfExists::Refuse`], which leaves it alone and refuses the write
+    /// with [`Error::AlreadyExists`](crate::Error::AlreadyExists).
+    pub if_exists: IfExists,
     /// Write `CHECKSUM` and `DATASUM` on every HDU (default `true`).
     pub checksum: bool,
     /// Reopen the finished temporary file and check it (HDU names, RESULTS columns and,
@@ -69,7 +86,7 @@ impl Default for WriteOptions {
     fn default() -> Self {
         WriteOptions {
             dtype: FloatType::F32,
-            overwrite: true,
+            if_exists: IfExists::Replace,
             checksum: true,
             output_verify: false,
             durable: false,
@@ -86,9 +103,9 @@ impl WriteOptions {
         self.dtype = dtype;
         self
     }
-    /// Sets whether an existing file is replaced.
-    pub fn overwrite(mut self, overwrite: bool) -> Self {
-        self.overwrite = overwrite;
+    /// Sets what happens to an existing file.
+    pub fn if_exists(mut self, if_exists: IfExists) -> Self {
+        self.if_exists = if_exists;
         self
     }
     /// Sets whether HDUs are checksummed.

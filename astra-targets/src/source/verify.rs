@@ -24,12 +24,21 @@ pub fn looks_complete(path: &Path) -> bool {
     File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == b"SIMPLE  =                    T"
 }
 
+/// What [`verify_file`] checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Checks {
+    /// HDU names, image shapes, RESULTS rows and columns.
+    Layout,
+    /// The same, and valid `CHECKSUM` and `DATASUM` cards on every HDU.
+    LayoutAndChecksums,
+}
+
 /// Checks a file against the astraSource model of `task`: nine HDUs with the expected
 /// names in order, images of one (N, P) shape, a RESULTS table of N rows whose columns
-/// (TTYPE, TFORM, TUNIT) are the task's, and, with `checksums`, valid `CHECKSUM` and
-/// `DATASUM` cards on every HDU (cfitsio's `ffvcks`).
-pub fn verify_file<T: AstraTask>(task: &T, path: &Path, checksums: bool) -> Result<()> {
-    check(task, path, checksums).map_err(|e| match e {
+/// (TTYPE, TFORM, TUNIT) are the task's, and, with [`Checks::LayoutAndChecksums`], valid
+/// `CHECKSUM` and `DATASUM` cards on every HDU (cfitsio's `ffvcks`).
+pub(crate) fn verify_file<T: AstraTask>(task: &T, path: &Path, checks: Checks) -> Result<()> {
+    check(task, path, checks == Checks::LayoutAndChecksums).map_err(|e| match e {
         Error::Cfitsio { .. } => Error::Invalid {
             path: path.to_path_buf(),
             reason: format!("cannot be read as FITS ({e})"),

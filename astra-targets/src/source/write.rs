@@ -2,7 +2,7 @@
 //! temporary file beside the destination, then the rename.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::Path;
 
 use super::created::now_utc;
@@ -10,9 +10,11 @@ use super::layout::{HDUS, RESULTS, TASK_PARAMETERS};
 use super::options::{Staging, WriteOptions};
 use super::shapes::Images;
 use super::{tables, verify};
-use crate::fits::{FitsWriter, ImageData, TableColumn, card, create_image_hdu, create_table_hdu};
-use crate::fs::AtomicPath;
-use crate::spectrum::{Bitmask, Card, CardValue, Spectrum, SpectrumKind};
+use crate::fits::table::check_table;
+use crate::fits::{Card, CardValue, FitsWriter, ImageData, TableColumn, card, create_image_hdu, create_table_hdu};
+use crate::fs::atomic::{io_through, name_destination};
+use crate::fs::{AtomicPath, Commit, IfExists};
+use crate::spectrum::{Bitmask, Spectrum, SpectrumKind};
 use crate::task::AstraTask;
 use crate::{Error, Result};
 
@@ -29,10 +31,11 @@ pub const PROVENANCE_KEYS: [&str; 6] = ["ASTRA", "TASK_ID", "CREATED", "PLUGIN",
 
 /// Everything a file holds, checked and converted, before any byte is written.
 struct Product<'s, 'i> {
-    primary: Vec<Card>,
+    /// Formatted (and so checked) once, before anything is written.
+    primary: Vec<card::Formatted>,
     wcs: Vec<Card>,
     images: &'s Images<'i>,
-    bitmask: Bitmask,
+    bitmask: Bitmask<'s>,
     parameters: Vec<TableColumn>,
     results: Vec<TableColumn>,
     rows: usize,
@@ -47,13 +50,30 @@ pub(super) fn write<T: AstraTask>(
     options: &WriteOptions,
 ) -> Result<()> {
     let product = prepare(task, spectrum, images, results, options)?;
-    if !options.overwrite && fs::symlink_metadata(path).is_ok() {
+    if options.if_exists == IfExists::Refuse && fs::symlink_metadata(path).is_ok() {
         return Err(Error::AlreadyExists {
             path: path.to_path_buf(),
         });
     }
     let atomic = AtomicPath::new(path)?;
-    let size = estimate_size(&product, options);
+    write_temp(task, &product, atomic.temp_path(), path, options)
+        .map_err(|e| name_destination(e, path, atomic.temp_path()))?;
+    atomic.commit(
+        Commit::replacing()
+            .if_exists(options.if_exists)
+            .durable(options.durable),
+    )
+}
+
+/// Writes the checked product at `temp` (for `path`), and checks it when asked.
+fn write_temp<T: AstraTask>(
+    task: &T,
+    product: &Product<'_, '_>,
+    temp: &Path,
+    path: &Path,
+    options: &WriteOptions,
+) -> Result<()> {
+    let size = estimate_size(product, options);
     let in_memory = match options.staging {
         Staging::Auto => size <= MEMORY_LIMIT,
         Staging::Memory => true,
@@ -61,16 +81,9 @@ pub(super) fn write<T: AstraTask>(
     };
     if in_memory {
         let mut fits = FitsWriter::create_memory(size, options.checksum)?;
-        write_hdus(&mut fits, &product, options, &mut || {})?;
+        write_hdus(&mut fits, product, options, &mut || {})?;
         let bytes = fits.into_bytes()?;
-        let temp = atomic.temp_path();
-        let io = |action| {
-            move |source| Error::Io {
-                action,
-                path: temp.to_path_buf(),
-                source,
-            }
-        };
+        let io = |action| io_through(action, path, temp);
         let mut file = File::create_new(temp).map_err(io("creating"))?;
         if options.durable {
             // Each piece starts its way to the disk while the next is copied, so the
@@ -83,15 +96,11 @@ pub(super) fn write<T: AstraTask>(
             file.write_all(&bytes).map_err(io("writing"))?;
         }
     } else {
-        let mut fits = FitsWriter::create_file(atomic.temp_path(), options.checksum)?;
+        let mut fits = FitsWriter::create_file(temp, options.checksum)?;
         // When durable, each finished image starts its way to the disk while the next is
         // converted, so the final fsync waits only for the tail.
-        let early = if options.durable {
-            File::open(atomic.temp_path()).ok()
-        } else {
-            None
-        };
-        write_hdus(&mut fits, &product, options, &mut || {
+        let early = if options.durable { File::open(temp).ok() } else { None };
+        write_hdus(&mut fits, product, options, &mut || {
             if let Some(f) = &early {
                 start_writeback(f);
             }
@@ -99,9 +108,14 @@ pub(super) fn write<T: AstraTask>(
         fits.close()?;
     }
     if options.output_verify {
-        verify::verify_file(task, atomic.temp_path(), options.checksum)?;
+        let checks = if options.checksum {
+            verify::Checks::LayoutAndChecksums
+        } else {
+            verify::Checks::Layout
+        };
+        verify::verify_file(task, temp, checks)?;
     }
-    commit(atomic, options)
+    Ok(())
 }
 
 /// Starts writing a file's dirty pages to the disk without waiting for them (Linux's
@@ -127,51 +141,9 @@ fn start_writeback(file: &File) {
     let _ = file;
 }
 
-/// Renames the finished temporary file into place (fsync'ing it first and the folder after
-/// when durable); without `overwrite`, links it instead, which fails (leaving the existing
-/// file alone) if the destination appeared meanwhile.
-fn commit(atomic: AtomicPath, options: &WriteOptions) -> Result<()> {
-    if options.overwrite {
-        return atomic.commit(options.durable);
-    }
-    let target = atomic.final_path().to_path_buf();
-    if options.durable {
-        File::open(atomic.temp_path())
-            .and_then(|f| f.sync_all())
-            .map_err(|source| Error::Io {
-                action: "syncing",
-                path: atomic.temp_path().to_path_buf(),
-                source,
-            })?;
-    }
-    match fs::hard_link(atomic.temp_path(), &target) {
-        Ok(()) => {
-            drop(atomic);
-            if options.durable {
-                let dir = target
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                File::open(dir).and_then(|d| d.sync_all()).map_err(|source| Error::Io {
-                    action: "syncing the folder",
-                    path: dir.into(),
-                    source,
-                })?;
-            }
-            Ok(())
-        }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::AlreadyExists { path: target }),
-        Err(source) => Err(Error::Io {
-            action: "linking into place",
-            path: target,
-            source,
-        }),
-    }
-}
-
 fn prepare<'s, 'i, T: AstraTask>(
     task: &T,
-    spectrum: &Spectrum,
+    spectrum: &'s Spectrum,
     images: &'s Images<'i>,
     results: &[T::Results],
     options: &WriteOptions,
@@ -212,10 +184,20 @@ fn prepare<'s, 'i, T: AstraTask>(
         });
     }
     let parameters = tables::task_parameters(task)?;
+    check_table(HDUS[TASK_PARAMETERS].name, parameter_rows(&parameters), &parameters)?;
     let results = tables::results(task, results)?;
+    check_table(HDUS[RESULTS].name, n, &results)?;
+    let primary = primary_cards(task, spectrum, options, (n, p), found)
+        .iter()
+        .map(card::format)
+        .collect::<Result<Vec<_>>>()?;
+    let wcs = wcs_cards(spectrum);
+    for c in &wcs {
+        card::format(c)?;
+    }
     Ok(Product {
-        primary: primary_cards(task, spectrum, options, (n, p), found),
-        wcs: wcs_cards(spectrum),
+        primary,
+        wcs,
         images,
         bitmask,
         parameters,
@@ -311,7 +293,7 @@ fn write_hdus(
     options: &WriteOptions,
     after_image: &mut dyn FnMut(),
 ) -> Result<()> {
-    fits.write_primary(&product.primary)?;
+    fits.write_primary_formatted(&product.primary)?;
     let float = Some(options.dtype.dtype());
     let images = product.images;
     let spec = |i: usize| {
@@ -322,7 +304,7 @@ fn write_hdus(
     };
     create_image_hdu(
         fits,
-        images.normalized_flux.view(),
+        images.normalized_flux(),
         &product.wcs,
         spec(1),
         float,
@@ -331,7 +313,7 @@ fn write_hdus(
     after_image();
     create_image_hdu(
         fits,
-        images.normalized_ivar.view(),
+        images.normalized_ivar(),
         &product.wcs,
         spec(2),
         float,
@@ -344,43 +326,27 @@ fn write_hdus(
     };
     create_image_hdu(fits, bitmask, &product.wcs, spec(3), None, HDUS[3].bunit)?;
     after_image();
-    create_image_hdu(
-        fits,
-        images.continuum.view(),
-        &product.wcs,
-        spec(4),
-        float,
-        HDUS[4].bunit,
-    )?;
+    create_image_hdu(fits, images.continuum(), &product.wcs, spec(4), float, HDUS[4].bunit)?;
     after_image();
-    create_image_hdu(
-        fits,
-        images.model_flux.view(),
-        &product.wcs,
-        spec(5),
-        float,
-        HDUS[5].bunit,
-    )?;
+    create_image_hdu(fits, images.model_flux(), &product.wcs, spec(5), float, HDUS[5].bunit)?;
     after_image();
-    create_image_hdu(
-        fits,
-        images.model_ivar.view(),
-        &product.wcs,
-        spec(6),
-        float,
-        HDUS[6].bunit,
-    )?;
+    create_image_hdu(fits, images.model_ivar(), &product.wcs, spec(6), float, HDUS[6].bunit)?;
     after_image();
-    let rows = product.parameters.first().map_or(0, |c| match &c.data {
-        crate::fits::ColumnData::Text { values, .. } => values.len(),
-        _ => 0,
-    });
+    let rows = parameter_rows(&product.parameters);
     let name = |i: usize| crate::fits::ExtName {
         name: HDUS[i].name,
         comment: HDUS[i].meaning,
     };
     create_table_hdu(fits, name(TASK_PARAMETERS), rows, &product.parameters, &[])?;
     create_table_hdu(fits, name(RESULTS), product.rows, &product.results, &[])
+}
+
+/// The number of rows of the `TASK_PARAMETERS` table (one per parameter).
+fn parameter_rows(parameters: &[TableColumn]) -> usize {
+    parameters.first().map_or(0, |c| match &c.data {
+        crate::fits::ColumnData::Text { values, .. } => values.len(),
+        _ => 0,
+    })
 }
 
 /// An upper estimate of the file size, for sizing the in-memory file.

@@ -6,8 +6,8 @@
 //! checksums), and the two `COMMENT` cards cfitsio adds to every primary header citing the
 //! FITS paper.
 
-use super::{Card, CardValue};
 use crate::Result;
+use crate::fits::{Card, CardValue};
 use crate::fits::{FitsReader, RawCard};
 
 /// The two commentary cards cfitsio writes into every primary header it creates.

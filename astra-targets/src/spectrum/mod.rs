@@ -8,10 +8,10 @@
 
 use std::path::Path;
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 
 use crate::Result;
-use crate::fits::{FitsReader, HduType};
+use crate::fits::{Card, FitsReader, HduType};
 
 pub mod apstar;
 pub mod boss;
@@ -45,33 +45,6 @@ pub enum SpectrumKind {
     Apogee,
     /// BOSS / Black Hole Mapper (spec-style): AND and OR masks.
     Boss,
-}
-
-/// One header card of an input file, kept to be propagated into the astraSource primary
-/// header.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Card {
-    /// The keyword (`TELESCOP`, `HISTORY`, ...).
-    pub key: String,
-    /// The value, as a typed value.
-    pub value: CardValue,
-    /// The comment, possibly empty.
-    pub comment: String,
-}
-
-/// The value of a header card.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CardValue {
-    /// A string value.
-    Str(String),
-    /// An integer value.
-    Int(i64),
-    /// A floating-point value.
-    Float(f64),
-    /// A logical value.
-    Bool(bool),
-    /// No value (`COMMENT`, `HISTORY`, blank keys): the text is in the comment.
-    None,
 }
 
 /// The spectral world coordinates of the pixels, as FITS WCS cards describe them:
@@ -133,16 +106,17 @@ pub enum PixelMask {
     },
 }
 
-/// The mask that goes into an astraSource `BITMASK` HDU, in the input's integer type.
+/// The mask that goes into an astraSource `BITMASK` HDU, in the input's integer type,
+/// borrowed from its spectrum.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Bitmask {
+pub enum Bitmask<'a> {
     /// 16-bit (APOGEE).
-    I16(Array2<i16>),
+    I16(ArrayView2<'a, i16>),
     /// 32-bit (BOSS).
-    I32(Array2<i32>),
+    I32(ArrayView2<'a, i32>),
 }
 
-impl Bitmask {
+impl Bitmask<'_> {
     /// The (N, P) shape.
     pub fn shape(&self) -> (usize, usize) {
         let d = match self {
@@ -172,11 +146,11 @@ pub struct Spectrum {
 
 impl Spectrum {
     /// The bitmask the astraSource product carries: the OR mask of BOSS (BHM) spectra, the
-    /// single mask of APOGEE (MWM) spectra, as it is.
-    pub fn get_bitmask(&self) -> Bitmask {
+    /// single mask of APOGEE (MWM) spectra, as it is: a view, nothing is copied.
+    pub fn get_bitmask(&self) -> Bitmask<'_> {
         match &self.mask {
-            PixelMask::Single(m) => Bitmask::I16(m.clone()),
-            PixelMask::AndOr { or_mask, .. } => Bitmask::I32(or_mask.clone()),
+            PixelMask::Single(m) => Bitmask::I16(m.view()),
+            PixelMask::AndOr { or_mask, .. } => Bitmask::I32(or_mask.view()),
         }
     }
 

@@ -15,9 +15,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use astra_targets::fits::checksum::Sum32;
-use astra_targets::fits::{FitsWriter, create_image_hdu};
-use astra_targets::source::{AstraSource, Staging, WriteOptions};
-use astra_targets::spectrum::{Card, CardValue, PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
+use astra_targets::fits::{Card, CardValue, FitsWriter, create_image_hdu};
+use astra_targets::source::{AstraSource, SourceImages, Staging, WriteOptions};
+use astra_targets::spectrum::{PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
 use astra_targets::{AstraResults, AstraTask};
 use astra_targets_tests::rng::Rng;
 use ndarray::Array2;
@@ -268,17 +268,9 @@ fn product(kind: SpectrumKind, n: usize) -> Product {
 
 fn write(task: &BenchFit, path: &Path, p: &Product, options: &WriteOptions) {
     let [nf, ni, c, mf, mi] = &p.images;
+    let images = SourceImages::new(nf, ni).continuum(c).model_flux(mf).model_ivar(mi);
     AstraSource::at(task, path)
-        .write(
-            &p.spectrum,
-            nf,
-            ni,
-            Some(c.into()),
-            Some(mf.into()),
-            Some(mi.into()),
-            &p.rows,
-            options,
-        )
+        .write_images(&p.spectrum, images, &p.rows, options)
         .expect("write");
 }
 

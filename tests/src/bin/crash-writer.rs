@@ -6,13 +6,13 @@
 //! `source` (a real product, `AstraSource::write`, of a synthetic APOGEE spectrum with
 //! ROWS - 2 visits, assembled by cfitsio straight into the temporary file),
 //! `source-memory` (the same assembled in memory, the default), `atomic` (fitsio and `ffpcks` into an `AtomicPath`) or `target` (the
-//! same through `FileTarget::temporary_path`). In the last two, pixel values are a fixed
+//! same through `FileTarget::temporary_path_replacing`). In the last two, pixel values are a fixed
 //! function of (row, pixel).
 
 use std::path::Path;
 
-use astra_targets::fs::{AtomicPath, FileTarget};
-use astra_targets::source::{AstraSource, Staging, WriteOptions};
+use astra_targets::fs::{AtomicPath, Commit, FileTarget};
+use astra_targets::source::{AstraSource, SourceImages, Staging, WriteOptions};
 use astra_targets::spectrum::{Spectrum, synthetic};
 use astra_targets::{AstraResults, AstraTask};
 use fitsio::FitsFile;
@@ -89,19 +89,11 @@ fn source_product(path: &Path, spectrum: &Spectrum, staging: Staging) -> Result<
             snr: 60.0,
         })
         .collect();
-    AstraSource::at(&task, path).write(
-        spectrum,
-        &spectrum.flux,
-        &spectrum.ivar,
-        Some((&continuum).into()),
-        Some((&spectrum.flux).into()),
-        None,
-        &results,
-        &WriteOptions {
-            staging,
-            ..WriteOptions::default().durable(true)
-        },
-    )?;
+    let images = SourceImages::new(&spectrum.flux, &spectrum.ivar)
+        .continuum(&continuum)
+        .model_flux(&spectrum.flux);
+    let options = WriteOptions::default().staging(staging).durable(true);
+    AstraSource::at(&task, path).write_images(spectrum, images, &results, &options)?;
     Ok(())
 }
 
@@ -172,10 +164,10 @@ fn write(path: &Path, rows: usize, iteration: i64, mode: &str, spectrum: &Spectr
         "atomic" => {
             let atomic = AtomicPath::new(path)?;
             product(atomic.temp_path(), rows, iteration)?;
-            atomic.commit(true)?;
+            atomic.commit(Commit::replacing().durable(true))?;
         }
         "target" => {
-            FileTarget::new(path).temporary_path(|temp| product(temp, rows, iteration))?;
+            FileTarget::new(path).temporary_path_replacing(|temp| product(temp, rows, iteration))?;
         }
         other => return Err(format!("unknown mode {other:?} (source, source-memory, atomic, target)").into()),
     }

@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use astra_targets::spectrum::{Card, CardValue, PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
+use astra_targets::fits::{Card, CardValue};
+use astra_targets::spectrum::{PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
 use astra_targets::{AstraResults, AstraTask};
 use ndarray::Array2;
 

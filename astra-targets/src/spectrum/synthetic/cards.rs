@@ -4,7 +4,7 @@
 
 use super::Labels;
 use super::rng::Rng;
-use crate::spectrum::{Card, CardValue};
+use crate::fits::{Card, CardValue};
 
 /// What the generator says about itself in `ORIGIN`.
 pub const ORIGIN: &str = "astra-targets synthetic spectrum generator";
@@ -127,7 +127,7 @@ pub(crate) fn round(v: f64, digits: i32) -> f64 {
 /// A calendar date `YYYY-MM-DD` of a Modified Julian Date.
 pub(crate) fn mjd_to_date(mjd: i64) -> String {
     // MJD 40587 is 1970-01-01.
-    let (y, m, d) = crate::source::civil_date(mjd - 40587);
+    let (y, m, d) = crate::civil::civil_date(mjd - 40587);
     format!("{y:04}-{m:02}-{d:02}")
 }
 

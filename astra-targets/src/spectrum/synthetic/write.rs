@@ -7,9 +7,12 @@ use std::path::Path;
 
 use ndarray::Array2;
 
-use super::super::{Card, CardValue, PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
-use crate::fits::{ColumnData, ExtName, FitsWriter, TableColumn, card, create_image_hdu, create_table_hdu};
-use crate::fs::AtomicPath;
+use super::super::{PixelMask, Spectrum, SpectrumKind, WavelengthGrid};
+use crate::fits::{
+    Card, CardValue, ColumnData, ExtName, FitsWriter, TableColumn, card, create_image_hdu, create_table_hdu,
+};
+use crate::fs::atomic::name_destination;
+use crate::fs::{AtomicPath, Commit};
 use crate::{Error, Result};
 
 /// The flux unit of both layouts, as a FITS unit string.
@@ -96,10 +99,12 @@ fn wcs_cards(grid: &WavelengthGrid) -> [Card; 5] {
 /// `path` when complete (the temporary file is removed on any error).
 fn atomically(path: &Path, write: impl FnOnce(&mut FitsWriter) -> Result<()>) -> Result<()> {
     let atomic = AtomicPath::new(path)?;
-    let mut fits = FitsWriter::create_file(atomic.temp_path(), true)?;
-    write(&mut fits)?;
-    fits.close()?;
-    atomic.commit(true)
+    let written = FitsWriter::create_file(atomic.temp_path(), true).and_then(|mut fits| {
+        write(&mut fits)?;
+        fits.close()
+    });
+    written.map_err(|e| name_destination(e, path, atomic.temp_path()))?;
+    atomic.commit(Commit::replacing().durable(true))
 }
 
 /// Writes a [`SpectrumKind::Apogee`] spectrum as an apStar-style file: the primary header,
