@@ -192,11 +192,11 @@ pub fn clean_temporaries(root: &Path) -> Result<Vec<PathBuf>> {
             let kind = entry.file_type().map_err(io_err("inspecting", &path))?;
             if kind.is_dir() {
                 stack.push(path);
-            } else if let Some(pid) = entry.file_name().to_str().and_then(temporary_owner) {
-                if !process_alive(pid) {
-                    fs::remove_file(&path).map_err(io_err("removing", &path))?;
-                    removed.push(path);
-                }
+            } else if let Some(pid) = entry.file_name().to_str().and_then(temporary_owner)
+                && !process_alive(pid)
+            {
+                fs::remove_file(&path).map_err(io_err("removing", &path))?;
+                removed.push(path);
             }
         }
     }
