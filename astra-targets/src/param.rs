@@ -259,6 +259,8 @@ fn parse_f32(text: &str) -> Option<f32> {
 /// An enum whose unit variants are the values of a task parameter declared
 /// `#[astra(enum)]`, each written by its name. Implemented by `#[derive(AstraParamEnum)]`,
 /// which refuses variants that carry data: a variant name is all a parameter string holds.
+/// When the enum is named by serde's `rename_all`/`rename`, each name is the variant's
+/// serde string, so the task id hashes what serde writes.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a parameter enum",
     label = "an `#[astra(enum)]` parameter must be a `ParamEnum`",
