@@ -44,7 +44,7 @@ pub enum ClassifierError {
         class: String,
     },
     /// An inverse variance is negative or not a number.
-    #[error("{what} at spectrum {spectrum}, pixel {pixel} is {value}; inverse variances must be finite and >= 0")]
+    #[error("{what} at spectrum {spectrum}, pixel {pixel} is {value:?}; inverse variances must be finite and >= 0")]
     BadIvar {
         /// The array, e.g. `"training ivar"`.
         what: &'static str,
@@ -55,9 +55,13 @@ pub enum ClassifierError {
         /// The value found.
         value: f64,
     },
-    /// A flux value with a positive inverse variance is NaN or infinite.
-    #[error("{what} at spectrum {spectrum}, pixel {pixel} is {value} while its ivar is > 0; flux must be finite")]
-    NonFiniteFlux {
+    /// A flux value with a positive inverse variance is NaN, infinite, or beyond
+    /// ±[`MAX_ABS_FLUX`](crate::model::MAX_ABS_FLUX), which no normalized flux reaches.
+    #[error(
+        "{what} at spectrum {spectrum}, pixel {pixel} is {value:?} while its ivar is > 0; normalized flux must be \
+         finite and within ±1e6"
+    )]
+    BadFlux {
         /// The array, e.g. `"training flux"`.
         what: &'static str,
         /// Row (spectrum) index.

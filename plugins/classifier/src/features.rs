@@ -2,11 +2,15 @@
 //! set's leading principal components, each scaled to unit variance over the training
 //! set.
 //!
-//! Masked pixels (ivar = 0) take the training set's mean flux at that pixel, so they add
-//! nothing to the projection: the features are those of a spectrum that agrees with the
-//! training mean wherever it was not measured.
+//! Masked pixels (ivar = 0) are left out: in training they take the training set's
+//! mean flux at that pixel (they add nothing to the decomposition); a spectrum to
+//! classify with masked pixels gets the scores whose combination of components best
+//! reproduces its usable pixels (least squares on the components restricted to the
+//! usable pixels, "gappy" PCA as in Everson & Sirovich 1995), or, when those equations
+//! are singular, the projection with masked pixels at the training mean.
 
-use faer::Mat;
+use faer::linalg::solvers::Solve;
+use faer::{Col, Mat, Side};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 use crate::error::ClassifierError;
@@ -114,16 +118,30 @@ impl Pca {
         self.mean.len()
     }
 
-    /// The scaled scores of one spectrum; masked pixels take the mean. The caller has
-    /// checked the sizes and values.
+    /// The scaled scores of one spectrum. With every pixel usable they are the
+    /// projections on the components; with masked pixels, the scores whose combination
+    /// of components best matches the usable pixels in the least-squares sense
+    /// (`(V_m V_mᵀ) a = V_m (x_m − mean_m)` over the usable pixels `m`, "gappy" PCA, as
+    /// Everson & Sirovich 1995), falling back to the projection with masked pixels at the
+    /// training mean when those equations are singular. The caller has checked the sizes
+    /// and values.
     pub(crate) fn project(&self, flux: ArrayView1<f64>, mask: &[bool]) -> Array1<f64> {
+        let k = self.n_components();
         let centred: Vec<f64> = (0..self.n_pixels())
             .map(|p| if mask[p] { flux[p] - self.mean[p] } else { 0.0 })
             .collect();
-        Array1::from_shape_fn(self.n_components(), |j| {
-            let row = self.components.row(j);
-            let dot: f64 = row.iter().zip(&centred).map(|(c, x)| c * x).sum();
-            dot / self.scales[j]
-        })
+        let mut rhs = Col::<f64>::from_fn(k, |j| {
+            self.components.row(j).iter().zip(&centred).map(|(c, x)| c * x).sum()
+        });
+        if mask.iter().any(|m| !m) {
+            let normal = Mat::<f64>::from_fn(k, k, |i, j| {
+                let (a, b) = (self.components.row(i), self.components.row(j));
+                (0..self.n_pixels()).filter(|&p| mask[p]).map(|p| a[p] * b[p]).sum()
+            });
+            if let Ok(llt) = normal.llt(Side::Lower) {
+                rhs = llt.solve(&rhs);
+            }
+        }
+        Array1::from_shape_fn(k, |j| rhs[j] / self.scales[j])
     }
 }

@@ -7,9 +7,10 @@
 //! 1. [`features`]: the training flux, centred on its per-pixel mean, is decomposed by a
 //!    thin singular value decomposition (faer); a spectrum's features are its
 //!    projections on the `k` leading components, each divided by the training scores'
-//!    standard deviation along it. Pixels with ivar = 0 are masked: they take the
-//!    training mean, so they add nothing to the projection. Beyond that mask the noise
-//!    level is not used.
+//!    standard deviation along it. Pixels with ivar = 0 are masked: in training they
+//!    take the training mean; a spectrum with masked pixels gets the scores that best
+//!    fit its usable pixels in the least-squares sense ("gappy" PCA). Beyond that mask
+//!    the noise level is not used.
 //! 2. [`softmax`](crate::model::Trainer::train): `p(class c | z) ∝ exp(b_c + w_c · z)`,
 //!    the weights minimizing the negative log-likelihood of the training classes plus an
 //!    L2 penalty `λ/2 Σ|w_c|²`, found by Newton's method with the exact Hessian (faer's

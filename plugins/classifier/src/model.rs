@@ -14,6 +14,10 @@ pub const DEFAULT_L2: f64 = 0.1;
 /// Default smallest fraction of a spectrum's pixels that must be usable (ivar > 0).
 pub const DEFAULT_MIN_USABLE_FRACTION: f64 = 0.5;
 
+/// Largest magnitude of a usable normalized flux value; larger values are refused (they
+/// are not normalized flux, and could overflow the features).
+pub const MAX_ABS_FLUX: f64 = 1e6;
+
 /// A trained classifier: a principal-component projection of the normalized flux and the
 /// weights of a multinomial logistic regression on the projected features.
 #[derive(Debug, Clone, PartialEq)]
@@ -175,8 +179,7 @@ impl<'a> Trainer<'a> {
             mask.row_mut(n).assign(&Array1::from(row_mask));
         }
         let pca = Pca::fit(self.flux, mask.view(), self.n_components)?;
-        let features = Array2::from_shape_fn((n_spectra, self.n_components), |_| 0.0);
-        let mut features = features;
+        let mut features = Array2::zeros((n_spectra, self.n_components));
         for n in 0..n_spectra {
             let row_mask: Vec<bool> = mask.row(n).to_vec();
             features.row_mut(n).assign(&pca.project(self.flux.row(n), &row_mask));
@@ -211,7 +214,8 @@ fn check_settings(l2: f64, min_usable_fraction: f64) -> Result<(), ClassifierErr
 }
 
 /// The usable-pixel mask of one spectrum (ivar > 0), after refusing negative or
-/// non-finite ivar, non-finite flux where ivar > 0, and too few usable pixels.
+/// non-finite ivar, flux that is not finite or beyond ±[`MAX_ABS_FLUX`] where ivar > 0,
+/// and too few usable pixels.
 fn usable_pixels(
     what: &'static str,
     spectrum: usize,
@@ -234,8 +238,8 @@ fn usable_pixels(
                 value: v,
             });
         }
-        if v > 0.0 && !f.is_finite() {
-            return Err(ClassifierError::NonFiniteFlux {
+        if v > 0.0 && !(f.abs() <= MAX_ABS_FLUX) {
+            return Err(ClassifierError::BadFlux {
                 what: flux_name,
                 spectrum,
                 pixel,
@@ -320,8 +324,8 @@ impl ClassifierModel {
     }
 
     /// Classifies one continuum-normalized spectrum on the model's pixel grid. Pixels
-    /// with ivar = 0 are masked (they take the training mean flux); negative or
-    /// non-finite ivar, non-finite flux where ivar > 0, a size other than the model's,
+    /// with ivar = 0 are masked (left out of the features); negative or non-finite ivar,
+    /// flux that is not finite or beyond ±[`MAX_ABS_FLUX`] where ivar > 0, a size other than the model's,
     /// or fewer usable pixels than [`min_usable_fraction`](Self::min_usable_fraction)
     /// asks are refused.
     pub fn classify(&self, flux: ArrayView1<f64>, ivar: ArrayView1<f64>) -> Result<Classification, ClassifierError> {
