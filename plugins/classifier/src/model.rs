@@ -238,7 +238,7 @@ fn usable_pixels(
                 value: v,
             });
         }
-        if v > 0.0 && !(f.abs() <= MAX_ABS_FLUX) {
+        if v > 0.0 && !(f.is_finite() && f.abs() <= MAX_ABS_FLUX) {
             return Err(ClassifierError::BadFlux {
                 what: flux_name,
                 spectrum,
