@@ -27,7 +27,8 @@ pub struct Pca {
     scales: Array1<f64>,
 }
 
-/// Relative size below which a singular value counts as zero.
+/// Size, relative to the training flux's norm, below which a singular value counts as
+/// zero.
 const RANK_TOLERANCE: f64 = 1e-10;
 
 impl Pca {
@@ -61,9 +62,15 @@ impl Pca {
         })?;
         let singular = svd.S().column_vector();
         let v = svd.V();
-        let largest = if singular.nrows() > 0 { singular[0] } else { 0.0 };
+        // Variance below rounding error of the flux itself is no variance.
+        let flux_norm = (0..n_spectra)
+            .flat_map(|n| (0..n_pixels).map(move |p| (n, p)))
+            .filter(|&(n, p)| mask[(n, p)])
+            .map(|(n, p)| flux[(n, p)] * flux[(n, p)])
+            .sum::<f64>()
+            .sqrt();
         let rank = (0..singular.nrows())
-            .filter(|&j| singular[j] > largest * RANK_TOLERANCE && singular[j] > 0.0)
+            .filter(|&j| singular[j] > flux_norm * RANK_TOLERANCE)
             .count();
         // Scores of a centred training spectrum have variance s_j^2 / (n - 1).
         if rank < n_components || n_spectra < 2 {

@@ -176,6 +176,30 @@ fn masked_pixels_are_left_out_and_counted() {
 }
 
 #[test]
+fn training_spectra_with_masked_pixels_train_a_good_model() {
+    let mut train = labelled(400, 1);
+    // A tenth of the pixels of every training spectrum masked, NaN flux under the mask.
+    for i in 0..train.classes.len() {
+        for p in 0..N_PIXELS {
+            if (p * 3 + i) % 10 == 0 {
+                train.ivar[(i, p)] = 0.0;
+                train.flux[(i, p)] = f64::NAN;
+            }
+        }
+    }
+    let model = Trainer::new(spectral_classes(), &train.classes, train.flux.view(), train.ivar.view())
+        .components(8)
+        .l2(0.1)
+        .train()
+        .unwrap();
+    assert!(model.pca().mean().iter().all(|m| m.is_finite()));
+    let test = labelled(300, 2);
+    let accuracy = accuracy(&model, &test);
+    eprintln!("held-out accuracy, trained with 10% of pixels masked: {accuracy:.3}");
+    assert!(accuracy >= MIN_ACCURACY, "accuracy {accuracy}");
+}
+
+#[test]
 fn bad_spectra_are_refused_naming_the_value() {
     let model = trained();
     let test = labelled(1, 5);
@@ -392,12 +416,9 @@ fn degenerate_training_sets_and_settings_are_refused() {
         "{e}"
     );
 
-    // Spectra that are all alike (two distinct spectra only) have no 5 directions of variance.
-    let alike = Array2::from_shape_fn(
-        (60, N_PIXELS),
-        |(n, p)| if n % 2 == 0 { 1.0 } else { 0.9 + 0.0 * p as f64 },
-    );
-    let e = train(targets, &alike, ivar, 5, 1.0);
+    // Two distinct spectra only: one direction of variance, not 5; identical spectra: none.
+    let two = Array2::from_shape_fn((60, N_PIXELS), |(n, _)| if n % 2 == 0 { 1.0 } else { 0.9 });
+    let e = train(targets, &two, ivar, 5, 1.0);
     assert!(
         matches!(
             e,
@@ -407,6 +428,22 @@ fn degenerate_training_sets_and_settings_are_refused() {
             }
         ),
         "{e}"
+    );
+    let same = Array2::from_shape_fn((60, N_PIXELS), |(_, p)| 0.7 + 0.1 * (p % 3) as f64);
+    let e = train(targets, &same, ivar, 5, 1.0);
+    assert!(
+        matches!(
+            e,
+            ClassifierError::DegenerateTrainingSet {
+                rank: 0,
+                n_components: 5
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "the training flux varies along only 0 independent directions, 5 principal components were requested"
     );
 
     assert!(matches!(
