@@ -33,7 +33,7 @@ pub struct ClassifierModel {
 /// The result of classifying one spectrum, over the model's class list in its order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classification {
-    /// Probability of each class; they sum to 1.
+    /// Probability of each class; they sum to 1 (to rounding, within 1e-12).
     pub probabilities: Vec<f64>,
     /// Natural logarithm of each class's probability, computed directly (finite even
     /// where the probability rounds to 0).
@@ -119,7 +119,9 @@ impl<'a> Trainer<'a> {
         self
     }
 
-    /// Checks the inputs and settings, fits the projection and then the regression.
+    /// Checks the inputs and settings, then fits the principal components (thin SVD of
+    /// the centred training flux) and the softmax regression on the training features
+    /// (Newton's method), as the [crate documentation](crate) describes.
     pub fn train(self) -> Result<ClassifierModel, ClassifierError> {
         let (n_spectra, n_pixels) = self.flux.dim();
         check_settings(self.l2, self.min_usable_fraction)?;
@@ -327,7 +329,7 @@ impl ClassifierModel {
     /// with ivar = 0 are masked (left out of the features); negative or non-finite ivar,
     /// flux that is not finite or beyond ±[`MAX_ABS_FLUX`] where ivar > 0, a size other than the model's,
     /// or fewer usable pixels than [`min_usable_fraction`](Self::min_usable_fraction)
-    /// asks are refused.
+    /// asks are refused (the error calls the spectrum "spectrum 0").
     pub fn classify(&self, flux: ArrayView1<f64>, ivar: ArrayView1<f64>) -> Result<Classification, ClassifierError> {
         self.classify_row(0, flux, ivar)
     }
