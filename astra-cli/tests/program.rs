@@ -122,3 +122,30 @@ fn help_and_version_exit_zero() {
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("tasks"));
 }
+
+#[test]
+fn plugins_lists_the_linked_plugins() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = astra(dir.path(), &["plugins"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).is_empty());
+}
+
+#[test]
+fn run_status_and_verify_mistakes_are_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_user_error(
+        &astra(dir.path(), &["run", "nosuchplugin", "x.fits"]),
+        &["nosuchplugin"],
+    );
+    // No database yet: status says so, and creates none.
+    assert_user_error(&astra(dir.path(), &["status"]), &["astra.db"]);
+    assert!(!dir.path().join("astra.db").exists());
+    // verify: one line per file, non-zero exit when one fails.
+    std::fs::write(dir.path().join("plain.txt"), "not FITS").unwrap();
+    let out = astra(dir.path(), &["verify", "plain.txt", "missing.fits"]);
+    assert_eq!(out.status.code(), Some(1));
+    let shown = text(&out.stdout);
+    assert_eq!(shown.lines().count(), 2, "{shown}");
+    assert!(shown.lines().all(|l| l.starts_with("FAILED ")), "{shown}");
+}

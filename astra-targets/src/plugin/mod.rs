@@ -15,6 +15,8 @@
 //! astra_targets::register_plugin!(MeanFlux);
 //! ```
 //!
+//! (A complete plugin is shown at [`register_plugin!`](crate::register_plugin).)
+//!
 //! It builds a [`PluginDescriptor`] at compile time (plain data and function pointers,
 //! as sqlx's `AnyDriver` is built from a driver type) and submits it through the
 //! re-exported `inventory`. A plugin's name must be lower-case ASCII (letters, digits,
@@ -150,6 +152,94 @@ pub trait Plugin: Send + Sync + 'static {
 /// Builds its [`PluginDescriptor`] at compile time (the crate name from
 /// `CARGO_PKG_NAME`), checks that its name is lower-case ASCII (a compile error
 /// otherwise), and submits it through the re-exported `inventory`.
+///
+/// ```
+/// use astra_targets::plugin::{Analysis, Input, ModelSource, Outputs, Plugin, PluginResult};
+/// use astra_targets::{AstraResults, AstraTask};
+///
+/// /// The number of spectra in a file
+/// #[derive(Debug, Clone, PartialEq, AstraResults)]
+/// pub struct CountResults {
+///     /// Number of spectrum rows
+///     pub rows: i64,
+/// }
+///
+/// /// Counts spectra.
+/// #[derive(Debug, Clone, PartialEq, AstraTask)]
+/// #[astra(family = "Count", version = "0.1.0", results = CountResults, table = "count")]
+/// pub struct Count {
+///     /// Object identifier
+///     pub obj: String,
+/// }
+///
+/// pub struct Counter;
+///
+/// impl Plugin for Counter {
+///     type Task = Count;
+///     type Model = ();
+///     const NAME: &'static str = "counter";
+///     const VERSION: &'static str = "0.1.0";
+///     const DESCRIPTION: &'static str = "Counts the spectra of each file";
+///     const OUTPUTS: Outputs = Outputs::Rows;
+///
+///     fn task(input: &Input<'_>) -> PluginResult<Count> {
+///         Ok(Count { obj: input.card_str("OBJID")? })
+///     }
+///     fn load_model(_: ModelSource<'_>) -> PluginResult<()> {
+///         Ok(())
+///     }
+///     fn analyse(_: &(), _: &Count, input: &Input<'_>) -> PluginResult<Analysis<CountResults>> {
+///         Ok(Analysis::rows(vec![CountResults { rows: input.spectrum().shape().0 as i64 }]))
+///     }
+/// }
+///
+/// astra_targets::register_plugin!(Counter);
+///
+/// let found = astra_targets::plugin::find("counter").unwrap();
+/// assert_eq!((found.task.family, found.outputs), ("Count", Outputs::Rows));
+/// ```
+///
+/// A name that is not lower-case ASCII does not compile:
+///
+/// ```compile_fail
+/// # use astra_targets::plugin::{Analysis, Input, ModelSource, Outputs, Plugin, PluginResult};
+/// # use astra_targets::{AstraResults, AstraTask};
+/// # /// The number of spectra in a file
+/// # #[derive(Debug, Clone, PartialEq, AstraResults)]
+/// # pub struct CountResults {
+/// #     /// Number of spectrum rows
+/// #     pub rows: i64,
+/// # }
+/// # /// Counts spectra.
+/// # #[derive(Debug, Clone, PartialEq, AstraTask)]
+/// # #[astra(family = "Count", version = "0.1.0", results = CountResults, table = "count")]
+/// # pub struct Count {
+/// #     /// Object identifier
+/// #     pub obj: String,
+/// # }
+/// pub struct Counter;
+///
+/// impl Plugin for Counter {
+///     type Task = Count;
+///     type Model = ();
+///     const NAME: &'static str = "Counter";
+///     // ...
+/// #   const VERSION: &'static str = "0.1.0";
+/// #   const DESCRIPTION: &'static str = "Counts the spectra of each file";
+/// #   const OUTPUTS: Outputs = Outputs::Rows;
+/// #   fn task(input: &Input<'_>) -> PluginResult<Count> {
+/// #       Ok(Count { obj: input.card_str("OBJID")? })
+/// #   }
+/// #   fn load_model(_: ModelSource<'_>) -> PluginResult<()> {
+/// #       Ok(())
+/// #   }
+/// #   fn analyse(_: &(), _: &Count, input: &Input<'_>) -> PluginResult<Analysis<CountResults>> {
+/// #       Ok(Analysis::rows(vec![CountResults { rows: input.spectrum().shape().0 as i64 }]))
+/// #   }
+/// }
+///
+/// astra_targets::register_plugin!(Counter);
+/// ```
 #[macro_export]
 macro_rules! register_plugin {
     ($plugin:ty) => {

@@ -40,7 +40,7 @@ pub const BATCH_TASKS: usize = 64;
 /// The longest a finished task waits for its batch to be committed.
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(500);
 /// Inputs read and checked together.
-const CHUNK: usize = 512;
+const CHUNK: usize = 256;
 
 /// Why a task is to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +176,9 @@ impl std::fmt::Debug for Runner<'_> {
             .finish_non_exhaustive()
     }
 }
+
+/// A prepared job (or why it could not be), with its input's position.
+type Prepared = (usize, Result<Box<dyn Job>>);
 
 /// A chunk's tasks, classified.
 struct Classified {
@@ -353,7 +356,7 @@ impl<'a> Runner<'a> {
     /// Prepares the jobs of `inputs` on the workers, in input order.
     fn parallel_prepare(&self, inputs: &[PathBuf]) -> Vec<Result<Box<dyn Job>>> {
         let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<(usize, Result<Box<dyn Job>>)>> = Mutex::new(Vec::with_capacity(inputs.len()));
+        let results: Mutex<Vec<Prepared>> = Mutex::new(Vec::with_capacity(inputs.len()));
         std::thread::scope(|s| {
             for _ in 0..self.workers.min(inputs.len()) {
                 s.spawn(|| {
