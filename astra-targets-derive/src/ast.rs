@@ -3,7 +3,7 @@
 
 use syn::{Attribute, Data, DeriveInput, Fields, Ident, Type};
 
-use crate::attr::{self, ColumnAttrs, EnumAttrs, ParamAttrs, TaskAttrs, VariantAttrs};
+use crate::attr::{self, ColumnAttrs, EnumAttrs, ParamAttrs, SerdeAttrs, TaskAttrs, VariantAttrs};
 use crate::ctxt::Ctxt;
 
 /// A task struct.
@@ -42,7 +42,7 @@ pub struct Column<'a> {
 pub struct ParamEnum<'a> {
     pub ident: &'a Ident,
     pub attrs: EnumAttrs,
-    pub serde_rename: Option<&'a Attribute>,
+    pub serde: SerdeAttrs,
     pub variants: Vec<Variant<'a>>,
 }
 
@@ -51,7 +51,7 @@ pub struct Variant<'a> {
     pub ident: &'a Ident,
     pub fields: &'a Fields,
     pub attrs: VariantAttrs,
-    pub serde_rename: Option<&'a Attribute>,
+    pub serde: SerdeAttrs,
 }
 
 impl Column<'_> {
@@ -153,13 +153,13 @@ impl<'a> ParamEnum<'a> {
                 ident: &v.ident,
                 fields: &v.fields,
                 attrs: attr::variant_attrs(cx, &v.attrs),
-                serde_rename: attr::serde_rename(&v.attrs),
+                serde: attr::serde_attrs(&v.attrs, "rename", attr::SERDE_VARIANT_REFUSED),
             })
             .collect();
         Some(ParamEnum {
             ident: &input.ident,
             attrs: attr::enum_attrs(cx, &input.attrs),
-            serde_rename: attr::serde_rename(&input.attrs),
+            serde: attr::serde_attrs(&input.attrs, "rename_all", attr::SERDE_ENUM_REFUSED),
             variants,
         })
     }

@@ -203,12 +203,93 @@ pub fn variant_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> VariantAttrs {
     out
 }
 
-/// The first `#[serde(...)]` attribute that renames (`rename`, `rename_all`), if any: a
-/// parameter enum is named by its own attributes, so serde's would be silently ignored.
-pub fn serde_rename(attrs: &[Attribute]) -> Option<&Attribute> {
-    attrs.iter().find(|a| {
-        a.path().is_ident("serde") && quote::ToTokens::to_token_stream(&a.meta).to_string().contains("rename")
+/// How serde names a parameter enum or one of its variants: its `rename_all` (on the
+/// enum) or `rename` (on a variant), for each direction, with the key to span errors at.
+#[derive(Default)]
+pub struct SerdeNaming {
+    /// The `rename`/`rename_all` key as written, when present.
+    pub key: Option<syn::Path>,
+    /// The name (or rule) used when serializing.
+    pub serialize: Option<LitStr>,
+    /// The name (or rule) used when deserializing.
+    pub deserialize: Option<LitStr>,
+}
+
+/// What the `#[serde(...)]` attributes of a parameter enum or variant say that matters to
+/// its names: how serde names it, and the keys that change its string form.
+#[derive(Default)]
+pub struct SerdeAttrs {
+    pub naming: SerdeNaming,
+    /// Keys that make serde write something other than the variant's name.
+    pub refused: Vec<syn::Path>,
+}
+
+/// The enum's serde keys that make a unit variant serialize as something other than its
+/// name (a map, nothing, or another type).
+pub const SERDE_ENUM_REFUSED: &[&str] = &["tag", "content", "untagged", "into", "from", "try_from"];
+
+/// The variant's serde keys that make it serialize as something other than its name, or
+/// not round-trip through its name.
+pub const SERDE_VARIANT_REFUSED: &[&str] = &[
+    "untagged",
+    "other",
+    "skip",
+    "skip_serializing",
+    "skip_deserializing",
+    "serialize_with",
+    "deserialize_with",
+    "with",
+];
+
+/// Reads the serde attributes of a parameter enum (`naming_key` is `rename_all`) or of a
+/// variant (`rename`). Other keys are passed over: serde checks them itself and reports
+/// malformed attributes, so nothing is reported twice.
+pub fn serde_attrs(attrs: &[Attribute], naming_key: &str, refused: &[&str]) -> SerdeAttrs {
+    let mut out = SerdeAttrs::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        // A malformed serde attribute is serde's error to report.
+        let _ = attr.parse_nested_meta(|meta| {
+            let key = path_name(&meta.path);
+            if key == naming_key {
+                read_serde_naming(&meta, &mut out.naming)?;
+                out.naming.key = Some(meta.path.clone());
+                return Ok(());
+            }
+            if refused.contains(&key.as_str()) {
+                out.refused.push(meta.path.clone());
+            }
+            skip_meta(&meta)
+        });
+    }
+    out
+}
+
+/// Reads `key = "..."` or `key(serialize = "...", deserialize = "...")`.
+fn read_serde_naming(meta: &syn::meta::ParseNestedMeta, out: &mut SerdeNaming) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let lit: LitStr = meta.value()?.parse()?;
+        out.serialize = Some(lit.clone());
+        out.deserialize = Some(lit);
+        return Ok(());
+    }
+    meta.parse_nested_meta(|inner| {
+        match path_name(&inner.path).as_str() {
+            "serialize" => out.serialize = Some(inner.value()?.parse()?),
+            "deserialize" => out.deserialize = Some(inner.value()?.parse()?),
+            _ => skip_meta(&inner)?,
+        }
+        Ok(())
     })
+}
+
+/// Passes over one nested item: a bare key, `key = value` or `key(...)`.
+fn skip_meta(meta: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| skip_meta(&inner))?;
+    }
+    Ok(())
 }
 
 /// The doc comment of an item, its lines trimmed and joined by spaces, with the first

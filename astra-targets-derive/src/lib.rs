@@ -58,10 +58,21 @@ pub fn derive_results(input: TokenStream) -> TokenStream {
 /// Declares an enum whose variants are the values of a task parameter marked
 /// `#[astra(enum)]`: implements `astra_targets::ParamEnum`.
 ///
-/// Every variant must be a unit variant (a parameter's value is a name only). A variant is
-/// named by its identifier, by `#[astra(rename = "...")]` on the variant, or by the enum's
-/// `#[astra(rename_all = "...")]` (`lowercase`, `UPPERCASE`, `snake_case`,
-/// `SCREAMING_SNAKE_CASE`, `kebab-case`). serde's renaming is refused rather than ignored.
+/// Every variant must be a unit variant (a parameter's value is a name only). A variant's
+/// name is its serde string: when the enum derives serde's traits, name it with serde's
+/// own `#[serde(rename_all = "...")]` on the enum (serde's rules: `lowercase`,
+/// `UPPERCASE`, `PascalCase`, `camelCase`, `snake_case`, `SCREAMING_SNAKE_CASE`,
+/// `kebab-case`, `SCREAMING-KEBAB-CASE`) and `#[serde(rename = "...")]` on a variant, and
+/// the derive names the variants exactly as serde does. A name must read back as the same
+/// variant, so differing `serialize`/`deserialize` names are refused, as are serde
+/// attributes that write a variant as something other than its name (`tag`, `content`,
+/// `untagged`, `into`, `from`, `try_from` on the enum; `untagged`, `other`, `skip*`,
+/// `*with` on a variant).
+///
+/// An enum without serde naming is named by its identifiers, by `#[astra(rename = "...")]`
+/// on a variant, or by the enum's `#[astra(rename_all = "...")]` (`lowercase`,
+/// `UPPERCASE`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`). An enum named both
+/// ways is refused.
 #[proc_macro_derive(AstraParamEnum, attributes(astra))]
 pub fn derive_param_enum(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

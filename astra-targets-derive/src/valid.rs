@@ -50,8 +50,8 @@ pub struct ValidEnum {
     pub names: Vec<String>,
 }
 
-/// The `rename_all` rules of parameter enums.
-const RENAME_RULES: &[&str] = &[
+/// The `rename_all` rules of `#[astra(...)]`.
+const ASTRA_RULES: &[&str] = &[
     "lowercase",
     "UPPERCASE",
     "snake_case",
@@ -390,28 +390,108 @@ pub fn results(cx: &mut Ctxt, results: &Results) -> ValidResults {
     ValidResults { columns }
 }
 
+/// serde's `rename_all` rules.
+const SERDE_RULES: &[&str] = &[
+    "lowercase",
+    "UPPERCASE",
+    "PascalCase",
+    "camelCase",
+    "snake_case",
+    "SCREAMING_SNAKE_CASE",
+    "kebab-case",
+    "SCREAMING-KEBAB-CASE",
+];
+
+/// A variant's name under an `#[astra(rename_all)]` rule.
+fn astra_rule(rule: &str, ident: &str) -> String {
+    match rule {
+        "lowercase" => ident.to_ascii_lowercase(),
+        "UPPERCASE" => ident.to_ascii_uppercase(),
+        "snake_case" => ident::snake_case(ident),
+        "SCREAMING_SNAKE_CASE" => ident::snake_case(ident).to_ascii_uppercase(),
+        "kebab-case" => ident::snake_case(ident).replace('_', "-"),
+        _ => ident.to_string(),
+    }
+}
+
+/// A variant's name under a `#[serde(rename_all)]` rule, as serde names it: serde's
+/// snake case puts `_` before every upper-case letter but the first (`APOGEENet` is
+/// `a_p_o_g_e_e_net`), which is not the astra rule's.
+fn serde_rule(rule: &str, ident: &str) -> String {
+    let snake = || {
+        let mut out = String::new();
+        for (i, c) in ident.char_indices() {
+            if i > 0 && c.is_uppercase() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
+    };
+    match rule {
+        "lowercase" => ident.to_ascii_lowercase(),
+        "UPPERCASE" => ident.to_ascii_uppercase(),
+        "camelCase" => {
+            let mut chars = ident.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        }
+        "snake_case" => snake(),
+        "SCREAMING_SNAKE_CASE" => snake().to_ascii_uppercase(),
+        "kebab-case" => snake().replace('_', "-"),
+        "SCREAMING-KEBAB-CASE" => snake().to_ascii_uppercase().replace('_', "-"),
+        // `PascalCase` (a variant's identifier already is), or no rule.
+        _ => ident.to_string(),
+    }
+}
+
+/// A known serde rule; an unknown one is serde's error to report, and names nothing here.
+fn known_serde_rule(lit: Option<&LitStr>) -> Option<String> {
+    lit.map(LitStr::value).filter(|r| SERDE_RULES.contains(&r.as_str()))
+}
+
 /// Validates a parameter enum: unit variants with distinct, printable names.
+///
+/// The names are serde's when the enum is named by `#[serde(rename_all)]` or
+/// `#[serde(rename)]`: the parameter's value is then the enum's serde string. Otherwise
+/// they come from `#[astra(rename_all)]`/`#[astra(rename)]`, or are the identifiers.
 pub fn param_enum(cx: &mut Ctxt, e: &ParamEnum) -> ValidEnum {
-    let rule = e.attrs.rename_all.as_ref().and_then(|lit| {
+    let astra_rule_name = e.attrs.rename_all.as_ref().and_then(|lit| {
         let rule = lit.value();
-        if RENAME_RULES.contains(&rule.as_str()) {
+        if ASTRA_RULES.contains(&rule.as_str()) {
             Some(rule)
         } else {
             cx.error_spanned_by(
                 lit,
-                format!("unknown rename_all rule {rule:?}; known: {}", RENAME_RULES.join(", ")),
+                format!("unknown rename_all rule {rule:?}; known: {}", ASTRA_RULES.join(", ")),
             );
             None
         }
     });
-    if let Some(attr) = e.serde_rename
-        && e.attrs.rename_all.is_none()
-    {
-        cx.error_spanned_by(
-            attr,
-            "serde's renaming does not name a parameter enum's variants: use #[astra(rename_all = \"...\")]",
-        );
+    check_serde_form(cx, e);
+    let serde_named = e.serde.naming.key.is_some() || e.variants.iter().any(|v| v.serde.naming.key.is_some());
+    if serde_named {
+        let astra_names = e
+            .attrs
+            .rename_all
+            .iter()
+            .chain(e.variants.iter().filter_map(|v| v.attrs.rename.as_ref()));
+        for lit in astra_names {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "{} is named by its #[serde(rename...)] attributes, so #[astra(rename...)] would name it a second way: \
+                     remove the astra attribute (the parameter's value is the serde name)",
+                    e.ident
+                ),
+            );
+        }
     }
+    let ser_rule = known_serde_rule(e.serde.naming.serialize.as_ref());
+    let de_rule = known_serde_rule(e.serde.naming.deserialize.as_ref());
+    let mut rule_mismatch_reported = false;
     let mut names: Vec<String> = Vec::new();
     for v in &e.variants {
         if !v.fields.is_empty() {
@@ -423,28 +503,42 @@ pub fn param_enum(cx: &mut Ctxt, e: &ParamEnum) -> ValidEnum {
                 ),
             );
         }
-        if let (Some(attr), None) = (v.serde_rename, &v.attrs.rename) {
-            cx.error_spanned_by(
-                attr,
-                format!(
-                    "serde's renaming does not name a parameter enum's variant: use #[astra(rename = \"...\")] on `{}`",
-                    v.ident
-                ),
-            );
-        }
         let ident = v.ident.to_string();
-        let name = match (&v.attrs.rename, rule.as_deref()) {
-            (Some(lit), _) => lit.value(),
-            (None, Some("lowercase")) => ident.to_ascii_lowercase(),
-            (None, Some("UPPERCASE")) => ident.to_ascii_uppercase(),
-            (None, Some("snake_case")) => ident::snake_case(&ident),
-            (None, Some("SCREAMING_SNAKE_CASE")) => ident::snake_case(&ident).to_ascii_uppercase(),
-            (None, Some("kebab-case")) => ident::snake_case(&ident).replace('_', "-"),
-            (None, _) => ident,
-        };
-        let spanned: &dyn ToTokens = match &v.attrs.rename {
-            Some(lit) => lit,
-            None => v.ident,
+        let (name, spanned): (String, &dyn ToTokens) = if serde_named {
+            let naming = &v.serde.naming;
+            let direction = |own: Option<&LitStr>, rule: Option<&String>| match (own, rule) {
+                (Some(lit), _) => lit.value(),
+                (None, Some(rule)) => serde_rule(rule, &ident),
+                (None, None) => ident.clone(),
+            };
+            let ser = direction(naming.serialize.as_ref(), ser_rule.as_ref());
+            let de = direction(naming.deserialize.as_ref(), de_rule.as_ref());
+            if ser != de {
+                let message = format!(
+                    "serde names variant `{}` of {} {ser:?} when serializing but {de:?} when deserializing: \
+                     a parameter's value must read back as the same variant, so give it one name",
+                    v.ident, e.ident
+                );
+                match &naming.key {
+                    Some(key) => cx.error_spanned_by(key, message),
+                    None if !rule_mismatch_reported => {
+                        rule_mismatch_reported = true;
+                        cx.error_spanned_by(&e.serde.naming.key, message);
+                    }
+                    None => {}
+                }
+            }
+            let spanned: &dyn ToTokens = match &naming.serialize {
+                Some(lit) => lit,
+                None => v.ident,
+            };
+            (ser, spanned)
+        } else {
+            match (&v.attrs.rename, astra_rule_name.as_deref()) {
+                (Some(lit), _) => (lit.value(), lit),
+                (None, Some(rule)) => (astra_rule(rule, &ident), v.ident),
+                (None, None) => (ident, v.ident),
+            }
         };
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_graphic() && c != '/' && c != '\\') {
             cx.error_spanned_by(
@@ -458,4 +552,34 @@ pub fn param_enum(cx: &mut Ctxt, e: &ParamEnum) -> ValidEnum {
         names.push(name);
     }
     ValidEnum { names }
+}
+
+/// Refuses serde attributes that make a variant serialize as something other than its
+/// name: a parameter enum's value is its variant's serde string.
+fn check_serde_form(cx: &mut Ctxt, e: &ParamEnum) {
+    for key in &e.serde.refused {
+        cx.error_spanned_by(
+            key,
+            format!(
+                "#[serde({})] makes serde write {}'s variants as something other than their names: \
+                 a parameter enum's value is its variant's serde string",
+                key.to_token_stream(),
+                e.ident
+            ),
+        );
+    }
+    for v in &e.variants {
+        for key in &v.serde.refused {
+            cx.error_spanned_by(
+                key,
+                format!(
+                    "#[serde({})] on variant `{}` of {}: serde would not write or read it back as its name, \
+                     and a parameter enum's value is its variant's serde string",
+                    key.to_token_stream(),
+                    v.ident,
+                    e.ident
+                ),
+            );
+        }
+    }
 }

@@ -69,6 +69,8 @@ impl TaskMeta {
 /// ([`Params::parse`]), so that a missing, extra or ill-kinded value is refused with an
 /// error naming the task and the parameter, never hashed into a wrong id.
 ///
+/// Serializes (serde) as a map of name to value in declaration order.
+///
 /// [`AstraTask::parameters`]: crate::AstraTask::parameters
 #[derive(Debug, Clone)]
 pub struct Params {
@@ -189,4 +191,17 @@ impl PartialEq for Params {
 
 fn names(meta: &TaskMeta) -> String {
     meta.parameters.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+}
+
+/// A map of parameter name to value ([`ParamValue`]'s natural scalar), in declaration
+/// order: `{"telescope": "apo25m", "snr_min": 3.0, ...}` in JSON.
+impl serde::Serialize for Params {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.values.len()))?;
+        for (p, v) in self.iter() {
+            map.serialize_entry(p.name, v)?;
+        }
+        map.end()
+    }
 }

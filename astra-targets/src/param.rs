@@ -153,9 +153,114 @@ fn parse_float(text: &str) -> Option<f64> {
     }
 }
 
+/// A value as its natural scalar: a string (strings and enum names), an integer, a float
+/// or a boolean. (A format without NaN or infinities, JSON for one, writes those as it
+/// writes non-finite floats: `serde_json` writes `null`.)
+impl serde::Serialize for ParamValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            ParamValue::Str(s) | ParamValue::Enum(s) => serializer.serialize_str(s),
+            ParamValue::Int(i) => serializer.serialize_i64(*i),
+            ParamValue::UInt(u) => serializer.serialize_u64(*u),
+            ParamValue::F64(x) => serializer.serialize_f64(*x),
+            ParamValue::F32(x) => serializer.serialize_f32(*x),
+            ParamValue::Bool(b) => serializer.serialize_bool(*b),
+        }
+    }
+}
+
+/// A value from a scalar, by the scalar's own type, as an untagged enum would read it:
+/// a string is [`ParamValue::Str`] (an enum name cannot be told from a string without the
+/// task's metadata), an integer [`ParamValue::Int`] ([`ParamValue::UInt`] above
+/// `i64::MAX`), a float [`ParamValue::F64`], a boolean [`ParamValue::Bool`]. Anything else
+/// (a map, a sequence, a null) is refused.
+///
+/// [`ParamValue::into_kind`] then fits a value to its parameter's kind.
+impl<'de> serde::Deserialize<'de> for ParamValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<ParamValue, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl serde::de::Visitor<'_> for ValueVisitor {
+    type Value = ParamValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a parameter value (a string, an integer, a float or a boolean)")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<ParamValue, E> {
+        Ok(ParamValue::Bool(v))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<ParamValue, E> {
+        Ok(ParamValue::Int(v))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<ParamValue, E> {
+        Ok(match i64::try_from(v) {
+            Ok(i) => ParamValue::Int(i),
+            Err(_) => ParamValue::UInt(v),
+        })
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<ParamValue, E> {
+        Ok(ParamValue::F64(v))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<ParamValue, E> {
+        Ok(ParamValue::Str(v.to_string()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> std::result::Result<ParamValue, E> {
+        Ok(ParamValue::Str(v))
+    }
+}
+
+impl ParamValue {
+    /// This value as a value of `kind`, when it is one or reads as one without loss: a
+    /// string as an enum name, an integer as the other signedness when it fits, an integer
+    /// as a float when exact, an f64 as an f32 when its shortest form reads back as the
+    /// same f32. `None` otherwise. For values read by [`Deserialize`](serde::Deserialize),
+    /// which cannot know the parameter's kind.
+    pub fn into_kind(self, kind: ParamKind) -> Option<ParamValue> {
+        if self.kind() == kind {
+            return Some(self);
+        }
+        Some(match (self, kind) {
+            (ParamValue::Str(s), ParamKind::Enum) => ParamValue::Enum(s),
+            (ParamValue::Enum(s), ParamKind::Str) => ParamValue::Str(s),
+            (ParamValue::Int(i), ParamKind::UInt) => ParamValue::UInt(u64::try_from(i).ok()?),
+            (ParamValue::UInt(u), ParamKind::Int) => ParamValue::Int(i64::try_from(u).ok()?),
+            (ParamValue::Int(i), ParamKind::F64) if i.unsigned_abs() <= 1 << 53 => ParamValue::F64(i as f64),
+            (ParamValue::UInt(u), ParamKind::F64) if u <= 1 << 53 => ParamValue::F64(u as f64),
+            // Through the shortest text: an f32 written as `0.1` is read as the f64 0.1.
+            (ParamValue::F64(x), ParamKind::F32) => {
+                let text = crate::float::python_repr_f64(x);
+                let y = parse_f32(&text)?;
+                (x.is_nan() || crate::float::python_repr_f32(y) == text).then_some(ParamValue::F32(y))?
+            }
+            _ => return None,
+        })
+    }
+}
+
+fn parse_f32(text: &str) -> Option<f32> {
+    match text {
+        "nan" => Some(f32::NAN),
+        "inf" => Some(f32::INFINITY),
+        "-inf" => Some(f32::NEG_INFINITY),
+        _ => text.parse().ok(),
+    }
+}
+
 /// An enum whose unit variants are the values of a task parameter declared
 /// `#[astra(enum)]`, each written by its name. Implemented by `#[derive(AstraParamEnum)]`,
 /// which refuses variants that carry data: a variant name is all a parameter string holds.
+/// When the enum is named by serde's `rename_all`/`rename`, each name is the variant's
+/// serde string, so the task id hashes what serde writes.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a parameter enum",
     label = "an `#[astra(enum)]` parameter must be a `ParamEnum`",

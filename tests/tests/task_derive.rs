@@ -258,3 +258,240 @@ fn enum_rename_rules() {
     assert_eq!(Mode::from_name("SLOW"), Some(Mode::SlowFit));
     assert_eq!(Plain::Lco25m.name(), "Lco25m");
 }
+
+/// A serializer that accepts only a unit variant and returns its name: what serde writes
+/// for a parameter enum's value, with no data format in between.
+struct VariantName;
+
+#[derive(Debug)]
+struct NotAName(String);
+
+impl std::fmt::Display for NotAName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "not a unit variant: {}", self.0)
+    }
+}
+
+impl std::error::Error for NotAName {}
+
+impl serde::ser::Error for NotAName {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        NotAName(msg.to_string())
+    }
+}
+
+macro_rules! refuse {
+    ($($method:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
+        fn $method(self, $($arg: $ty),*) -> Result<$ret, NotAName> {
+            $(let _ = $arg;)*
+            Err(NotAName(stringify!($method).into()))
+        }
+    )*};
+}
+
+impl serde::Serializer for VariantName {
+    type Ok = String;
+    type Error = NotAName;
+    type SerializeSeq = serde::ser::Impossible<String, NotAName>;
+    type SerializeTuple = serde::ser::Impossible<String, NotAName>;
+    type SerializeTupleStruct = serde::ser::Impossible<String, NotAName>;
+    type SerializeTupleVariant = serde::ser::Impossible<String, NotAName>;
+    type SerializeMap = serde::ser::Impossible<String, NotAName>;
+    type SerializeStruct = serde::ser::Impossible<String, NotAName>;
+    type SerializeStructVariant = serde::ser::Impossible<String, NotAName>;
+
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, NotAName> {
+        Ok(variant.to_string())
+    }
+
+    refuse! {
+        serialize_bool(v: bool) -> String;
+        serialize_i8(v: i8) -> String;
+        serialize_i16(v: i16) -> String;
+        serialize_i32(v: i32) -> String;
+        serialize_i64(v: i64) -> String;
+        serialize_u8(v: u8) -> String;
+        serialize_u16(v: u16) -> String;
+        serialize_u32(v: u32) -> String;
+        serialize_u64(v: u64) -> String;
+        serialize_f32(v: f32) -> String;
+        serialize_f64(v: f64) -> String;
+        serialize_char(v: char) -> String;
+        serialize_str(v: &str) -> String;
+        serialize_bytes(v: &[u8]) -> String;
+        serialize_none() -> String;
+        serialize_unit() -> String;
+        serialize_unit_struct(name: &'static str) -> String;
+        serialize_seq(len: Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(len: usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(name: &'static str, len: usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(name: &'static str, index: u32, variant: &'static str, len: usize)
+            -> Self::SerializeTupleVariant;
+        serialize_map(len: Option<usize>) -> Self::SerializeMap;
+        serialize_struct(name: &'static str, len: usize) -> Self::SerializeStruct;
+        serialize_struct_variant(name: &'static str, index: u32, variant: &'static str, len: usize)
+            -> Self::SerializeStructVariant;
+    }
+
+    fn serialize_some<T: ?Sized + serde::Serialize>(self, _: &T) -> Result<String, NotAName> {
+        Err(NotAName("serialize_some".into()))
+    }
+
+    fn serialize_newtype_struct<T: ?Sized + serde::Serialize>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<String, NotAName> {
+        Err(NotAName("serialize_newtype_struct".into()))
+    }
+
+    fn serialize_newtype_variant<T: ?Sized + serde::Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<String, NotAName> {
+        Err(NotAName("serialize_newtype_variant".into()))
+    }
+}
+
+/// Every variant's `ParamEnum::name()` is the string serde writes for it, and serde reads
+/// that string back as the same variant; the names are `expected`.
+fn assert_serde_names<T>(expected: &[&str])
+where
+    T: ParamEnum + serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    assert_eq!(T::NAMES, expected);
+    for name in T::NAMES {
+        let variant = T::from_name(name).unwrap();
+        assert_eq!(variant.name(), *name);
+        assert_eq!(variant.serialize(VariantName).unwrap(), *name);
+        let read: T = serde_json::from_str(&format!("\"{name}\"")).unwrap();
+        assert_eq!(read, variant);
+    }
+}
+
+/// Under each of serde's `rename_all` rules, and with `rename` on a variant, the derive
+/// names every variant by its serde string.
+#[test]
+fn enum_names_are_serde_strings() {
+    macro_rules! rule {
+        ($rule:literal, $expected:expr) => {{
+            #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize, AstraParamEnum)]
+            #[serde(rename_all = $rule)]
+            enum E {
+                FastFit,
+                APOGEENet,
+                Lco25m,
+                X,
+            }
+            assert_serde_names::<E>(&$expected);
+        }};
+    }
+    rule!("lowercase", ["fastfit", "apogeenet", "lco25m", "x"]);
+    rule!("UPPERCASE", ["FASTFIT", "APOGEENET", "LCO25M", "X"]);
+    rule!("PascalCase", ["FastFit", "APOGEENet", "Lco25m", "X"]);
+    rule!("camelCase", ["fastFit", "aPOGEENet", "lco25m", "x"]);
+    rule!("snake_case", ["fast_fit", "a_p_o_g_e_e_net", "lco25m", "x"]);
+    rule!("SCREAMING_SNAKE_CASE", ["FAST_FIT", "A_P_O_G_E_E_NET", "LCO25M", "X"]);
+    rule!("kebab-case", ["fast-fit", "a-p-o-g-e-e-net", "lco25m", "x"]);
+    rule!("SCREAMING-KEBAB-CASE", ["FAST-FIT", "A-P-O-G-E-E-NET", "LCO25M", "X"]);
+
+    // `rename` on a variant wins over the enum's rule; a `rename` with the same name both
+    // ways is one name; `alias` only adds a name serde reads.
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize, AstraParamEnum)]
+    #[serde(rename_all = "kebab-case")]
+    enum Pipeline {
+        FullSpectrum,
+        #[serde(rename = "apogeenet")]
+        APOGEENet,
+        #[serde(rename(serialize = "payne", deserialize = "payne"), alias = "the-payne")]
+        ThePayne,
+    }
+    assert_serde_names::<Pipeline>(&["full-spectrum", "apogeenet", "payne"]);
+
+    // Only a variant renamed: the others keep their identifiers, as in serde.
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize, AstraParamEnum)]
+    enum Telescope {
+        #[serde(rename = "apo25m")]
+        Apo25m,
+        Lco25m,
+    }
+    assert_serde_names::<Telescope>(&["apo25m", "Lco25m"]);
+}
+
+/// A task's parameters serialize as a map of name to value in declaration order, each
+/// value its natural scalar (an enum parameter its name).
+#[test]
+fn params_serialize_as_a_map_in_declaration_order() {
+    let json = serde_json::to_string(&task().parameters()).unwrap();
+    assert_eq!(
+        json,
+        r#"{"telescope":"lco25m","sdss_id":54321234,"healpix":49152,"obj":"2M00001023-0000126","snr_min":0.00001,"mask":true,"threads":4}"#
+    );
+    assert_eq!(serde_json::to_string(&ParamValue::F32(0.1)).unwrap(), "0.1");
+    assert_eq!(
+        serde_json::to_string(&ParamValue::UInt(u64::MAX)).unwrap(),
+        "18446744073709551615"
+    );
+    assert_eq!(
+        serde_json::to_string(&ParamValue::Enum("apo25m".into())).unwrap(),
+        r#""apo25m""#
+    );
+}
+
+/// Values read back by their scalar type, then fitted to their parameters' kinds, give the
+/// same parameters (and so the same task id).
+#[test]
+fn params_read_back_from_their_serialized_form() {
+    let params = task().parameters();
+    let json = serde_json::to_string(&params).unwrap();
+    let read: BTreeMap<String, ParamValue> = serde_json::from_str(&json).unwrap();
+    assert_eq!(read["telescope"], ParamValue::Str("lco25m".into()));
+    assert_eq!(read["healpix"], ParamValue::Int(49_152));
+    let values = VisitFit::META
+        .parameters
+        .iter()
+        .map(|p| read[p.name].clone().into_kind(p.kind).unwrap())
+        .collect();
+    let back = Params::new(VisitFit::META, values).unwrap();
+    assert_eq!(back, params);
+    assert_eq!(VisitFit::from_parameters(&back.to_named()).unwrap(), task());
+
+    assert_eq!(
+        serde_json::from_str::<ParamValue>("true").unwrap(),
+        ParamValue::Bool(true)
+    );
+    assert_eq!(serde_json::from_str::<ParamValue>("-3").unwrap(), ParamValue::Int(-3));
+    assert_eq!(serde_json::from_str::<ParamValue>("2.5").unwrap(), ParamValue::F64(2.5));
+    assert_eq!(
+        serde_json::from_str::<ParamValue>("18446744073709551615").unwrap(),
+        ParamValue::UInt(u64::MAX)
+    );
+    for bad in ["null", "[1]", r#"{"a":1}"#] {
+        let err = serde_json::from_str::<ParamValue>(bad).unwrap_err().to_string();
+        assert!(err.contains("a parameter value"), "{bad}: {err}");
+    }
+}
+
+/// A value fits another kind only when it reads as one without loss.
+#[test]
+fn values_fit_a_kind_only_without_loss() {
+    assert_eq!(
+        ParamValue::Str("apo25m".into()).into_kind(ParamKind::Enum),
+        Some(ParamValue::Enum("apo25m".into()))
+    );
+    assert_eq!(ParamValue::Int(7).into_kind(ParamKind::UInt), Some(ParamValue::UInt(7)));
+    assert_eq!(ParamValue::Int(-1).into_kind(ParamKind::UInt), None);
+    assert_eq!(ParamValue::UInt(u64::MAX).into_kind(ParamKind::Int), None);
+    assert_eq!(ParamValue::Int(3).into_kind(ParamKind::F64), Some(ParamValue::F64(3.0)));
+    assert_eq!(ParamValue::Int((1 << 53) + 1).into_kind(ParamKind::F64), None);
+    assert_eq!(
+        ParamValue::F64(0.1).into_kind(ParamKind::F32),
+        Some(ParamValue::F32(0.1))
+    );
+    assert_eq!(ParamValue::F64(0.1000000001).into_kind(ParamKind::F32), None);
+    assert_eq!(ParamValue::F64(1.5).into_kind(ParamKind::Int), None);
+    assert_eq!(ParamValue::Bool(true).into_kind(ParamKind::Str), None);
+}
