@@ -157,6 +157,8 @@ fn run_rerun_and_dry_run() {
     let site = Site::new(6);
     let out = site.astra(&["run", "meanflux", "in", "--workers", "2"]);
     let shown = ok(&out);
+    // No progress bar when standard error is not a terminal.
+    assert_eq!(text(&out.stderr), "");
     assert!(
         shown.contains("meanflux: 6 inputs: 0 already done, 6 succeeded, 0 failed"),
         "{shown}"
@@ -380,5 +382,31 @@ fn user_errors_are_one_sentence() {
     assert_user_error(
         &site.astra(&["--database", "sqlite:///no/such/folder/astra.db", "status"]),
         &["/no/such/folder"],
+    );
+}
+
+/// Throughput of the runner on this machine (run by hand: `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn throughput() {
+    let n = 300;
+    let site = Site::new(n);
+    for (label, args) in [
+        ("first run, --no-fsync", vec!["run", "meanflux", "in", "--no-fsync"]),
+        ("re-run, all complete", vec!["run", "meanflux", "in"]),
+    ] {
+        let start = Instant::now();
+        ok(&site.astra(&args));
+        let secs = start.elapsed().as_secs_f64();
+        println!("{label}: {n} tasks in {secs:.2} s, {:.0} tasks/s", n as f64 / secs);
+    }
+    std::fs::remove_dir_all(site.path().join("out")).unwrap();
+    std::fs::remove_file(site.path().join("astra.db")).unwrap();
+    let start = Instant::now();
+    ok(&site.astra(&["run", "meanflux", "in"]));
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "first run, durable: {n} tasks in {secs:.2} s, {:.0} tasks/s",
+        n as f64 / secs
     );
 }

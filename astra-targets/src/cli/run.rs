@@ -35,6 +35,10 @@ pub(crate) struct RunArgs {
     /// The plugin's trained model file.
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Do not fsync each astraSource file before its rename (faster; after a power cut
+    /// a file may be missing, and the next run redoes its task).
+    #[arg(long)]
+    no_fsync: bool,
 }
 
 /// The most failures listed after a run.
@@ -53,6 +57,7 @@ pub(crate) fn run(args: RunArgs, database: &str, root: OutputRoot) -> Result<Exi
     let bar = Bar::new();
     let mut runner = Runner::new(plugin, &db, root)
         .workers(args.workers as usize)
+        .durable(!args.no_fsync)
         .stop_flag(stop.clone())
         .observer(&bar);
     if let Some(limit) = args.limit {
