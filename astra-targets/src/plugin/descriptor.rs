@@ -105,7 +105,7 @@ pub struct PluginDescriptor {
     /// What it writes.
     pub outputs: Outputs,
     load_model: fn(ModelSource<'_>) -> Result<Model>,
-    prepare: fn(&Path, &OutputRoot) -> Result<Box<dyn Job>>,
+    prepare: fn(&Model, &Path, &OutputRoot) -> Result<Box<dyn Job>>,
     analyse: fn(&Model, &mut dyn Job, WriteSettings) -> Result<()>,
     exists_many: fn(&Database, &[&dyn Job]) -> Result<Vec<bool>>,
     record: fn(&Database, &[JobRun]) -> Result<()>,
@@ -154,9 +154,9 @@ impl PluginDescriptor {
         (self.load_model)(source)
     }
 
-    /// Reads an input file and builds its task: the job to run.
-    pub fn prepare(&self, input: &Path, root: &OutputRoot) -> Result<Box<dyn Job>> {
-        (self.prepare)(input, root)
+    /// Reads an input file and builds its task with `model`: the job to run.
+    pub fn prepare(&self, model: &Model, input: &Path, root: &OutputRoot) -> Result<Box<dyn Job>> {
+        (self.prepare)(model, input, root)
     }
 
     /// Analyses a job's input and, for a file-writing plugin, writes its astraSource file
@@ -241,9 +241,11 @@ fn load_model<P: Plugin>(source: ModelSource<'_>) -> Result<Model> {
     })
 }
 
-fn prepare<P: Plugin>(input: &Path, root: &OutputRoot) -> Result<Box<dyn Job>> {
+fn prepare<P: Plugin>(model: &Model, input: &Path, root: &OutputRoot) -> Result<Box<dyn Job>> {
+    let model = model.inner.downcast_ref::<P::Model>().ok_or_else(wrong_job::<P>)?;
     let spectrum = spectrum::read(input)?;
-    let task = P::task(&Input::new(input, &spectrum)).map_err(|e| plugin_error::<P>(input, "building its task", e))?;
+    let task =
+        P::task(model, &Input::new(input, &spectrum)).map_err(|e| plugin_error::<P>(input, "building its task", e))?;
     let task_id = task.task_id();
     let output = if P::OUTPUTS.writes_file() {
         Some(task.output_path(root)?)

@@ -131,12 +131,15 @@ pub trait Plugin: Send + Sync + 'static {
     /// What the plugin writes.
     const OUTPUTS: Outputs;
 
-    /// The task analysing one input file, its parameters taken from the input's header
-    /// cards ([`Input::card_str`], [`Input::card_int`], ...).
-    fn task(input: &Input<'_>) -> PluginResult<Self::Task>;
-
-    /// Loads the trained model, once per run.
+    /// Loads the trained model, once per run (dry runs too: a task's parameters may name
+    /// its model).
     fn load_model(source: ModelSource<'_>) -> PluginResult<Self::Model>;
+
+    /// The task analysing one input file with `model`, its parameters taken from the
+    /// input's header cards ([`Input::card_str`], [`Input::card_int`], ...) and, for a
+    /// method with a trained model, from the model (its identity belongs in the task id:
+    /// another model is other work).
+    fn task(model: &Self::Model, input: &Input<'_>) -> PluginResult<Self::Task>;
 
     /// Analyses one input spectrum: one result row per analysed spectrum row and, for a
     /// file-writing plugin, the images of its astraSource file.
@@ -182,7 +185,7 @@ pub trait Plugin: Send + Sync + 'static {
 ///     const DESCRIPTION: &'static str = "Counts the spectra of each file";
 ///     const OUTPUTS: Outputs = Outputs::Rows;
 ///
-///     fn task(input: &Input<'_>) -> PluginResult<Count> {
+///     fn task(_: &(), input: &Input<'_>) -> PluginResult<Count> {
 ///         Ok(Count { obj: input.card_str("OBJID")? })
 ///     }
 ///     fn load_model(_: ModelSource<'_>) -> PluginResult<()> {
@@ -227,7 +230,7 @@ pub trait Plugin: Send + Sync + 'static {
 /// #   const VERSION: &'static str = "0.1.0";
 /// #   const DESCRIPTION: &'static str = "Counts the spectra of each file";
 /// #   const OUTPUTS: Outputs = Outputs::Rows;
-/// #   fn task(input: &Input<'_>) -> PluginResult<Count> {
+/// #   fn task(_: &(), input: &Input<'_>) -> PluginResult<Count> {
 /// #       Ok(Count { obj: input.card_str("OBJID")? })
 /// #   }
 /// #   fn load_model(_: ModelSource<'_>) -> PluginResult<()> {

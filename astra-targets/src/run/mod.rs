@@ -244,13 +244,23 @@ impl<'a> Runner<'a> {
         self.stop.load(Ordering::SeqCst)
     }
 
-    /// What a run would do, changing nothing (the model is not loaded).
+    fn load_model(&self) -> Result<Model> {
+        let source = match &self.model {
+            Some(p) => ModelSource::File(p),
+            None => ModelSource::None,
+        };
+        self.plugin.load_model(source)
+    }
+
+    /// What a run would do, changing nothing (the model is loaded: tasks may depend on
+    /// it).
     pub fn plan(&self, inputs: &[PathBuf]) -> Result<Plan> {
+        let model = self.load_model()?;
         let mut plan = Plan::default();
         let mut seen = HashSet::new();
         let mut budget = self.limit.unwrap_or(usize::MAX);
         for chunk in inputs.chunks(CHUNK) {
-            let (classified, bad, duplicates) = self.classify(chunk, &mut seen)?;
+            let (classified, bad, duplicates) = self.classify(&model, chunk, &mut seen)?;
             plan.bad_inputs.extend(bad);
             plan.duplicates += duplicates;
             plan.done
@@ -272,11 +282,7 @@ impl<'a> Runner<'a> {
     /// the database refuses a batch) ends the run; a task's own failure does not.
     pub fn run(&self, inputs: &[PathBuf]) -> Result<RunReport> {
         let start = Instant::now();
-        let source = match &self.model {
-            Some(p) => ModelSource::File(p),
-            None => ModelSource::None,
-        };
-        let model = self.plugin.load_model(source)?;
+        let model = self.load_model()?;
         let mut report = RunReport {
             inputs: inputs.len(),
             ..RunReport::default()
@@ -289,7 +295,7 @@ impl<'a> Runner<'a> {
                 report.interrupted = true;
                 break;
             }
-            let (classified, bad, duplicates) = self.classify(chunk, &mut seen)?;
+            let (classified, bad, duplicates) = self.classify(&model, chunk, &mut seen)?;
             report.already_done += classified.done.len();
             report.duplicates += duplicates;
             let mut skipped = classified.done.len() + duplicates + bad.len();
@@ -316,8 +322,13 @@ impl<'a> Runner<'a> {
 
     /// Reads a chunk of inputs into jobs (on the workers), drops duplicates, and checks
     /// which are complete (one query, one `stat` per file).
-    fn classify(&self, chunk: &[PathBuf], seen: &mut HashSet<String>) -> Result<(Classified, Vec<BadInput>, usize)> {
-        let prepared = self.parallel_prepare(chunk);
+    fn classify(
+        &self,
+        model: &Model,
+        chunk: &[PathBuf],
+        seen: &mut HashSet<String>,
+    ) -> Result<(Classified, Vec<BadInput>, usize)> {
+        let prepared = self.parallel_prepare(model, chunk);
         let mut bad = Vec::new();
         let mut duplicates = 0;
         let mut jobs = Vec::with_capacity(prepared.len());
@@ -354,7 +365,7 @@ impl<'a> Runner<'a> {
     }
 
     /// Prepares the jobs of `inputs` on the workers, in input order.
-    fn parallel_prepare(&self, inputs: &[PathBuf]) -> Vec<Result<Box<dyn Job>>> {
+    fn parallel_prepare(&self, model: &Model, inputs: &[PathBuf]) -> Vec<Result<Box<dyn Job>>> {
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Prepared>> = Mutex::new(Vec::with_capacity(inputs.len()));
         std::thread::scope(|s| {
@@ -363,7 +374,7 @@ impl<'a> Runner<'a> {
                     loop {
                         let i = next.fetch_add(1, Ordering::SeqCst);
                         let Some(input) = inputs.get(i) else { break };
-                        let r = catch_unwind(AssertUnwindSafe(|| self.plugin.prepare(input, &self.root)))
+                        let r = catch_unwind(AssertUnwindSafe(|| self.plugin.prepare(model, input, &self.root)))
                             .unwrap_or_else(|panic| {
                                 Err(crate::Error::PluginMismatch {
                                     plugin: self.plugin.name,

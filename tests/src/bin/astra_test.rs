@@ -67,7 +67,7 @@ impl Plugin for MeanFluxPlugin {
         images: &[Image::Continuum],
     };
 
-    fn task(input: &Input<'_>) -> PluginResult<MeanFlux> {
+    fn task(_: &(), input: &Input<'_>) -> PluginResult<MeanFlux> {
         Ok(MeanFlux {
             healpix: input.card_int("HEALPIX")?,
             obj: input.card_str("OBJID")?,
@@ -127,7 +127,7 @@ impl Plugin for FailSomePlugin {
     const DESCRIPTION: &'static str = "Counts pixels, failing on every fourth seed (a test plugin)";
     const OUTPUTS: Outputs = Outputs::Rows;
 
-    fn task(input: &Input<'_>) -> PluginResult<FailSome> {
+    fn task(_: &(), input: &Input<'_>) -> PluginResult<FailSome> {
         Ok(FailSome {
             seed: input.card_int("SYNSEED")?,
         })

@@ -41,7 +41,7 @@ macro_rules! counting_plugin {
             const VERSION: &'static str = "0.1.0";
             const DESCRIPTION: &'static str = "Counts spectra";
             const OUTPUTS: astra_targets::plugin::Outputs = astra_targets::plugin::Outputs::Rows;
-            fn task(input: &astra_targets::plugin::Input<'_>) -> astra_targets::plugin::PluginResult<$task> {
+            fn task(_: &(), input: &astra_targets::plugin::Input<'_>) -> astra_targets::plugin::PluginResult<$task> {
                 Ok($task {
                     obj: input.card_str("OBJID")?,
                 })
@@ -76,7 +76,7 @@ impl Plugin for Unregistered {
     const VERSION: &'static str = "0.1.0";
     const DESCRIPTION: &'static str = "Never registered";
     const OUTPUTS: Outputs = Outputs::Rows;
-    fn task(input: &Input<'_>) -> PluginResult<CountA> {
+    fn task(_: &(), input: &Input<'_>) -> PluginResult<CountA> {
         Ok(CountA {
             obj: input.card_str("OBJID")?,
         })
