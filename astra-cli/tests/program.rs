@@ -123,12 +123,48 @@ fn help_and_version_exit_zero() {
     assert!(text(&out.stdout).contains("tasks"));
 }
 
+/// The package names of the crates under `plugins/`.
+fn workspace_plugin_crates() -> Vec<String> {
+    let plugins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&plugins).unwrap() {
+        let manifest = entry.unwrap().path().join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        let name = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("name = \""))
+            .and_then(|rest| rest.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("no package name in {manifest:?}"));
+        names.push(name.to_string());
+    }
+    names.sort();
+    names
+}
+
+/// A plugin crate the program depends on but never names is dropped by the linker, with
+/// its registration: every crate under `plugins/` must be listed by the program.
 #[test]
-fn plugins_lists_the_linked_plugins() {
+fn every_workspace_plugin_is_linked_into_the_program() {
     let dir = tempfile::tempdir().unwrap();
     let out = astra(dir.path(), &["plugins"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(!text(&out.stdout).is_empty());
+    let listing = text(&out.stdout);
+    let crates = workspace_plugin_crates();
+    assert!(crates.contains(&"astra-thecannon".to_string()), "{crates:?}");
+    for name in crates {
+        assert!(
+            listing.contains(&format!("(crate {name})")),
+            "plugin crate {name} is not linked into the program: add it to astra-cli's \
+             dependencies and name it in src/main.rs (`use {} as _;`)\n{listing}",
+            name.replace('-', "_")
+        );
+    }
+    assert!(
+        listing.starts_with("thecannon 0.1.0 (crate astra-thecannon)"),
+        "{listing}"
+    );
 }
 
 #[test]

@@ -7,10 +7,13 @@
 //!   interruption tests).
 //! - `failsome` writes rows only, and fails on inputs whose `SYNSEED` card is a multiple
 //!   of 4.
+//!
+//! The workspace's own plugins (`thecannon`) are linked in too.
 
 use astra_targets::ndarray::{Array2, Axis};
 use astra_targets::plugin::{Analysis, AnalysisImages, Image, Input, ModelSource, Outputs, Plugin, PluginResult};
 use astra_targets::{AstraResults, AstraTask};
+use astra_thecannon as _;
 
 /// One spectrum row's mean flux and S/N.
 #[derive(Debug, Clone, PartialEq, AstraResults)]
