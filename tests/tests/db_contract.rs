@@ -854,6 +854,9 @@ async fn record_runs_commits_rows_status_and_messages(url: &str) {
     assert_eq!((row.status, row.duration), (StatusCode::Failure, Some(0.25)));
     assert_eq!(target.parameters().await.unwrap().len(), 4);
 
+    let ok_target = db.target(&ok[0]);
+    let ids = [target.task_id(), ok_target.task_id(), "ThePayne_00000000"];
+    assert_eq!(db.failed_many::<Payne>(&ids).await.unwrap(), [true, false, false]);
     let failed = db.failed_tasks(10).await.unwrap();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].task_id, target.task_id());
@@ -878,6 +881,8 @@ async fn record_runs_commits_rows_status_and_messages(url: &str) {
     .await
     .unwrap();
     assert_eq!(db.target(&bad).read().await.unwrap(), fixed);
+    // A task with a result is not failed, whatever its last status says.
+    assert_eq!(db.failed_many::<Payne>(&ids[..2]).await.unwrap(), [false, false]);
     assert!(
         db.failed_tasks(10)
             .await

@@ -72,8 +72,16 @@ impl Site {
         Database::connect(&self.url()).unwrap()
     }
 
-    /// The astraSource files under the output root.
+    /// The astraSource files under the output root (not the writer's temporary files).
     fn files(&self) -> Vec<PathBuf> {
+        self.all_files()
+            .into_iter()
+            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+            .collect()
+    }
+
+    /// Every file under the output root.
+    fn all_files(&self) -> Vec<PathBuf> {
         fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             let Ok(entries) = std::fs::read_dir(dir) else { return };
             for e in entries {
@@ -238,6 +246,21 @@ fn failures_are_recorded_and_the_others_complete() {
     assert_eq!(failed.len(), 2);
     assert!(failed.iter().all(|f| f.duration.is_some_and(|d| d >= 0.0)));
 
+    let status_line = status.lines().find(|l| l.contains("failure (30)")).unwrap();
+    assert!(status_line.starts_with("failsome "), "{status}");
+
+    // Told not to, a re-run leaves the failed tasks alone.
+    let plan = ok(&site.astra(&["run", "failsome", "in", "--no-retry", "--dry-run"]));
+    assert!(plan.contains("6 done, 0 would run"), "{plan}");
+    assert!(plan.contains("not retried: 2 tasks whose last run failed"), "{plan}");
+    let skipped = site.astra(&["run", "failsome", "in", "--no-retry"]);
+    let shown = text(&skipped.stdout);
+    assert!(
+        shown.contains("6 already done, 0 succeeded, 0 failed, 1 unusable"),
+        "{shown}"
+    );
+    assert!(shown.contains("not retried: 2 tasks"), "{shown}");
+
     // A re-run retries the failed tasks only.
     let again = site.astra(&["run", "failsome", "in"]);
     let shown = text(&again.stdout);
@@ -323,6 +346,9 @@ fn sigkill_loses_at_most_the_tasks_in_flight() {
     assert!(resumed.contains(&expected), "{resumed}");
     assert_eq!(site.files().len(), 16);
     assert_eq!(site.count("MeanFlux", StatusCode::Success), 16);
+    // Temporary files of the killed writer are gone: the tasks redone cleaned their
+    // folders.
+    assert_eq!(site.all_files(), site.files());
 }
 
 #[test]

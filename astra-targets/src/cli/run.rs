@@ -39,6 +39,9 @@ pub(crate) struct RunArgs {
     /// a file may be missing, and the next run redoes its task).
     #[arg(long)]
     no_fsync: bool,
+    /// Do not run again the tasks whose last run failed (by default they are retried).
+    #[arg(long)]
+    no_retry: bool,
 }
 
 /// The most failures listed after a run.
@@ -58,6 +61,7 @@ pub(crate) fn run(args: RunArgs, database: &str, root: OutputRoot) -> Result<Exi
     let mut runner = Runner::new(plugin, &db, root)
         .workers(args.workers as usize)
         .durable(!args.no_fsync)
+        .retry_failed(!args.no_retry)
         .stop_flag(stop.clone())
         .observer(&bar);
     if let Some(limit) = args.limit {
@@ -105,6 +109,12 @@ fn print_plan(plugin: &str, inputs: usize, plan: &Plan) {
     for b in &plan.bad_inputs {
         println!("unusable   {}: {}", b.input.display(), b.message);
     }
+    if plan.failed_before > 0 {
+        println!(
+            "not retried: {} tasks whose last run failed (--no-retry)",
+            plan.failed_before
+        );
+    }
     println!(
         "{plugin}: {inputs} inputs: {} done, {} would run, {} beyond the limit, {} unusable, {} duplicate (dry run: nothing changed)",
         plan.done.len(),
@@ -136,6 +146,12 @@ fn print_report(plugin: &str, r: &RunReport) -> ExitCode {
     let listed = r.failed.len().min(SHOWN) + r.bad_inputs.len().min(SHOWN);
     if listed < r.failed.len() + r.bad_inputs.len() {
         println!("(more failures: `astra status` lists them)");
+    }
+    if r.failed_before > 0 {
+        println!(
+            "not retried: {} tasks whose last run failed (--no-retry)",
+            r.failed_before
+        );
     }
     if r.interrupted {
         eprintln!(

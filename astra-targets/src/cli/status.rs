@@ -28,14 +28,18 @@ pub(crate) fn status(args: StatusArgs, database: &str) -> Result<ExitCode> {
         println!("no task in {database}");
         return Ok(ExitCode::SUCCESS);
     }
+    // The plugin of each family, when one is linked into this program.
+    let plugins = crate::plugin::plugins().unwrap_or_default();
+    let plugin_of = |family: &str| plugins.iter().find(|p| p.task.family == family).map_or("-", |p| p.name);
     println!(
-        "{:<24} {:<22} {:>8} {:>14}",
-        "family", "status", "tasks", "mean duration"
+        "{:<14} {:<24} {:<22} {:>8} {:>14}",
+        "plugin", "family", "status", "tasks", "mean duration"
     );
     for c in &counts {
         let mean = c.mean_duration.map_or_else(|| "-".to_string(), |d| format!("{d:.3} s"));
         println!(
-            "{:<24} {:<22} {:>8} {:>14}",
+            "{:<14} {:<24} {:<22} {:>8} {:>14}",
+            plugin_of(&c.family),
             c.family,
             status_name(c.code),
             c.count,

@@ -151,6 +151,12 @@ impl Database {
         self.run(self.db.status_counts())
     }
 
+    /// Which of the task ids have no result and a last run that failed: see
+    /// [`db::Database::failed_many`](super::Database::failed_many).
+    pub fn failed_many<T: AstraTask>(&self, task_ids: &[&str]) -> Result<Vec<bool>> {
+        self.run(self.db.failed_many::<T>(task_ids))
+    }
+
     /// The tasks whose last run failed, newest first: see
     /// [`db::Database::failed_tasks`](super::Database::failed_tasks).
     pub fn failed_tasks(&self, limit: usize) -> Result<Vec<super::FailedTask>> {

@@ -170,6 +170,15 @@ impl Database {
         dispatch!(self, p => status_counts(p).await)
     }
 
+    /// Which of the task ids (of family `T`) have no result and a last run that failed
+    /// (status code 30 and above), in the order given; one query per 50,000 ids.
+    pub async fn failed_many<T: AstraTask>(&self, task_ids: &[&str]) -> Result<Vec<bool>> {
+        if task_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        dispatch!(self, p => failed_many(p, T::META.family, task_ids).await)
+    }
+
     /// The tasks whose last run failed (status code 30 and above), newest first, at most
     /// `limit` of them.
     pub async fn failed_tasks(&self, limit: usize) -> Result<Vec<FailedTask>> {
@@ -261,4 +270,23 @@ async fn failed_tasks<DB: Backend>(p: &Pools<DB>, limit: usize) -> Result<Vec<Fa
             })
         })
         .collect()
+}
+
+async fn failed_many<DB: Backend>(p: &Pools<DB>, family: &str, task_ids: &[&str]) -> Result<Vec<bool>> {
+    let mut failed: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut conn = p.read_conn().await?;
+    for chunk in task_ids.chunks(50_000) {
+        let sql = format!(
+            "SELECT task_id FROM task WHERE task_module = $1 AND {} AND output_pk IS NULL AND status_code >= 30",
+            dialect::in_text_list(DB::DIALECT, "task_id", 2)
+        );
+        let q = DB::bind_text_list(DB::bind_text(query::<DB>(sql), family), chunk);
+        let action = || format!("checking which of {} tasks of {family} failed", task_ids.len());
+        for row in DB::fetch_all(&mut conn, q).await.map_err(db_err(action()))? {
+            if let Some(id) = DB::get_text(&row, 0).map_err(db_err(action()))? {
+                failed.insert(id);
+            }
+        }
+    }
+    Ok(task_ids.iter().map(|id| failed.contains(*id)).collect())
 }

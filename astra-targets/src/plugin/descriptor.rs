@@ -108,6 +108,7 @@ pub struct PluginDescriptor {
     prepare: fn(&Model, &Path, &OutputRoot) -> Result<Box<dyn Job>>,
     analyse: fn(&Model, &mut dyn Job, WriteSettings) -> Result<()>,
     exists_many: fn(&Database, &[&dyn Job]) -> Result<Vec<bool>>,
+    failed_many: fn(&Database, &[&dyn Job]) -> Result<Vec<bool>>,
     record: fn(&Database, &[JobRun]) -> Result<()>,
     verify: fn(&Path, &str) -> Result<()>,
 }
@@ -144,6 +145,7 @@ impl PluginDescriptor {
             prepare: prepare::<P>,
             analyse: analyse::<P>,
             exists_many: exists_many::<P>,
+            failed_many: failed_many::<P>,
             record: record::<P>,
             verify: verify::<P>,
         }
@@ -169,6 +171,11 @@ impl PluginDescriptor {
     /// Which jobs' tasks have a result in the database, in one query.
     pub fn exists_many(&self, db: &Database, jobs: &[&dyn Job]) -> Result<Vec<bool>> {
         (self.exists_many)(db, jobs)
+    }
+
+    /// Which jobs' tasks have no result and a last run that failed, in one query.
+    pub fn failed_many(&self, db: &Database, jobs: &[&dyn Job]) -> Result<Vec<bool>> {
+        (self.failed_many)(db, jobs)
     }
 
     /// Records finished jobs in one transaction: the rows of the successful ones, and
@@ -292,6 +299,11 @@ fn analyse<P: Plugin>(model: &Model, job: &mut dyn Job, settings: WriteSettings)
 fn exists_many<P: Plugin>(db: &Database, jobs: &[&dyn Job]) -> Result<Vec<bool>> {
     let ids: Vec<&str> = jobs.iter().map(|j| j.task_id()).collect();
     db.exists_many::<P::Task>(&ids)
+}
+
+fn failed_many<P: Plugin>(db: &Database, jobs: &[&dyn Job]) -> Result<Vec<bool>> {
+    let ids: Vec<&str> = jobs.iter().map(|j| j.task_id()).collect();
+    db.failed_many::<P::Task>(&ids)
 }
 
 fn record<P: Plugin>(db: &Database, runs: &[JobRun]) -> Result<()> {

@@ -11,7 +11,8 @@
 //! duration and failure message of every task in the batch, so per-task commits do not
 //! cap throughput. A task whose file was written but whose row was not committed (the
 //! process was killed between the two) is not complete: the next run redoes it,
-//! replacing the file. So a killed run loses at most the tasks in flight and in the
+//! replacing the file (and removing, from the file's folder, temporary files that a
+//! killed writer left). So a killed run loses at most the tasks in flight and in the
 //! uncommitted batch, and a committed row never points at a missing file.
 //!
 //! A failing task (an error of the plugin, or a panic in it) is recorded with its
@@ -31,6 +32,7 @@ use std::time::{Duration, Instant};
 use crate::Result;
 use crate::db::StatusCode;
 use crate::db::blocking::Database;
+use crate::fs::clean_temporaries;
 use crate::path::OutputRoot;
 use crate::plugin::{Job, JobRun, Model, ModelSource, PluginDescriptor, WriteSettings};
 use crate::source::looks_complete;
@@ -88,6 +90,8 @@ pub struct Plan {
     pub to_run: Vec<PlannedTask>,
     /// Tasks to run beyond the limit.
     pub beyond_limit: usize,
+    /// Tasks whose last run failed, not retried ([`Runner::retry_failed`] off).
+    pub failed_before: usize,
     /// Inputs naming a task already seen in this run (the same file given twice).
     pub duplicates: usize,
     /// Inputs that cannot be made into tasks.
@@ -122,6 +126,8 @@ pub struct RunReport {
     pub bad_inputs: Vec<BadInput>,
     /// Tasks not started because of the limit.
     pub beyond_limit: usize,
+    /// Tasks whose last run failed, not retried ([`Runner::retry_failed`] off).
+    pub failed_before: usize,
     /// Inputs naming a task already seen in this run.
     pub duplicates: usize,
     /// Whether the run was stopped before the end (the stop flag was set).
@@ -161,6 +167,7 @@ pub struct Runner<'a> {
     limit: Option<usize>,
     model: Option<PathBuf>,
     settings: WriteSettings,
+    retry_failed: bool,
     stop: Arc<AtomicBool>,
     observer: &'a dyn Observer,
 }
@@ -184,6 +191,7 @@ type Prepared = (usize, Result<Box<dyn Job>>);
 struct Classified {
     pending: Vec<(Box<dyn Job>, Pending)>,
     done: Vec<Box<dyn Job>>,
+    failed_before: usize,
 }
 
 impl<'a> Runner<'a> {
@@ -198,6 +206,7 @@ impl<'a> Runner<'a> {
             limit: None,
             model: None,
             settings: WriteSettings::default(),
+            retry_failed: true,
             stop: Arc::new(AtomicBool::new(false)),
             observer: &Quiet,
         }
@@ -224,6 +233,12 @@ impl<'a> Runner<'a> {
     /// Whether files are fsync'd before their rename (default: yes).
     pub fn durable(mut self, durable: bool) -> Self {
         self.settings.durable = durable;
+        self
+    }
+
+    /// Whether tasks whose last run failed are run again (default: yes).
+    pub fn retry_failed(mut self, retry: bool) -> Self {
+        self.retry_failed = retry;
         self
     }
 
@@ -263,6 +278,7 @@ impl<'a> Runner<'a> {
             let (classified, bad, duplicates) = self.classify(&model, chunk, &mut seen)?;
             plan.bad_inputs.extend(bad);
             plan.duplicates += duplicates;
+            plan.failed_before += classified.failed_before;
             plan.done
                 .extend(classified.done.iter().map(|j| planned(j.as_ref(), None)));
             for (job, why) in &classified.pending {
@@ -298,7 +314,8 @@ impl<'a> Runner<'a> {
             let (classified, bad, duplicates) = self.classify(&model, chunk, &mut seen)?;
             report.already_done += classified.done.len();
             report.duplicates += duplicates;
-            let mut skipped = classified.done.len() + duplicates + bad.len();
+            report.failed_before += classified.failed_before;
+            let mut skipped = classified.done.len() + duplicates + bad.len() + classified.failed_before;
             report.bad_inputs.extend(bad);
             let mut jobs = Vec::new();
             for (job, _) in classified.pending {
@@ -349,11 +366,21 @@ impl<'a> Runner<'a> {
         }
         let refs: Vec<&dyn Job> = jobs.iter().map(|j| j.as_ref()).collect();
         let rows = self.plugin.exists_many(self.db, &refs)?;
+        let failed = if self.retry_failed {
+            vec![false; jobs.len()]
+        } else {
+            self.plugin.failed_many(self.db, &refs)?
+        };
         let mut classified = Classified {
             pending: Vec::new(),
             done: Vec::new(),
+            failed_before: 0,
         };
-        for (job, has_row) in jobs.into_iter().zip(rows) {
+        for ((job, has_row), failed) in jobs.into_iter().zip(rows).zip(failed) {
+            if failed {
+                classified.failed_before += 1;
+                continue;
+            }
             let file_ok = job.output().is_none_or(looks_complete);
             match (has_row, file_ok) {
                 (true, true) => classified.done.push(job),
@@ -410,6 +437,11 @@ impl<'a> Runner<'a> {
                         }
                         let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
                         let Some(mut job) = next else { break };
+                        if let Some(folder) = job.output().and_then(Path::parent) {
+                            // Temporary files left there by a killed writer (best effort:
+                            // a folder that cannot be cleaned does not stop the task).
+                            let _ = clean_temporaries(folder);
+                        }
                         let started = Instant::now();
                         let outcome = catch_unwind(AssertUnwindSafe(|| {
                             self.plugin.analyse(model, job.as_mut(), self.settings)
