@@ -6,6 +6,7 @@ mod demo;
 
 // Every workspace plugin is named here, so that the linker keeps its registration
 // (`tests/program.rs` checks that none is missing).
+use astra_classifier as _;
 use astra_thecannon as _;
 
 fn main() -> std::process::ExitCode {
