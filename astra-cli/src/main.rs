@@ -4,6 +4,11 @@
 #[allow(dead_code)] // The task is declared for its metadata; the demo constructs it.
 mod demo;
 
+// Every workspace plugin is named here, so that the linker keeps its registration
+// (`tests/program.rs` checks that none is missing).
+use astra_classifier as _;
+use astra_thecannon as _;
+
 fn main() -> std::process::ExitCode {
     astra_targets::cli::main()
 }

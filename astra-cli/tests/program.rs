@@ -122,3 +122,67 @@ fn help_and_version_exit_zero() {
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("tasks"));
 }
+
+/// The package names of the crates under `plugins/`.
+fn workspace_plugin_crates() -> Vec<String> {
+    let plugins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&plugins).unwrap() {
+        let manifest = entry.unwrap().path().join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        let name = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("name = \""))
+            .and_then(|rest| rest.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("no package name in {manifest:?}"));
+        names.push(name.to_string());
+    }
+    names.sort();
+    names
+}
+
+/// A plugin crate the program depends on but never names is dropped by the linker, with
+/// its registration: every crate under `plugins/` must be listed by the program.
+#[test]
+fn every_workspace_plugin_is_linked_into_the_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = astra(dir.path(), &["plugins"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listing = text(&out.stdout);
+    let crates = workspace_plugin_crates();
+    assert!(crates.contains(&"astra-thecannon".to_string()), "{crates:?}");
+    for name in crates {
+        assert!(
+            listing.contains(&format!("(crate {name})")),
+            "plugin crate {name} is not linked into the program: add it to astra-cli's \
+             dependencies and name it in src/main.rs (`use {} as _;`)\n{listing}",
+            name.replace('-', "_")
+        );
+    }
+    assert!(listing.contains("thecannon 0.1.0 (crate astra-thecannon)"), "{listing}");
+    assert!(
+        listing.contains("classifier 0.1.0 (crate astra-classifier)"),
+        "{listing}"
+    );
+}
+
+#[test]
+fn run_status_and_verify_mistakes_are_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_user_error(
+        &astra(dir.path(), &["run", "nosuchplugin", "x.fits"]),
+        &["nosuchplugin"],
+    );
+    // No database yet: status says so, and creates none.
+    assert_user_error(&astra(dir.path(), &["status"]), &["astra.db"]);
+    assert!(!dir.path().join("astra.db").exists());
+    // verify: one line per file, non-zero exit when one fails.
+    std::fs::write(dir.path().join("plain.txt"), "not FITS").unwrap();
+    let out = astra(dir.path(), &["verify", "plain.txt", "missing.fits"]);
+    assert_eq!(out.status.code(), Some(1));
+    let shown = text(&out.stdout);
+    assert_eq!(shown.lines().count(), 2, "{shown}");
+    assert!(shown.lines().all(|l| l.starts_with("FAILED ")), "{shown}");
+}

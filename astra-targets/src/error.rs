@@ -76,6 +76,68 @@ pub enum Error {
         /// The Rust path of the other.
         second: &'static str,
     },
+    /// Two plugins linked into this program share a name, a task family or a result
+    /// table (each belongs to one plugin).
+    #[error("plugins {first} and {second} both have the {what} {shared:?}: a {what} belongs to one plugin")]
+    PluginClash {
+        /// `name`, `task family` or `result table`.
+        what: &'static str,
+        /// The name they share.
+        shared: String,
+        /// One plugin, with its crate.
+        first: String,
+        /// The other, with its crate.
+        second: String,
+    },
+    /// A plugin's name is not lower-case ASCII.
+    #[error(
+        "plugin {name:?} of crate {crate_name}: a plugin name is lower-case ASCII letters, digits and `_`, starting with a letter"
+    )]
+    PluginName {
+        /// The name.
+        name: &'static str,
+        /// The crate registering it.
+        crate_name: &'static str,
+    },
+    /// No plugin of that name is linked into this program.
+    #[error("no plugin named {name:?} is linked into this program (known: {known}){suggestion}")]
+    UnknownPlugin {
+        /// The name asked for.
+        name: String,
+        /// The names that are known.
+        known: String,
+        /// `; did you mean "x"?` when one name is close, else empty.
+        suggestion: String,
+    },
+    /// A plugin's own code failed on an input.
+    #[error("plugin {plugin}, {what} {input:?}: {message}")]
+    PluginFailed {
+        /// The plugin.
+        plugin: &'static str,
+        /// What it was doing (`building its task`, `analysing`).
+        what: &'static str,
+        /// The input file.
+        input: PathBuf,
+        /// The plugin's message.
+        message: String,
+    },
+    /// A plugin's model could not be loaded.
+    #[error("plugin {plugin}: loading its model: {message}")]
+    PluginModel {
+        /// The plugin.
+        plugin: &'static str,
+        /// The plugin's message.
+        message: String,
+    },
+    /// A plugin returned something that does not fit what it declares (or was handed
+    /// another plugin's job).
+    #[error("plugin {plugin}: {reason}")]
+    PluginMismatch {
+        /// The plugin.
+        plugin: &'static str,
+        /// What does not fit.
+        reason: String,
+    },
     /// A database operation failed.
     #[cfg(feature = "db")]
     #[error("database: {action}: {source}")]

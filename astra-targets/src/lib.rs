@@ -39,8 +39,11 @@ pub mod identity;
 pub mod meta;
 pub mod param;
 pub mod path;
+#[cfg(all(feature = "db", feature = "fits"))]
 pub mod plugin;
 pub mod registry;
+#[cfg(all(feature = "db", feature = "fits"))]
+pub mod run;
 #[cfg(feature = "fits")]
 pub mod source;
 #[cfg(feature = "fits")]

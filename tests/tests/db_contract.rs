@@ -3,7 +3,7 @@
 //! Each test gets its own database.
 
 use astra_targets::Error;
-use astra_targets::db::{Database, StatusCode};
+use astra_targets::db::{Database, StatusCode, TaskRun};
 use astra_targets::value::Value;
 use astra_targets_tests::db_support::*;
 
@@ -68,6 +68,7 @@ contract!(
     rerun_keeps_one_value_per_parameter,
     nan_rules,
     read_only_open,
+    record_runs_commits_rows_status_and_messages,
 );
 
 fn star(h: i64) -> Star {
@@ -822,4 +823,92 @@ async fn read_only_open(url: &str) {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Missing { .. }), "{err}");
+}
+
+async fn record_runs_commits_rows_status_and_messages(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let ok: Vec<Payne> = (0..3).map(|h| Payne(star(200 + h))).collect();
+    let bad = Payne(star(299));
+    let rows: Vec<Vec<PayneResults>> = (0..3).map(|i| vec![payne_row(i), payne_row(i + 10)]).collect();
+    let mut runs: Vec<TaskRun<'_, Payne>> = ok
+        .iter()
+        .zip(&rows)
+        .map(|(t, r)| TaskRun::succeeded(t, r, 0.5))
+        .collect();
+    runs.push(TaskRun::failed(
+        &bad,
+        StatusCode::Failure,
+        0.25,
+        "no flux above zero; it's 'quoted'",
+    ));
+    db.record_runs(&runs).await.unwrap();
+    for (t, r) in ok.iter().zip(&rows) {
+        let target = db.target(t);
+        assert_eq!(target.read().await.unwrap(), *r);
+        let row = target.task_row().await.unwrap().unwrap();
+        assert_eq!((row.status, row.duration), (StatusCode::Success, Some(0.5)));
+    }
+    let target = db.target(&bad);
+    assert!(!target.exists().await.unwrap());
+    let row = target.task_row().await.unwrap().unwrap();
+    assert_eq!((row.status, row.duration), (StatusCode::Failure, Some(0.25)));
+    assert_eq!(target.parameters().await.unwrap().len(), 4);
+
+    let ok_target = db.target(&ok[0]);
+    let ids = [target.task_id(), ok_target.task_id(), "ThePayne_00000000"];
+    assert_eq!(db.failed_many::<Payne>(&ids).await.unwrap(), [true, false, false]);
+    let failed = db.failed_tasks(10).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].task_id, target.task_id());
+    assert_eq!(failed[0].code, 30);
+    assert_eq!(failed[0].message.as_deref(), Some("no flux above zero; it's 'quoted'"));
+
+    let counts = db.status_counts().await.unwrap();
+    let summary: Vec<(String, i64, i64)> = counts.iter().map(|c| (c.family.clone(), c.code, c.count)).collect();
+    assert_eq!(
+        summary,
+        [("ThePayne".to_string(), 1, 3), ("ThePayne".to_string(), 30, 1)]
+    );
+    assert_eq!(counts[0].mean_duration, Some(0.5));
+
+    // A later success of the failed task clears its message; a later failure of a
+    // succeeded task keeps its result.
+    let fixed = [payne_row(7)];
+    db.record_runs(&[
+        TaskRun::succeeded(&bad, &fixed, 1.0),
+        TaskRun::failed(&ok[0], StatusCode::Broken, 2.0, "broken input"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(db.target(&bad).read().await.unwrap(), fixed);
+    // A task with a result is not failed, whatever its last status says.
+    assert_eq!(db.failed_many::<Payne>(&ids[..2]).await.unwrap(), [false, false]);
+    assert!(
+        db.failed_tasks(10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|f| f.task_id != target.task_id())
+    );
+    let again = db.failed_tasks(10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].code, again[0].message.as_deref()), (50, Some("broken input")));
+    assert_eq!(db.target(&ok[0]).read().await.unwrap(), rows[0]);
+
+    // A NUL byte in a message refuses the whole batch: nothing recorded.
+    let other = Payne(star(298));
+    let err = db
+        .record_runs(&[
+            TaskRun::succeeded(&other, &fixed, 1.0),
+            TaskRun::failed(&ok[1], StatusCode::Failure, 1.0, "nul\0byte"),
+        ])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("NUL"), "{err}");
+    assert!(!db.target(&other).exists().await.unwrap());
+    assert_eq!(
+        db.target(&ok[1]).task_row().await.unwrap().unwrap().status,
+        StatusCode::Success
+    );
+    db.close().await;
 }

@@ -32,6 +32,7 @@ const LAYERS: &[&[&str]] = &[
     &["spectrum"],
     &["source", "db"],
     &["plugin", "docs"],
+    &["run"],
     &["cli"],
 ];
 

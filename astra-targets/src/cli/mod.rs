@@ -1,6 +1,6 @@
-//! The `astra` command-line program, as a library: a program links the tasks (and later
-//! the plugins) it wants and calls [`main`]. The workspace's own program is the
-//! `astra-cli` package; a pipeline outside the workspace builds its own the same way:
+//! The `astra` command-line program, as a library: a program links the tasks and plugins
+//! it wants and calls [`main`]. The workspace's own program is the `astra-cli` package; a
+//! pipeline outside the workspace builds its own the same way:
 //!
 //! ```no_run
 //! fn main() -> std::process::ExitCode {
@@ -8,9 +8,13 @@
 //! }
 //! ```
 //!
-//! Every task linked into the program (through `#[derive(AstraTask)]` in any crate it
-//! depends on, when that crate is used) is listed and resolvable. User mistakes end the
-//! program with one sentence on standard error and a non-zero exit status, never a panic.
+//! Every task and plugin linked into the program (through `#[derive(AstraTask)]` and
+//! [`register_plugin!`](crate::register_plugin) in any crate it depends on, when that
+//! crate is used) is listed and usable. User mistakes end the program with one sentence
+//! on standard error and a non-zero exit status, never a panic.
+//!
+//! The database is `--database`, else `$ASTRA_DATABASE_URL`, else `sqlite://astra.db`;
+//! the output root `--output-dir`, else `$ASTRA_OUTPUT_DIR`, else `./astra-output`.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -20,6 +24,16 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::{OutputRoot, Params, TaskMeta, registry};
+
+mod inputs;
+mod plugins;
+mod progress;
+mod run;
+mod status;
+mod verify;
+
+/// The environment variable naming the database URL.
+pub const DATABASE_ENV: &str = "ASTRA_DATABASE_URL";
 
 /// What can end a command: a mistake in its arguments, or an error of the library.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +57,9 @@ pub struct Cli {
     /// Output root for astraSource files (default: $ASTRA_OUTPUT_DIR, else ./astra-output).
     #[arg(long, global = true)]
     output_dir: Option<PathBuf>,
+    /// Database URL (default: $ASTRA_DATABASE_URL, else sqlite://astra.db).
+    #[arg(long, global = true)]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -59,6 +76,24 @@ enum Command {
         /// Parameter values, as name=value.
         params: Vec<String>,
     },
+    /// List every plugin linked into this program: name, version, crate, task, outputs.
+    Plugins,
+    /// Run a plugin over input spectrum files, skipping complete tasks.
+    Run(run::RunArgs),
+    /// Summarise the database: tasks per family and status, durations, failures.
+    Status(status::StatusArgs),
+    /// Check astraSource files against their plugin's model and their checksums.
+    Verify {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// The database URL: the flag, else the environment, else the default.
+fn database_url(flag: Option<String>) -> String {
+    flag.or_else(|| std::env::var(DATABASE_ENV).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| crate::db::DEFAULT_URL.to_string())
 }
 
 /// Runs the program on the process's arguments: the body of an `astra` binary's `main`.
@@ -85,7 +120,7 @@ where
         }
     };
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -93,16 +128,21 @@ where
     }
 }
 
-/// Runs one parsed command.
-pub fn run(cli: Cli) -> Result<()> {
+/// Runs one parsed command; the exit status it ends with.
+pub fn run(cli: Cli) -> Result<ExitCode> {
     let root = cli.output_dir.map(OutputRoot::new).unwrap_or_else(OutputRoot::from_env);
+    let database = database_url(cli.database);
     match cli.command {
         Command::Tasks => {
             for task in registry::tasks()? {
                 print_task(task);
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
+        Command::Plugins => plugins::list(),
+        Command::Run(args) => run::run(args, &database, root),
+        Command::Status(args) => status::status(args, &database),
+        Command::Verify { files } => verify::verify(&files),
         Command::Path { family, params } => {
             let meta = registry::task(&family)?;
             let named = parse_pairs(&params)?;
@@ -112,7 +152,7 @@ pub fn run(cli: Cli) -> Result<()> {
             println!("task_id        {}", ids.task_id);
             println!("task_short_id  {}", ids.task_short_id);
             println!("path           {}", root.path().join(relative).display());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

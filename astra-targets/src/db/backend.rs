@@ -69,6 +69,8 @@ pub(crate) trait Backend: sqlx::Database {
     fn bind_f64(q: Q<Self>, v: Option<f64>) -> Q<Self>;
     /// Binds a text.
     fn bind_text(q: Q<Self>, v: &str) -> Q<Self>;
+    /// Binds a nullable text.
+    fn bind_opt_text(q: Q<Self>, v: Option<&str>) -> Q<Self>;
     /// Binds a list of texts as one parameter, for [`super::dialect::in_text_list`].
     fn bind_text_list(q: Q<Self>, v: &[&str]) -> Q<Self>;
     /// Binds a list of text pairs, for [`super::dialect::pair_source`].

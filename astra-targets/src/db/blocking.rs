@@ -136,6 +136,33 @@ impl Database {
         self.run(self.db.exists_many::<T>(task_ids))
     }
 
+    /// Records many runs of tasks in one transaction: see
+    /// [`db::Database::record_runs`](super::Database::record_runs).
+    pub fn record_runs<T: AstraTask>(&self, runs: &[super::TaskRun<'_, T>]) -> Result<()>
+    where
+        T::Results: Sync,
+    {
+        self.run(self.db.record_runs(runs))
+    }
+
+    /// The number of tasks and their mean duration per family and status code: see
+    /// [`db::Database::status_counts`](super::Database::status_counts).
+    pub fn status_counts(&self) -> Result<Vec<super::StatusCount>> {
+        self.run(self.db.status_counts())
+    }
+
+    /// Which of the task ids have no result and a last run that failed: see
+    /// [`db::Database::failed_many`](super::Database::failed_many).
+    pub fn failed_many<T: AstraTask>(&self, task_ids: &[&str]) -> Result<Vec<bool>> {
+        self.run(self.db.failed_many::<T>(task_ids))
+    }
+
+    /// The tasks whose last run failed, newest first: see
+    /// [`db::Database::failed_tasks`](super::Database::failed_tasks).
+    pub fn failed_tasks(&self, limit: usize) -> Result<Vec<super::FailedTask>> {
+        self.run(self.db.failed_tasks(limit))
+    }
+
     /// Closes every connection (also done when the database is dropped).
     pub fn close(&self) {
         let _ = self.run(async {

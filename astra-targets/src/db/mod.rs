@@ -42,7 +42,8 @@
 //! A database holds the task and result tables of SPEC section 2:
 //!
 //! - `output_interface(pk)`: one key per result; several tasks may point at one result;
-//! - `task(pk, task_module, task_id, status_code, output_pk, duration, created, modified)`,
+//! - `task(pk, task_module, task_id, status_code, output_pk, duration, created, modified,
+//!   message)` (`message`: the error of the task's last failed run),
 //!   unique on `(task_module, task_id)`;
 //! - `parameter(pk, parameter_name, parameter_value)` (deduplicated) and
 //!   `task_parameter(task_pk, parameter_pk)`: a task's parameters are one value per name,
@@ -66,7 +67,10 @@
 //! `target.query().columns(["teff", "fe_h"]).with_task_row().build()?` is a
 //! [`ResultQuery`] that runs ([`fetch`](ResultQuery::fetch)) and shows its SQL and bound
 //! values (`Display`). [`Database::write_many`] and [`Database::exists_many`] do the same
-//! for many tasks at once.
+//! for many tasks at once; [`Database::record_runs`] commits many runs ([`TaskRun`]: rows
+//! of the successful ones, status code, duration and failure message of each) in one
+//! transaction, and [`Database::status_counts`] and [`Database::failed_tasks`] summarise
+//! the `task` table.
 //!
 //! # Values
 //!
@@ -118,6 +122,7 @@ mod pool;
 mod postgres;
 mod query;
 mod retry;
+mod runs;
 mod schema;
 mod sqlite;
 mod status;
@@ -128,5 +133,6 @@ mod write;
 pub use connect::{DEFAULT_URL, Database};
 pub use options::ConnectOptions;
 pub use query::{QueryBuilder, QueryRow, ResultQuery, TaskRow};
+pub use runs::{FailedTask, StatusCount, TaskRun};
 pub use status::StatusCode;
 pub use target::DatabaseTarget;

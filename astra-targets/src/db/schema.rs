@@ -1,4 +1,5 @@
-//! The schema: the task tables, and one result table per task family generated from its
+//! The schema: the task tables (a task's `message` column holds the error of its last
+//! failed run), and one result table per task family generated from its
 //! result columns, created when missing and grown when a result struct gains a column.
 //!
 //! Each result column's declared type (scalar type and array shape) is kept in the table
@@ -34,7 +35,8 @@ fn task_tables_ddl<DB: Backend>() -> Vec<String> {
         format!(
             "CREATE TABLE IF NOT EXISTS task (pk {pk}, task_module TEXT NOT NULL, task_id TEXT NOT NULL, \
              status_code INTEGER NOT NULL DEFAULT 0, output_pk BIGINT REFERENCES output_interface (pk), \
-             duration {dbl}, created {ts} NOT NULL, modified {ts} NOT NULL, UNIQUE (task_module, task_id))"
+             duration {dbl}, created {ts} NOT NULL, modified {ts} NOT NULL, message TEXT NULL, \
+             UNIQUE (task_module, task_id))"
         ),
         "CREATE INDEX IF NOT EXISTS task_output_pk ON task (output_pk)".into(),
         format!(
@@ -67,6 +69,16 @@ pub(crate) async fn create_task_tables<DB: Backend>(p: &Pools<DB>) -> Result<()>
             DB::execute(&mut tx, query::<DB>(sql))
                 .await
                 .map_err(db_err("creating the task tables"))?;
+        }
+        // A task table made before failures carried their message gains the column.
+        let task_columns = columns_of::<DB>(&mut tx, "task").await?;
+        if !task_columns.iter().any(|(n, _)| n.eq_ignore_ascii_case("message")) {
+            DB::execute(
+                &mut tx,
+                query::<DB>("ALTER TABLE task ADD COLUMN message TEXT NULL".into()),
+            )
+            .await
+            .map_err(db_err("adding the message column to the task table"))?;
         }
         tx.commit().await.map_err(db_err("committing the task tables"))
     })

@@ -266,13 +266,26 @@ async fn write_once<DB: Backend, R: AstraResults + Sync>(
     meta: &TaskMeta,
     tasks: &[&Prepared<'_, R>],
 ) -> Result<()> {
-    let family = meta.family;
     let mut tx = DB::begin_write(&p.pool).await.map_err(db_err("beginning a write"))?;
+    write_in::<DB, R>(&mut tx, meta, tasks).await?;
+    tx.commit()
+        .await
+        .map_err(db_err(format!("committing results of {}", meta.family)))
+}
+
+/// Writes tasks' results inside the transaction `tx` (tasks sorted by id, ids distinct);
+/// returns the task rows' keys by task id.
+pub(crate) async fn write_in<DB: Backend, R: AstraResults + Sync>(
+    tx: &mut Transaction<'static, DB>,
+    meta: &TaskMeta,
+    tasks: &[&Prepared<'_, R>],
+) -> Result<HashMap<String, TaskKeys>> {
+    let family = meta.family;
     let ids: Vec<(&str, &[(&'static str, String)])> = tasks
         .iter()
         .map(|t| (t.task_id.as_str(), t.params.as_slice()))
         .collect();
-    let keys = upsert_tasks::<DB>(&mut tx, family, &ids).await?;
+    let keys = upsert_tasks::<DB>(tx, family, &ids).await?;
     let key = |id: &str| -> Result<TaskKeys> {
         keys.get(id).copied().ok_or_else(|| Error::Missing {
             task_id: id.to_string(),
@@ -283,7 +296,7 @@ async fn write_once<DB: Backend, R: AstraResults + Sync>(
         .iter()
         .filter_map(|t| keys.get(&t.task_id).and_then(|k| k.output_pk))
         .collect();
-    let shared = shared_outputs::<DB>(&mut tx, &existing).await?;
+    let shared = shared_outputs::<DB>(tx, &existing).await?;
     let mut reuse = Vec::new();
     let mut needs_new = Vec::new();
     for t in tasks {
@@ -293,10 +306,10 @@ async fn write_once<DB: Backend, R: AstraResults + Sync>(
             _ => needs_new.push(k.pk),
         }
     }
-    let fresh = new_outputs::<DB>(&mut tx, needs_new.len()).await?;
+    let fresh = new_outputs::<DB>(tx, needs_new.len()).await?;
     let pairs: Vec<(i64, i64)> = needs_new.iter().copied().zip(fresh.iter().copied()).collect();
-    point_tasks::<DB>(&mut tx, &pairs).await?;
-    delete_rows::<DB>(&mut tx, meta.table, &reuse).await?;
+    point_tasks::<DB>(tx, &pairs).await?;
+    delete_rows::<DB>(tx, meta.table, &reuse).await?;
     let new_of: HashMap<i64, i64> = pairs.into_iter().collect();
     let mut outputs = Vec::with_capacity(tasks.len());
     for t in tasks {
@@ -311,8 +324,6 @@ async fn write_once<DB: Backend, R: AstraResults + Sync>(
             rows: t.rows,
         });
     }
-    DB::insert_rows(&mut tx, meta.table, meta.results, &outputs).await?;
-    tx.commit()
-        .await
-        .map_err(db_err(format!("committing results of {family}")))
+    DB::insert_rows(&mut **tx, meta.table, meta.results, &outputs).await?;
+    Ok(keys)
 }

@@ -36,7 +36,8 @@
 //!   [`ClassifierModel::load`]).
 //!
 //! The caller normalizes the spectra (for example with
-//! `astra_thecannon::continuum`); this crate does not read or write spectrum files.
+//! `astra_thecannon::continuum`). [`plugin`] is the `classifier` plugin of the `astra`
+//! program, which reads input files, normalizes them and writes database rows.
 
 // The numerical kernels index several arrays in lockstep; index loops read best there.
 #![allow(clippy::needless_range_loop)]
@@ -46,6 +47,7 @@ mod error;
 pub mod features;
 pub mod file;
 pub mod model;
+pub mod plugin;
 mod softmax;
 
 pub use classes::ClassList;

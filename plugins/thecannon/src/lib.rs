@@ -15,6 +15,8 @@
 //!   with the analytic Jacobian, from several starting points, with the covariance,
 //!   χ², reduced χ², S/N and winning starting point in a [`CannonFit`].
 //! - [`file`](mod@file): the versioned model file ([`CannonModel::save`], [`CannonModel::load`]).
+//! - [`plugin`]: the `thecannon` plugin of the `astra` program (rows and an astraSource
+//!   file per input, with a trained model file).
 //! - [`synthetic`]: labelled synthetic spectra from a physical-looking line model that is
 //!   *not* the Cannon's, for tests, demos and benchmarks.
 //!
@@ -42,6 +44,7 @@ pub mod file;
 pub mod fit;
 mod linalg;
 pub mod model;
+pub mod plugin;
 pub mod scaling;
 pub mod synthetic;
 mod train;

@@ -42,6 +42,9 @@ impl Backend for Sqlite {
     fn bind_text(q: Q<Self>, v: &str) -> Q<Self> {
         q.bind(v.to_string())
     }
+    fn bind_opt_text(q: Q<Self>, v: Option<&str>) -> Q<Self> {
+        q.bind(v.map(str::to_string))
+    }
     fn bind_text_list(q: Q<Self>, v: &[&str]) -> Q<Self> {
         q.bind(json_array(v))
     }

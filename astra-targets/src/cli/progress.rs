@@ -1,0 +1,42 @@
+//! The progress bar of `astra run`: rate and time left, drawn on standard error only
+//! when it is a terminal.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::run::Observer;
+
+/// A progress bar over a run's inputs.
+pub(crate) struct Bar(ProgressBar);
+
+impl Bar {
+    pub(crate) fn new() -> Bar {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        if !std::io::stderr().is_terminal() {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} inputs  {per_sec}  {elapsed_precise} elapsed, ETA {eta}")
+        {
+            bar.set_style(style);
+        }
+        Bar(bar)
+    }
+
+    pub(crate) fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl Observer for Bar {
+    fn started(&self, inputs: usize) {
+        self.0.set_length(inputs as u64);
+    }
+    fn skipped(&self, n: usize) {
+        self.0.inc(n as u64);
+    }
+    fn finished(&self, _ok: bool) {
+        self.0.inc(1);
+    }
+}

@@ -1,1 +1,0 @@
-//! Plugins: analysis-specific astraSource writers registered through `inventory`.

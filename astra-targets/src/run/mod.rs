@@ -1,0 +1,548 @@
+//! The runner: runs a plugin over input files, skipping finished work.
+//!
+//! A task is complete when its result row is committed and, for a file-writing plugin,
+//! its astraSource file is there and whole ([`looks_complete`]). Completeness is decided
+//! in bulk: inputs are read in chunks, and each chunk's tasks are checked with one
+//! database query ([`PluginDescriptor::exists_many`]) and one `stat` per file.
+//!
+//! Work runs on [`Runner::workers`] threads. Each task's file is written (atomically)
+//! before its row is committed, and rows are committed in batches (every
+//! [`BATCH_TASKS`] tasks or [`BATCH_INTERVAL`], whichever comes first) with the status,
+//! duration and failure message of every task in the batch, so per-task commits do not
+//! cap throughput. A task whose file was written but whose row was not committed (the
+//! process was killed between the two) is not complete: the next run redoes it,
+//! replacing the file (and removing, from the file's folder, temporary files that a
+//! killed writer left). So a killed run loses at most the tasks in flight and in the
+//! uncommitted batch, and a committed row never points at a missing file.
+//!
+//! A failing task (an error of the plugin, or a panic in it) is recorded with its
+//! message and does not stop the others. Setting the stop flag
+//! ([`Runner::stop_flag`], which the `astra` program sets on SIGINT) stops taking new
+//! tasks: tasks in flight finish, the batch is committed, and the report says the run
+//! was interrupted; running again resumes.
+
+use std::collections::HashSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::Result;
+use crate::db::StatusCode;
+use crate::db::blocking::Database;
+use crate::fs::clean_temporaries;
+use crate::path::OutputRoot;
+use crate::plugin::{Job, JobRun, Model, ModelSource, PluginDescriptor, WriteSettings};
+use crate::source::looks_complete;
+
+/// The most tasks committed in one transaction.
+pub const BATCH_TASKS: usize = 64;
+/// The longest a finished task waits for its batch to be committed.
+pub const BATCH_INTERVAL: Duration = Duration::from_millis(500);
+/// Inputs read and checked together.
+const CHUNK: usize = 256;
+
+/// Why a task is to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Pending {
+    /// The task has no committed result.
+    NoResult,
+    /// The task has a result row but its astraSource file is missing or incomplete.
+    FileMissing,
+}
+
+/// A task found by a plan.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PlannedTask {
+    /// The input file.
+    pub input: PathBuf,
+    /// The task id.
+    pub task_id: String,
+    /// The astraSource file, for a file-writing plugin.
+    pub output: Option<PathBuf>,
+    /// Why it is to run; `None` when it is complete.
+    pub pending: Option<Pending>,
+}
+
+/// An input that could not be made into a task (unreadable, or a header the plugin
+/// cannot use), with the error's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BadInput {
+    /// The input file.
+    pub input: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// What a run would do: the complete tasks, those to run, and the inputs that cannot be
+/// used.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Plan {
+    /// Complete tasks.
+    pub done: Vec<PlannedTask>,
+    /// Tasks to run, within the limit.
+    pub to_run: Vec<PlannedTask>,
+    /// Tasks to run beyond the limit.
+    pub beyond_limit: usize,
+    /// Tasks whose last run failed, not retried ([`Runner::retry_failed`] off).
+    pub failed_before: usize,
+    /// Inputs naming a task already seen in this run (the same file given twice).
+    pub duplicates: usize,
+    /// Inputs that cannot be made into tasks.
+    pub bad_inputs: Vec<BadInput>,
+}
+
+/// A task that failed in a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FailedRun {
+    /// The input file.
+    pub input: PathBuf,
+    /// The task id.
+    pub task_id: String,
+    /// The error's message (also recorded in the database).
+    pub message: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct RunReport {
+    /// Inputs given.
+    pub inputs: usize,
+    /// Tasks found complete and skipped.
+    pub already_done: usize,
+    /// Tasks run and committed successfully.
+    pub succeeded: usize,
+    /// Tasks that failed (recorded with their messages).
+    pub failed: Vec<FailedRun>,
+    /// Inputs that cannot be made into tasks (not recorded: they have no task).
+    pub bad_inputs: Vec<BadInput>,
+    /// Tasks not started because of the limit.
+    pub beyond_limit: usize,
+    /// Tasks whose last run failed, not retried ([`Runner::retry_failed`] off).
+    pub failed_before: usize,
+    /// Inputs naming a task already seen in this run.
+    pub duplicates: usize,
+    /// Whether the run was stopped before the end (the stop flag was set).
+    pub interrupted: bool,
+    /// The run's wall-clock time.
+    pub elapsed: Duration,
+}
+
+/// Follows a run's progress (the `astra` program draws a progress bar from it).
+pub trait Observer: Sync {
+    /// The run starts, over `inputs` inputs.
+    fn started(&self, inputs: usize) {
+        let _ = inputs;
+    }
+    /// `n` inputs were found complete, duplicated, unusable or beyond the limit: they
+    /// will not run.
+    fn skipped(&self, n: usize) {
+        let _ = n;
+    }
+    /// A task finished (`ok`: successfully) and was committed.
+    fn finished(&self, ok: bool) {
+        let _ = ok;
+    }
+}
+
+/// An observer that does nothing.
+struct Quiet;
+impl Observer for Quiet {}
+
+/// Runs one plugin over input files: built with [`Runner::new`] and its setters, then
+/// [`plan`](Runner::plan) (what would run) or [`run`](Runner::run).
+pub struct Runner<'a> {
+    plugin: &'static PluginDescriptor,
+    db: &'a Database,
+    root: OutputRoot,
+    workers: usize,
+    limit: Option<usize>,
+    model: Option<PathBuf>,
+    settings: WriteSettings,
+    retry_failed: bool,
+    stop: Arc<AtomicBool>,
+    observer: &'a dyn Observer,
+}
+
+impl std::fmt::Debug for Runner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runner")
+            .field("plugin", &self.plugin.name)
+            .field("root", &self.root)
+            .field("workers", &self.workers)
+            .field("limit", &self.limit)
+            .field("model", &self.model)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A prepared job (or why it could not be), with its input's position.
+type Prepared = (usize, Result<Box<dyn Job>>);
+
+/// A chunk's tasks, classified.
+struct Classified {
+    pending: Vec<(Box<dyn Job>, Pending)>,
+    done: Vec<Box<dyn Job>>,
+    failed_before: usize,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner of `plugin` writing to `db` and under `root`: one worker, no limit, no
+    /// model file, durable files.
+    pub fn new(plugin: &'static PluginDescriptor, db: &'a Database, root: OutputRoot) -> Self {
+        Runner {
+            plugin,
+            db,
+            root,
+            workers: 1,
+            limit: None,
+            model: None,
+            settings: WriteSettings::default(),
+            retry_failed: true,
+            stop: Arc::new(AtomicBool::new(false)),
+            observer: &Quiet,
+        }
+    }
+
+    /// Runs tasks on `n` threads (at least one).
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = n.max(1);
+        self
+    }
+
+    /// Runs at most `n` tasks (complete ones are not counted).
+    pub fn limit(mut self, n: usize) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Loads the plugin's model from `path`.
+    pub fn model(mut self, path: impl Into<PathBuf>) -> Self {
+        self.model = Some(path.into());
+        self
+    }
+
+    /// Whether files are fsync'd before their rename (default: yes).
+    pub fn durable(mut self, durable: bool) -> Self {
+        self.settings.durable = durable;
+        self
+    }
+
+    /// Whether tasks whose last run failed are run again (default: yes).
+    pub fn retry_failed(mut self, retry: bool) -> Self {
+        self.retry_failed = retry;
+        self
+    }
+
+    /// A flag that stops the run when set: no new task starts, tasks in flight finish and
+    /// are committed.
+    pub fn stop_flag(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    /// Follows the run's progress.
+    pub fn observer(mut self, observer: &'a dyn Observer) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    fn load_model(&self) -> Result<Model> {
+        let source = match &self.model {
+            Some(p) => ModelSource::File(p),
+            None => ModelSource::None,
+        };
+        self.plugin.load_model(source)
+    }
+
+    /// What a run would do, changing nothing (the model is loaded: tasks may depend on
+    /// it).
+    pub fn plan(&self, inputs: &[PathBuf]) -> Result<Plan> {
+        let model = self.load_model()?;
+        let mut plan = Plan::default();
+        let mut seen = HashSet::new();
+        let mut budget = self.limit.unwrap_or(usize::MAX);
+        for chunk in inputs.chunks(CHUNK) {
+            let (classified, bad, duplicates) = self.classify(&model, chunk, &mut seen)?;
+            plan.bad_inputs.extend(bad);
+            plan.duplicates += duplicates;
+            plan.failed_before += classified.failed_before;
+            plan.done
+                .extend(classified.done.iter().map(|j| planned(j.as_ref(), None)));
+            for (job, why) in &classified.pending {
+                if budget == 0 {
+                    plan.beyond_limit += 1;
+                } else {
+                    budget -= 1;
+                    plan.to_run.push(planned(job.as_ref(), Some(*why)));
+                }
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Runs the plugin over `inputs`: complete tasks are skipped, the others run on the
+    /// workers and are committed in batches. An error here (the model cannot be loaded,
+    /// the database refuses a batch) ends the run; a task's own failure does not.
+    pub fn run(&self, inputs: &[PathBuf]) -> Result<RunReport> {
+        let start = Instant::now();
+        let model = self.load_model()?;
+        let mut report = RunReport {
+            inputs: inputs.len(),
+            ..RunReport::default()
+        };
+        self.observer.started(inputs.len());
+        let mut seen = HashSet::new();
+        let mut budget = self.limit.unwrap_or(usize::MAX);
+        for chunk in inputs.chunks(CHUNK) {
+            if self.stopped() {
+                report.interrupted = true;
+                break;
+            }
+            let (classified, bad, duplicates) = self.classify(&model, chunk, &mut seen)?;
+            report.already_done += classified.done.len();
+            report.duplicates += duplicates;
+            report.failed_before += classified.failed_before;
+            let mut skipped = classified.done.len() + duplicates + bad.len() + classified.failed_before;
+            report.bad_inputs.extend(bad);
+            let mut jobs = Vec::new();
+            for (job, _) in classified.pending {
+                if budget == 0 {
+                    report.beyond_limit += 1;
+                    skipped += 1;
+                } else {
+                    budget -= 1;
+                    jobs.push(job);
+                }
+            }
+            self.observer.skipped(skipped);
+            self.analyse_all(&model, jobs, &mut report)?;
+        }
+        if self.stopped() {
+            report.interrupted = true;
+        }
+        report.elapsed = start.elapsed();
+        Ok(report)
+    }
+
+    /// Reads a chunk of inputs into jobs (on the workers), drops duplicates, and checks
+    /// which are complete (one query, one `stat` per file).
+    fn classify(
+        &self,
+        model: &Model,
+        chunk: &[PathBuf],
+        seen: &mut HashSet<String>,
+    ) -> Result<(Classified, Vec<BadInput>, usize)> {
+        let prepared = self.parallel_prepare(model, chunk);
+        let mut bad = Vec::new();
+        let mut duplicates = 0;
+        let mut jobs = Vec::with_capacity(prepared.len());
+        for (input, result) in chunk.iter().zip(prepared) {
+            match result {
+                Ok(job) => {
+                    if seen.insert(job.task_id().to_string()) {
+                        jobs.push(job);
+                    } else {
+                        duplicates += 1;
+                    }
+                }
+                Err(e) => bad.push(BadInput {
+                    input: input.clone(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        let refs: Vec<&dyn Job> = jobs.iter().map(|j| j.as_ref()).collect();
+        let rows = self.plugin.exists_many(self.db, &refs)?;
+        let failed = if self.retry_failed {
+            vec![false; jobs.len()]
+        } else {
+            self.plugin.failed_many(self.db, &refs)?
+        };
+        let mut classified = Classified {
+            pending: Vec::new(),
+            done: Vec::new(),
+            failed_before: 0,
+        };
+        for ((job, has_row), failed) in jobs.into_iter().zip(rows).zip(failed) {
+            if failed {
+                classified.failed_before += 1;
+                continue;
+            }
+            let file_ok = job.output().is_none_or(looks_complete);
+            match (has_row, file_ok) {
+                (true, true) => classified.done.push(job),
+                (true, false) => classified.pending.push((job, Pending::FileMissing)),
+                (false, _) => classified.pending.push((job, Pending::NoResult)),
+            }
+        }
+        Ok((classified, bad, duplicates))
+    }
+
+    /// Prepares the jobs of `inputs` on the workers, in input order.
+    fn parallel_prepare(&self, model: &Model, inputs: &[PathBuf]) -> Vec<Result<Box<dyn Job>>> {
+        let next = AtomicUsize::new(0);
+        let results: Mutex<Vec<Prepared>> = Mutex::new(Vec::with_capacity(inputs.len()));
+        std::thread::scope(|s| {
+            for _ in 0..self.workers.min(inputs.len()) {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(input) = inputs.get(i) else { break };
+                        let r = catch_unwind(AssertUnwindSafe(|| self.plugin.prepare(model, input, &self.root)))
+                            .unwrap_or_else(|panic| {
+                                Err(crate::Error::PluginMismatch {
+                                    plugin: self.plugin.name,
+                                    reason: format!("panicked reading {input:?}: {}", panic_message(&panic)),
+                                })
+                            });
+                        results.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
+                    }
+                });
+            }
+        });
+        let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+        results.sort_by_key(|(i, _)| *i);
+        results.into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// Analyses the jobs on the workers and commits them in batches from this thread.
+    fn analyse_all(&self, model: &Model, jobs: Vec<Box<dyn Job>>, report: &mut RunReport) -> Result<()> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let queue = Mutex::new(jobs.into_iter());
+        let (sender, receiver) = mpsc::channel::<JobRun>();
+        let abort = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            for _ in 0..self.workers {
+                let sender = sender.clone();
+                let (queue, abort) = (&queue, &abort);
+                s.spawn(move || {
+                    loop {
+                        if self.stopped() || abort.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                        let Some(mut job) = next else { break };
+                        if let Some(folder) = job.output().and_then(Path::parent) {
+                            // Temporary files left there by a killed writer (best effort:
+                            // a folder that cannot be cleaned does not stop the task).
+                            let _ = clean_temporaries(folder);
+                        }
+                        let started = Instant::now();
+                        let outcome = catch_unwind(AssertUnwindSafe(|| {
+                            self.plugin.analyse(model, job.as_mut(), self.settings)
+                        }));
+                        let (status, message) = match outcome {
+                            Ok(Ok(())) => (StatusCode::Success, None),
+                            Ok(Err(e)) => (StatusCode::Failure, Some(e.to_string())),
+                            Err(panic) => (
+                                StatusCode::ProcessFailure,
+                                Some(format!("the analysis panicked: {}", panic_message(&panic))),
+                            ),
+                        };
+                        let run = JobRun {
+                            job,
+                            status,
+                            duration: started.elapsed().as_secs_f64(),
+                            message: message.map(|m| m.replace('\0', " ")),
+                        };
+                        if sender.send(run).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(sender);
+            let result = self.commit_loop(&receiver, report);
+            if result.is_err() {
+                abort.store(true, Ordering::SeqCst);
+                // Let the workers end: drain what they still send.
+                for _ in receiver.iter() {}
+            }
+            result
+        })
+    }
+
+    /// Receives finished jobs and commits them every [`BATCH_TASKS`] tasks or
+    /// [`BATCH_INTERVAL`].
+    fn commit_loop(&self, receiver: &mpsc::Receiver<JobRun>, report: &mut RunReport) -> Result<()> {
+        let mut batch: Vec<JobRun> = Vec::with_capacity(BATCH_TASKS);
+        let mut oldest: Option<Instant> = None;
+        loop {
+            let wait = oldest.map_or(BATCH_INTERVAL, |t| BATCH_INTERVAL.saturating_sub(t.elapsed()));
+            match receiver.recv_timeout(wait) {
+                Ok(run) => {
+                    oldest.get_or_insert_with(Instant::now);
+                    batch.push(run);
+                    if batch.len() >= BATCH_TASKS {
+                        self.commit(&mut batch, report)?;
+                        oldest = None;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if !batch.is_empty() {
+                        self.commit(&mut batch, report)?;
+                    }
+                    oldest = None;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    if !batch.is_empty() {
+                        self.commit(&mut batch, report)?;
+                    }
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    fn commit(&self, batch: &mut Vec<JobRun>, report: &mut RunReport) -> Result<()> {
+        self.plugin.record(self.db, batch)?;
+        for run in batch.drain(..) {
+            let ok = run.message.is_none();
+            if ok {
+                report.succeeded += 1;
+            } else {
+                report.failed.push(FailedRun {
+                    input: run.job.input().to_path_buf(),
+                    task_id: run.job.task_id().to_string(),
+                    message: run.message.unwrap_or_default(),
+                });
+            }
+            self.observer.finished(ok);
+        }
+        Ok(())
+    }
+}
+
+fn planned(job: &dyn Job, pending: Option<Pending>) -> PlannedTask {
+    PlannedTask {
+        input: job.input().to_path_buf(),
+        task_id: job.task_id().to_string(),
+        output: job.output().map(Path::to_path_buf),
+        pending,
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".into()
+    }
+}

@@ -1,0 +1,127 @@
+//! The `classifier` plugin: class probabilities of each input spectrum, written as
+//! database rows only (no astraSource file), with a model trained beforehand on the
+//! spectral classes ([`SPECTRAL_CLASSES`]) and saved with [`ClassifierModel::save`].
+//!
+//! Each spectrum row is continuum-normalized as the `thecannon` plugin does
+//! (`astra_thecannon::continuum`, degree [`CONTINUUM_ORDER`], per APOGEE detector on the
+//! apStar grid) and classified. The task id names the model (the MD5 of its file).
+
+use std::path::Path;
+
+use astra_targets::ndarray::Axis;
+use astra_targets::plugin::{Analysis, Input, ModelSource, Outputs, Plugin, PluginResult};
+use astra_targets::spectrum::WavelengthGrid;
+use astra_targets::{AstraResults, AstraTask};
+use astra_thecannon::continuum::{APOGEE_CHIPS, Continuum};
+use md5::{Digest, Md5};
+
+use crate::ClassifierModel;
+use crate::classes::SPECTRAL_CLASSES;
+
+/// The degree of the continuum's Chebyshev series.
+pub const CONTINUUM_ORDER: usize = 3;
+
+/// One spectrum's class probabilities, over the classes M, K, G, F.
+#[derive(Debug, Clone, PartialEq, AstraResults)]
+pub struct ClassifierResults {
+    /// Probabilities of the classes M, K, G, F (they sum to 1)
+    pub probabilities: [f64; 4],
+    /// Natural logarithms of the probabilities of M, K, G, F
+    pub log_probabilities: [f64; 4],
+    /// Index of the most probable class (0 M, 1 K, 2 G, 3 F)
+    pub most_probable: i64,
+    /// Pixels with positive inverse variance that were used
+    pub usable_pixels: i64,
+}
+
+/// Spectral class probabilities from PCA features and softmax regression.
+#[derive(Debug, Clone, PartialEq, AstraTask)]
+#[astra(
+    family = "Classifier",
+    namespace = "classifier",
+    version = "0.1.0",
+    results = ClassifierResults,
+    table = "classifier"
+)]
+pub struct Classify {
+    /// HEALPix pixel of the star
+    pub healpix: i64,
+    /// Object identifier
+    pub obj: String,
+    /// MD5 of the trained model file
+    pub model_md5: String,
+}
+
+/// A trained model with the MD5 of its file.
+#[derive(Debug)]
+pub struct LoadedModel {
+    /// The model.
+    pub model: ClassifierModel,
+    /// The MD5 of its file (32 hex digits).
+    pub md5: String,
+}
+
+/// The `classifier` plugin.
+#[derive(Debug)]
+pub struct ClassifierPlugin;
+
+fn md5_of(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    Ok(Md5::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
+}
+
+impl Plugin for ClassifierPlugin {
+    type Task = Classify;
+    type Model = LoadedModel;
+    const NAME: &'static str = "classifier";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    const DESCRIPTION: &'static str = "Spectral class probabilities (M, K, G, F) from PCA and softmax regression";
+    const OUTPUTS: Outputs = Outputs::Rows;
+
+    fn load_model(source: ModelSource<'_>) -> PluginResult<LoadedModel> {
+        let ModelSource::File(path) = source else {
+            return Err("the classifier needs a trained model: give its file with --model".into());
+        };
+        let model = ClassifierModel::load(path)?;
+        if model.classes().names() != SPECTRAL_CLASSES {
+            return Err(format!(
+                "the model {path:?} has the classes {:?}; this plugin's results hold {SPECTRAL_CLASSES:?}",
+                model.classes().names()
+            )
+            .into());
+        }
+        let md5 = md5_of(path).map_err(|e| format!("reading {path:?}: {e}"))?;
+        Ok(LoadedModel { model, md5 })
+    }
+
+    fn task(model: &LoadedModel, input: &Input<'_>) -> PluginResult<Classify> {
+        Ok(Classify {
+            healpix: input.card_int("HEALPIX")?,
+            obj: input.card_str("OBJID")?,
+            model_md5: model.md5.clone(),
+        })
+    }
+
+    fn analyse(model: &LoadedModel, _: &Classify, input: &Input<'_>) -> PluginResult<Analysis<ClassifierResults>> {
+        let spectrum = input.spectrum();
+        let continuum = if spectrum.grid == WavelengthGrid::APOGEE {
+            Continuum::new(CONTINUUM_ORDER).regions(APOGEE_CHIPS)
+        } else {
+            Continuum::new(CONTINUUM_ORDER)
+        };
+        let mut rows = Vec::with_capacity(spectrum.shape().0);
+        for (flux, ivar) in spectrum.flux.axis_iter(Axis(0)).zip(spectrum.ivar.axis_iter(Axis(0))) {
+            let normalized = continuum.normalize(flux.mapv(f64::from).view(), ivar.mapv(f64::from).view())?;
+            let c = model.model.classify(normalized.flux.view(), normalized.ivar.view())?;
+            rows.push(ClassifierResults {
+                probabilities: std::array::from_fn(|k| c.probabilities[k]),
+                log_probabilities: std::array::from_fn(|k| c.log_probabilities[k]),
+                most_probable: c.most_probable() as i64,
+                usable_pixels: c.usable_pixels as i64,
+            });
+        }
+        Ok(Analysis::rows(rows))
+    }
+}
+
+astra_targets::register_plugin!(ClassifierPlugin);
