@@ -14,7 +14,7 @@ cd "$repo"
 if [ -d "${HOME:-/nonexistent}/.cargo/bin" ]; then PATH=$HOME/.cargo/bin:$PATH; fi
 
 echo "== building (release)"
-cargo build -q --release -p astra-cli -p astra-targets-examples --example tour
+cargo build -q --release -p astra-cli --bin astra -p astra-targets-examples --example tour
 astra=$repo/target/release/astra
 
 echo; echo "== astra tasks"
