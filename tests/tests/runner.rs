@@ -410,29 +410,3 @@ fn user_errors_are_one_sentence() {
         &["/no/such/folder"],
     );
 }
-
-/// Throughput of the runner on this machine (run by hand: `--ignored --nocapture`).
-#[test]
-#[ignore]
-fn throughput() {
-    let n = 300;
-    let site = Site::new(n);
-    for (label, args) in [
-        ("first run, --no-fsync", vec!["run", "meanflux", "in", "--no-fsync"]),
-        ("re-run, all complete", vec!["run", "meanflux", "in"]),
-    ] {
-        let start = Instant::now();
-        ok(&site.astra(&args));
-        let secs = start.elapsed().as_secs_f64();
-        println!("{label}: {n} tasks in {secs:.2} s, {:.0} tasks/s", n as f64 / secs);
-    }
-    std::fs::remove_dir_all(site.path().join("out")).unwrap();
-    std::fs::remove_file(site.path().join("astra.db")).unwrap();
-    let start = Instant::now();
-    ok(&site.astra(&["run", "meanflux", "in"]));
-    let secs = start.elapsed().as_secs_f64();
-    println!(
-        "first run, durable: {n} tasks in {secs:.2} s, {:.0} tasks/s",
-        n as f64 / secs
-    );
-}

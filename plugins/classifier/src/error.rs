@@ -150,4 +150,7 @@ pub enum ClassifierError {
         #[source]
         source: std::io::Error,
     },
+    /// The model file could not be put in place (the framework's atomic commit).
+    #[error(transparent)]
+    Write(#[from] astra_targets::Error),
 }

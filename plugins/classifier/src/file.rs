@@ -11,7 +11,9 @@
 //! | `SCALES` | float64 image of `NCOMP` score standard deviations |
 //! | `WEIGHTS` | float64 image, `NCLASSES` rows of `1 + NCOMP` (intercept first) |
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use astra_targets::fs::{AtomicPath, Commit};
 
 use fitsio::FitsFile;
 use fitsio::images::{ImageDescription, ImageType};
@@ -36,17 +38,19 @@ impl ClassifierModel {
     /// holds a partial model.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ClassifierError> {
         let path = path.as_ref();
-        let tmp = temporary_path(path);
-        let result = self.write_fits(&tmp).and_then(|()| {
-            std::fs::rename(&tmp, path).map_err(|source| ClassifierError::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        });
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+        // A model goes into an existing folder: a mistyped folder is refused, not made.
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::metadata(folder).map_err(|source| ClassifierError::Io {
+            path: folder.to_path_buf(),
+            source,
+        })?;
+        let file = AtomicPath::new(path)?;
+        self.write_fits(file.temp_path())?;
+        file.commit(Commit::replacing().durable(true))?;
+        Ok(())
     }
 
     fn write_fits(&self, tmp: &Path) -> Result<(), ClassifierError> {
@@ -124,13 +128,7 @@ impl ClassifierModel {
                 .map_err(fits_err)?;
             image.write_image(&mut f, &values).map_err(fits_err)?;
         }
-        drop(f);
-        std::fs::File::open(tmp)
-            .and_then(|file| file.sync_all())
-            .map_err(|source| ClassifierError::Io {
-                path: tmp.to_path_buf(),
-                source,
-            })
+        Ok(())
     }
 
     /// Reads a model written by [`save`](Self::save). A file that is not a classifier
@@ -214,13 +212,4 @@ impl ClassifierModel {
         })?;
         ClassifierModel::from_parts(classes, pca, weights, l2, min_usable).map_err(bad)
     }
-}
-
-/// The path a model file is written to before it is renamed into place.
-fn temporary_path(path: &Path) -> PathBuf {
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()))
 }

@@ -9,7 +9,9 @@
 //! | `THETA` | float64 image, `NPIXELS` rows of `NTERMS` coefficients (terms in the [`QuadraticVectorizer`](crate::vectorizer::QuadraticVectorizer) order) |
 //! | `S2` | float64 image of `NPIXELS` scatter terms s²; `+Inf` marks an untrained pixel |
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use astra_targets::fs::{AtomicPath, Commit};
 
 use fitsio::FitsFile;
 use fitsio::images::{ImageDescription, ImageType};
@@ -38,17 +40,19 @@ impl CannonModel {
                 reason: "a model file holds label names of at most 64 bytes",
             });
         }
-        let tmp = temporary_path(path);
-        let result = self.write_fits(&tmp).and_then(|()| {
-            std::fs::rename(&tmp, path).map_err(|source| CannonError::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        });
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+        // A model goes into an existing folder: a mistyped folder is refused, not made.
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::metadata(folder).map_err(|source| CannonError::Io {
+            path: folder.to_path_buf(),
+            source,
+        })?;
+        let file = AtomicPath::new(path)?;
+        self.write_fits(file.temp_path())?;
+        file.commit(Commit::replacing().durable(true))?;
+        Ok(())
     }
 
     fn write_fits(&self, tmp: &Path) -> Result<(), CannonError> {
@@ -123,14 +127,7 @@ impl CannonModel {
             )
             .map_err(fits_err)?;
         image.write_image(&mut f, &self.s2().to_vec()).map_err(fits_err)?;
-        drop(f);
-        // The file is complete on disk before it is renamed into place.
-        std::fs::File::open(tmp)
-            .and_then(|file| file.sync_all())
-            .map_err(|source| CannonError::Io {
-                path: tmp.to_path_buf(),
-                source,
-            })
+        Ok(())
     }
 
     /// Reads a model written by [`save`](Self::save). A file that is not a model file of
@@ -198,13 +195,4 @@ impl CannonModel {
         let theta = Array2::from_shape_vec((n_pixels, n_terms), theta).map_err(|e| bad(e.to_string()))?;
         CannonModel::from_parts(names, scaling, theta, Array1::from(s2)).map_err(|e| bad(e.to_string()))
     }
-}
-
-/// The path a model file is written to before it is renamed into place.
-fn temporary_path(path: &Path) -> PathBuf {
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()))
 }
