@@ -1,8 +1,10 @@
-//! `astra`: the command-line program of astra-targets, with every task of this workspace
-//! linked in. Its logic is the library's `astra_targets::cli`.
+//! `astra`: the command-line program of astra-targets, with every task and plugin of
+//! this workspace linked in, and the `demo` command. Its logic is the library's
+//! `astra_targets::cli`.
 
-#[allow(dead_code)] // The task is declared for its metadata; the demo constructs it.
 mod demo;
+#[allow(dead_code)] // The task is declared for its metadata (`astra tasks`, `astra path`).
+mod line_strength;
 
 // Every workspace plugin is named here, so that the linker keeps its registration
 // (`tests/program.rs` checks that none is missing).
@@ -10,5 +12,7 @@ use astra_classifier as _;
 use astra_thecannon as _;
 
 fn main() -> std::process::ExitCode {
-    astra_targets::cli::main()
+    astra_targets::cli::Program::new()
+        .command(demo::command(), demo::run)
+        .main()
 }

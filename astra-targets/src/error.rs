@@ -138,6 +138,32 @@ pub enum Error {
         /// What does not fit.
         reason: String,
     },
+    /// A plugin that the program cannot train was asked to train.
+    #[error("plugin {plugin} is not trained by this program (trainable: {trainable})")]
+    NotTrainable {
+        /// The plugin.
+        plugin: &'static str,
+        /// The plugins that are, comma-separated (`none` when none is).
+        trainable: String,
+    },
+    /// A plugin's training failed.
+    #[error("plugin {plugin}: training: {message}")]
+    PluginTraining {
+        /// The plugin.
+        plugin: &'static str,
+        /// The plugin's message.
+        message: String,
+    },
+    /// A label table for training cannot be used.
+    #[error("label table {path:?}, line {line}: {reason}")]
+    LabelTable {
+        /// The table's file.
+        path: PathBuf,
+        /// The line (1 is the header; 0 when the file itself is at fault).
+        line: usize,
+        /// What is wrong, naming the column and the value.
+        reason: String,
+    },
     /// A database operation failed.
     #[cfg(feature = "db")]
     #[error("database: {action}: {source}")]

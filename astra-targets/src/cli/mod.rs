@@ -8,6 +8,9 @@
 //! }
 //! ```
 //!
+//! A program may add commands of its own with [`Program::command`] (a [`clap::Command`]
+//! and the function that runs it); the workspace's program adds `demo` this way.
+//!
 //! Every task and plugin linked into the program (through `#[derive(AstraTask)]` and
 //! [`register_plugin!`](crate::register_plugin) in any crate it depends on, when that
 //! crate is used) is listed and usable. User mistakes end the program with one sentence
@@ -21,7 +24,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+pub use clap;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::{OutputRoot, Params, TaskMeta, registry};
 
@@ -30,7 +34,10 @@ mod plugins;
 mod progress;
 mod run;
 mod status;
+mod train;
 mod verify;
+
+pub use progress::Bar;
 
 /// The environment variable naming the database URL.
 pub const DATABASE_ENV: &str = "ASTRA_DATABASE_URL";
@@ -45,6 +52,9 @@ pub enum CliError {
     /// An error of astra-targets.
     #[error(transparent)]
     Astra(#[from] crate::Error),
+    /// A command's own failure, as one sentence naming what failed.
+    #[error("{0}")]
+    Failed(String),
 }
 
 /// `Result` with [`CliError`].
@@ -80,6 +90,8 @@ enum Command {
     Plugins,
     /// Run a plugin over input spectrum files, skipping complete tasks.
     Run(run::RunArgs),
+    /// Train a plugin's model on labelled input spectra and write the model file.
+    Train(train::TrainArgs),
     /// Summarise the database: tasks per family and status, durations, failures.
     Status(status::StatusArgs),
     /// Check astraSource files against their plugin's model and their checksums.
@@ -98,7 +110,7 @@ fn database_url(flag: Option<String>) -> String {
 
 /// Runs the program on the process's arguments: the body of an `astra` binary's `main`.
 pub fn main() -> ExitCode {
-    main_from(std::env::args_os())
+    Program::new().main()
 }
 
 /// Runs the program on the given arguments (the first is the program's name); clap's
@@ -108,23 +120,108 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+    Program::new().main_from(args)
+}
+
+/// What every command is given: the database URL and the output root, from the global
+/// flags, the environment, or the defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The database URL.
+    pub database: String,
+    /// The output root of astraSource files.
+    pub output_root: OutputRoot,
+    /// Whether `--database` was given (a command with its own default may keep it).
+    pub database_given: bool,
+    /// Whether `--output-dir` was given.
+    pub output_dir_given: bool,
+}
+
+/// The function running a program's own command, with its arguments.
+pub type CommandFn = fn(&ArgMatches, &Settings) -> Result<ExitCode>;
+
+/// The `astra` program with commands of its own besides the library's.
+#[derive(Debug, Default)]
+pub struct Program {
+    extra: Vec<(clap::Command, CommandFn)>,
+}
+
+impl Program {
+    /// The library's commands only.
+    pub fn new() -> Program {
+        Program::default()
+    }
+
+    /// Adds the command `command` (its name must not be one of the library's), run by
+    /// `run` with its parsed arguments.
+    pub fn command(mut self, command: clap::Command, run: CommandFn) -> Program {
+        self.extra.push((command, run));
+        self
+    }
+
+    /// Runs the program on the process's arguments.
+    pub fn main(self) -> ExitCode {
+        self.main_from(std::env::args_os())
+    }
+
+    /// Runs the program on the given arguments (the first is the program's name).
+    pub fn main_from<I, T>(self, args: I) -> ExitCode
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        restore_sigpipe();
+        let mut command = Cli::command();
+        for (extra, _) in &self.extra {
+            command = command.subcommand(extra.clone());
         }
-    };
-    match run(cli) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
+        let matches = match command.try_get_matches_from(args) {
+            Ok(matches) => matches,
+            Err(e) => {
+                let _ = e.print();
+                return if e.use_stderr() {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                };
+            }
+        };
+        let extra = matches
+            .subcommand()
+            .and_then(|(name, sub)| Some((self.extra.iter().find(|(c, _)| c.get_name() == name)?.1, sub)));
+        let outcome = match extra {
+            Some((run_extra, sub)) => run_extra(sub, &settings(&matches)),
+            None => Cli::from_arg_matches(&matches)
+                .map_err(|e| CliError::Usage(e.to_string()))
+                .and_then(run),
+        };
+        match outcome {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
         }
+    }
+}
+
+/// Lets a closed pipe end the program quietly, as it ends other command-line tools
+/// (`astra status | head`), instead of failing a write to standard output.
+fn restore_sigpipe() {
+    // SAFETY: setting a signal's disposition to the default has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+fn settings(matches: &ArgMatches) -> Settings {
+    let output_dir = matches.get_one::<PathBuf>("output_dir").cloned();
+    let database = matches.get_one::<String>("database").cloned();
+    Settings {
+        database_given: database.is_some(),
+        output_dir_given: output_dir.is_some(),
+        database: database_url(database),
+        output_root: output_dir.map(OutputRoot::new).unwrap_or_else(OutputRoot::from_env),
     }
 }
 
@@ -141,6 +238,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Plugins => plugins::list(),
         Command::Run(args) => run::run(args, &database, root),
+        Command::Train(args) => train::train(args),
         Command::Status(args) => status::status(args, &database),
         Command::Verify { files } => verify::verify(&files),
         Command::Path { family, params } => {

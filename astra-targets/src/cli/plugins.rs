@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use super::Result;
 use crate::plugin::{Outputs, plugins};
 
-/// Prints each plugin: name, version, crate, task family and table, what it writes.
+/// Prints each plugin: name, version, crate, task family and table, what it writes,
+/// and the labels of its training when the program trains it.
 pub(crate) fn list() -> Result<ExitCode> {
     let all = plugins()?;
     if all.is_empty() {
@@ -23,6 +24,13 @@ pub(crate) fn list() -> Result<ExitCode> {
             }
         };
         println!("  task: {} (table `{}`); writes {writes}", p.task.family, p.task.table);
+        if p.is_trainable() {
+            println!(
+                "  trained by `astra train {}` on labels: {}",
+                p.name,
+                p.training_labels.join(", ")
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

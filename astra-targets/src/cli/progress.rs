@@ -7,11 +7,20 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::run::Observer;
 
-/// A progress bar over a run's inputs.
-pub(crate) struct Bar(ProgressBar);
+/// A progress bar over a run's inputs, for [`Runner::observer`](crate::run::Runner::observer):
+/// rate and time left on standard error when it is a terminal, nothing otherwise.
+#[derive(Debug)]
+pub struct Bar(ProgressBar);
+
+impl Default for Bar {
+    fn default() -> Self {
+        Bar::new()
+    }
+}
 
 impl Bar {
-    pub(crate) fn new() -> Bar {
+    /// A bar, hidden when standard error is not a terminal.
+    pub fn new() -> Bar {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         if !std::io::stderr().is_terminal() {
             bar.set_draw_target(ProgressDrawTarget::hidden());
@@ -24,7 +33,8 @@ impl Bar {
         Bar(bar)
     }
 
-    pub(crate) fn finish(&self) {
+    /// Removes the bar from the terminal.
+    pub fn finish(&self) {
         self.0.finish_and_clear();
     }
 }

@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::input::Input;
+use super::training::TrainingSet;
 use super::{ModelSource, Outputs, Plugin};
 use crate::db::blocking::Database;
 use crate::db::{StatusCode, TaskRun};
@@ -104,6 +105,9 @@ pub struct PluginDescriptor {
     pub task: &'static TaskMeta,
     /// What it writes.
     pub outputs: Outputs,
+    /// The labels its training needs (empty when the program does not train it).
+    pub training_labels: &'static [&'static str],
+    train: fn(&TrainingSet, &Path) -> Result<()>,
     load_model: fn(ModelSource<'_>) -> Result<Model>,
     prepare: fn(&Model, &Path, &OutputRoot) -> Result<Box<dyn Job>>,
     analyse: fn(&Model, &mut dyn Job, WriteSettings) -> Result<()>,
@@ -141,6 +145,8 @@ impl PluginDescriptor {
             crate_name,
             task: <P::Task as AstraTask>::META,
             outputs: P::OUTPUTS,
+            training_labels: P::TRAINING_LABELS,
+            train: train::<P>,
             load_model: load_model::<P>,
             prepare: prepare::<P>,
             analyse: analyse::<P>,
@@ -149,6 +155,42 @@ impl PluginDescriptor {
             record: record::<P>,
             verify: verify::<P>,
         }
+    }
+
+    /// Whether the program trains this plugin's model (`astra train`).
+    pub fn is_trainable(&self) -> bool {
+        !self.training_labels.is_empty()
+    }
+
+    /// Reads the label table `table` (with the columns of
+    /// [`training_labels`](Self::training_labels)) and its inputs into a training set.
+    pub fn training_set(&self, table: &Path) -> Result<TrainingSet> {
+        self.refuse_untrainable()?;
+        TrainingSet::read(table, self.training_labels)
+    }
+
+    /// Trains the plugin's model on `set` and writes it to `output` (atomically).
+    /// [`Error::NotTrainable`] for a plugin without training.
+    pub fn train(&self, set: &TrainingSet, output: &Path) -> Result<()> {
+        self.refuse_untrainable()?;
+        (self.train)(set, output)
+    }
+
+    fn refuse_untrainable(&self) -> Result<()> {
+        if self.is_trainable() {
+            return Ok(());
+        }
+        let trainable: Vec<&str> = super::lookup::plugins()
+            .map(|all| all.iter().filter(|p| p.is_trainable()).map(|p| p.name).collect())
+            .unwrap_or_default();
+        Err(Error::NotTrainable {
+            plugin: self.name,
+            trainable: if trainable.is_empty() {
+                "none".into()
+            } else {
+                trainable.join(", ")
+            },
+        })
     }
 
     /// Loads the plugin's model (once per run).
@@ -235,6 +277,22 @@ fn wrong_job<P: Plugin>() -> Error {
         plugin: P::NAME,
         reason: "was handed a job or model made by another plugin".into(),
     }
+}
+
+fn train<P: Plugin>(set: &TrainingSet, output: &Path) -> Result<()> {
+    let missing = P::TRAINING_LABELS
+        .iter()
+        .find(|l| !set.label_names().iter().any(|n| n == *l));
+    if let Some(label) = missing {
+        return Err(Error::PluginTraining {
+            plugin: P::NAME,
+            message: format!("the training set has no label {label:?}"),
+        });
+    }
+    P::train(set, output).map_err(|e| Error::PluginTraining {
+        plugin: P::NAME,
+        message: e.to_string(),
+    })
 }
 
 fn load_model<P: Plugin>(source: ModelSource<'_>) -> Result<Model> {

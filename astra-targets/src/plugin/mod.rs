@@ -33,6 +33,7 @@ mod descriptor;
 mod input;
 mod lookup;
 mod provenance;
+mod training;
 
 use std::error::Error as StdError;
 use std::path::Path;
@@ -42,6 +43,7 @@ pub use descriptor::{Job, JobRun, Model, PluginDescriptor, PluginRegistration, W
 pub use input::Input;
 pub use lookup::{find, is_valid_name, plugins};
 pub use provenance::{Provenance, provenance};
+pub use training::{FILE_COLUMN, TrainingSet};
 
 use crate::task::AstraTask;
 
@@ -130,6 +132,19 @@ pub trait Plugin: Send + Sync + 'static {
     const DESCRIPTION: &'static str;
     /// What the plugin writes.
     const OUTPUTS: Outputs;
+
+    /// The labels training needs: columns of the label table given to `astra train`
+    /// ([`TrainingSet`]), in the order [`train`](Self::train) sees them. Empty (the
+    /// default) for a method whose model the program does not train.
+    const TRAINING_LABELS: &'static [&'static str] = &[];
+
+    /// Trains a model on `set` (which holds the [`TRAINING_LABELS`](Self::TRAINING_LABELS)
+    /// columns) and writes it to `output`, atomically; [`load_model`](Self::load_model)
+    /// reads it back. The default refuses: a plugin with training labels overrides it.
+    fn train(set: &TrainingSet, output: &Path) -> PluginResult<()> {
+        let _ = (set, output);
+        Err(format!("plugin {} has no training", Self::NAME).into())
+    }
 
     /// Loads the trained model, once per run (dry runs too: a task's parameters may name
     /// its model).

@@ -8,15 +8,16 @@
 
 use std::path::Path;
 
+use astra_targets::ndarray::Array2;
 use astra_targets::ndarray::Axis;
-use astra_targets::plugin::{Analysis, Input, ModelSource, Outputs, Plugin, PluginResult};
+use astra_targets::plugin::{Analysis, Input, ModelSource, Outputs, Plugin, PluginResult, TrainingSet};
 use astra_targets::spectrum::WavelengthGrid;
 use astra_targets::{AstraResults, AstraTask};
 use astra_thecannon::continuum::{APOGEE_CHIPS, Continuum};
 use md5::{Digest, Md5};
 
-use crate::ClassifierModel;
-use crate::classes::SPECTRAL_CLASSES;
+use crate::classes::{SPECTRAL_CLASSES, spectral_class_of_teff, spectral_classes};
+use crate::{ClassifierModel, Trainer};
 
 /// The degree of the continuum's Chebyshev series.
 pub const CONTINUUM_ORDER: usize = 3;
@@ -65,6 +66,16 @@ pub struct LoadedModel {
 #[derive(Debug)]
 pub struct ClassifierPlugin;
 
+/// The continuum normalization of a spectrum on `grid`: per APOGEE detector on the
+/// apStar grid, over the whole spectrum otherwise.
+fn continuum_for(grid: &WavelengthGrid) -> Continuum {
+    if *grid == WavelengthGrid::APOGEE {
+        Continuum::new(CONTINUUM_ORDER).regions(APOGEE_CHIPS)
+    } else {
+        Continuum::new(CONTINUUM_ORDER)
+    }
+}
+
 fn md5_of(path: &Path) -> std::io::Result<String> {
     let bytes = std::fs::read(path)?;
     Ok(Md5::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
@@ -77,6 +88,44 @@ impl Plugin for ClassifierPlugin {
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const DESCRIPTION: &'static str = "Spectral class probabilities (M, K, G, F) from PCA and softmax regression";
     const OUTPUTS: Outputs = Outputs::Rows;
+
+    /// Trained on effective temperatures, each spectrum's class being
+    /// [`spectral_class_of_teff`].
+    const TRAINING_LABELS: &'static [&'static str] = &["teff"];
+
+    /// Trains on the first spectrum row of each input, continuum-normalized as
+    /// [`analyse`](Plugin::analyse) normalizes, with the default settings, and saves the
+    /// model.
+    fn train(set: &TrainingSet, output: &Path) -> PluginResult<()> {
+        let mut flux = Vec::new();
+        let mut ivar = Vec::new();
+        let mut targets = Vec::with_capacity(set.len());
+        let mut n_pixels = 0;
+        for (input, labels) in set.iter() {
+            let teff = labels[0];
+            let class = spectral_class_of_teff(teff).ok_or_else(|| {
+                format!(
+                    "{:?}: teff {teff} K is in none of the classes M, K, G, F (below 7500 K)",
+                    input.path()
+                )
+            })?;
+            targets.push(class);
+            let spectrum = input.spectrum();
+            n_pixels = spectrum.shape().1;
+            let normalized = continuum_for(&spectrum.grid).normalize(
+                spectrum.flux.row(0).mapv(f64::from).view(),
+                spectrum.ivar.row(0).mapv(f64::from).view(),
+            )?;
+            flux.extend(normalized.flux);
+            ivar.extend(normalized.ivar);
+        }
+        let shape = (set.len(), n_pixels);
+        let flux = Array2::from_shape_vec(shape, flux)?;
+        let ivar = Array2::from_shape_vec(shape, ivar)?;
+        let model = Trainer::new(spectral_classes(), &targets, flux.view(), ivar.view()).train()?;
+        model.save(output)?;
+        Ok(())
+    }
 
     fn load_model(source: ModelSource<'_>) -> PluginResult<LoadedModel> {
         let ModelSource::File(path) = source else {
@@ -104,11 +153,7 @@ impl Plugin for ClassifierPlugin {
 
     fn analyse(model: &LoadedModel, _: &Classify, input: &Input<'_>) -> PluginResult<Analysis<ClassifierResults>> {
         let spectrum = input.spectrum();
-        let continuum = if spectrum.grid == WavelengthGrid::APOGEE {
-            Continuum::new(CONTINUUM_ORDER).regions(APOGEE_CHIPS)
-        } else {
-            Continuum::new(CONTINUUM_ORDER)
-        };
+        let continuum = continuum_for(&spectrum.grid);
         let mut rows = Vec::with_capacity(spectrum.shape().0);
         for (flux, ivar) in spectrum.flux.axis_iter(Axis(0)).zip(spectrum.ivar.axis_iter(Axis(0))) {
             let normalized = continuum.normalize(flux.mapv(f64::from).view(), ivar.mapv(f64::from).view())?;

@@ -12,13 +12,16 @@
 use std::path::Path;
 
 use astra_targets::ndarray::{Array2, Axis};
-use astra_targets::plugin::{Analysis, AnalysisImages, Image, Input, ModelSource, Outputs, Plugin, PluginResult};
+use astra_targets::plugin::{
+    Analysis, AnalysisImages, Image, Input, ModelSource, Outputs, Plugin, PluginResult, TrainingSet,
+};
 use astra_targets::spectrum::WavelengthGrid;
 use astra_targets::{AstraResults, AstraTask};
 use md5::{Digest, Md5};
 
 use crate::continuum::{APOGEE_CHIPS, Continuum};
-use crate::{CannonModel, Fitter};
+use crate::synthetic::LABEL_NAMES;
+use crate::{CannonModel, Fitter, Trainer};
 
 /// The degree of the continuum's Chebyshev series.
 pub const CONTINUUM_ORDER: usize = 3;
@@ -76,6 +79,16 @@ pub struct LoadedModel {
 #[derive(Debug)]
 pub struct TheCannonPlugin;
 
+/// The continuum normalization of a spectrum on `grid`: per APOGEE detector on the
+/// apStar grid, over the whole spectrum otherwise.
+pub fn continuum_for(grid: &WavelengthGrid) -> Continuum {
+    if *grid == WavelengthGrid::APOGEE {
+        Continuum::new(CONTINUUM_ORDER).regions(APOGEE_CHIPS)
+    } else {
+        Continuum::new(CONTINUUM_ORDER)
+    }
+}
+
 fn md5_of(path: &Path) -> std::io::Result<String> {
     let bytes = std::fs::read(path)?;
     Ok(Md5::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
@@ -90,6 +103,38 @@ impl Plugin for TheCannonPlugin {
     const OUTPUTS: Outputs = Outputs::RowsAndFile {
         images: &[Image::Continuum, Image::ModelFlux],
     };
+
+    const TRAINING_LABELS: &'static [&'static str] = &LABEL_NAMES;
+
+    /// Trains on the first spectrum row of each input, continuum-normalized as
+    /// [`analyse`](Plugin::analyse) normalizes, and saves the model.
+    fn train(set: &TrainingSet, output: &Path) -> PluginResult<()> {
+        let mut flux = Vec::new();
+        let mut ivar = Vec::new();
+        let mut n_pixels = 0;
+        for (input, _) in set.iter() {
+            let spectrum = input.spectrum();
+            n_pixels = spectrum.shape().1;
+            let normalized = continuum_for(&spectrum.grid).normalize(
+                spectrum.flux.row(0).mapv(f64::from).view(),
+                spectrum.ivar.row(0).mapv(f64::from).view(),
+            )?;
+            flux.extend(normalized.flux);
+            ivar.extend(normalized.ivar);
+        }
+        let shape = (set.len(), n_pixels);
+        let flux = Array2::from_shape_vec(shape, flux)?;
+        let ivar = Array2::from_shape_vec(shape, ivar)?;
+        let model = Trainer::new(
+            set.label_names().to_vec(),
+            set.labels().view(),
+            flux.view(),
+            ivar.view(),
+        )
+        .train()?;
+        model.save(output)?;
+        Ok(())
+    }
 
     fn load_model(source: ModelSource<'_>) -> PluginResult<LoadedModel> {
         let ModelSource::File(path) = source else {
@@ -121,11 +166,7 @@ impl Plugin for TheCannonPlugin {
         if p != model.model.n_pixels() {
             return Err(format!("the spectrum has {p} pixels, the model {}", model.model.n_pixels()).into());
         }
-        let continuum = if spectrum.grid == WavelengthGrid::APOGEE {
-            Continuum::new(CONTINUUM_ORDER).regions(APOGEE_CHIPS)
-        } else {
-            Continuum::new(CONTINUUM_ORDER)
-        };
+        let continuum = continuum_for(&spectrum.grid);
         let fitter = Fitter::new(&model.model);
         let mut images = [(); 4].map(|_| Array2::<f32>::zeros((n, p)));
         let mut rows = Vec::with_capacity(n);
