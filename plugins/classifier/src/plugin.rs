@@ -8,19 +8,17 @@
 
 use std::path::Path;
 
-use astra_targets::ndarray::Array2;
 use astra_targets::ndarray::Axis;
 use astra_targets::plugin::{Analysis, Input, ModelSource, Outputs, Plugin, PluginResult, TrainingSet};
-use astra_targets::spectrum::WavelengthGrid;
 use astra_targets::{AstraResults, AstraTask};
-use astra_thecannon::continuum::{APOGEE_CHIPS, Continuum};
+use astra_thecannon::plugin::{continuum_for, training_spectra};
 use md5::{Digest, Md5};
 
 use crate::classes::{SPECTRAL_CLASSES, spectral_class_of_teff, spectral_classes};
 use crate::{ClassifierModel, Trainer};
 
-/// The degree of the continuum's Chebyshev series.
-pub const CONTINUUM_ORDER: usize = 3;
+/// The degree of the continuum's Chebyshev series (The Cannon's).
+pub const CONTINUUM_ORDER: usize = astra_thecannon::plugin::CONTINUUM_ORDER;
 
 /// One spectrum's class probabilities, over the classes M, K, G, F.
 #[derive(Debug, Clone, PartialEq, AstraResults)]
@@ -66,16 +64,6 @@ pub struct LoadedModel {
 #[derive(Debug)]
 pub struct ClassifierPlugin;
 
-/// The continuum normalization of a spectrum on `grid`: per APOGEE detector on the
-/// apStar grid, over the whole spectrum otherwise.
-fn continuum_for(grid: &WavelengthGrid) -> Continuum {
-    if *grid == WavelengthGrid::APOGEE {
-        Continuum::new(CONTINUUM_ORDER).regions(APOGEE_CHIPS)
-    } else {
-        Continuum::new(CONTINUUM_ORDER)
-    }
-}
-
 fn md5_of(path: &Path) -> std::io::Result<String> {
     let bytes = std::fs::read(path)?;
     Ok(Md5::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
@@ -97,31 +85,19 @@ impl Plugin for ClassifierPlugin {
     /// [`analyse`](Plugin::analyse) normalizes, with the default settings, and saves the
     /// model.
     fn train(set: &TrainingSet, output: &Path) -> PluginResult<()> {
-        let mut flux = Vec::new();
-        let mut ivar = Vec::new();
-        let mut targets = Vec::with_capacity(set.len());
-        let mut n_pixels = 0;
-        for (input, labels) in set.iter() {
-            let teff = labels[0];
-            let class = spectral_class_of_teff(teff).ok_or_else(|| {
-                format!(
-                    "{:?}: teff {teff} K is in none of the classes M, K, G, F (below 7500 K)",
-                    input.path()
-                )
-            })?;
-            targets.push(class);
-            let spectrum = input.spectrum();
-            n_pixels = spectrum.shape().1;
-            let normalized = continuum_for(&spectrum.grid).normalize(
-                spectrum.flux.row(0).mapv(f64::from).view(),
-                spectrum.ivar.row(0).mapv(f64::from).view(),
-            )?;
-            flux.extend(normalized.flux);
-            ivar.extend(normalized.ivar);
-        }
-        let shape = (set.len(), n_pixels);
-        let flux = Array2::from_shape_vec(shape, flux)?;
-        let ivar = Array2::from_shape_vec(shape, ivar)?;
+        let targets = set
+            .iter()
+            .map(|(input, labels)| {
+                let teff = labels[0];
+                spectral_class_of_teff(teff).ok_or_else(|| {
+                    format!(
+                        "{:?}: teff {teff} K is in none of the classes M, K, G, F (below 7500 K)",
+                        input.path()
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let (flux, ivar) = training_spectra(set)?;
         let model = Trainer::new(spectral_classes(), &targets, flux.view(), ivar.view()).train()?;
         model.save(output)?;
         Ok(())

@@ -89,6 +89,30 @@ pub fn continuum_for(grid: &WavelengthGrid) -> Continuum {
     }
 }
 
+/// The labelled spectrum of each training input (its first spectrum row),
+/// continuum-normalized as the plugin normalizes what it analyses: flux and inverse
+/// variance, one row per input.
+pub fn training_spectra(set: &TrainingSet) -> PluginResult<(Array2<f64>, Array2<f64>)> {
+    let mut flux = Vec::new();
+    let mut ivar = Vec::new();
+    let mut n_pixels = 0;
+    for (input, _) in set.iter() {
+        let spectrum = input.spectrum();
+        n_pixels = spectrum.shape().1;
+        let normalized = continuum_for(&spectrum.grid).normalize(
+            spectrum.flux.row(0).mapv(f64::from).view(),
+            spectrum.ivar.row(0).mapv(f64::from).view(),
+        )?;
+        flux.extend(normalized.flux);
+        ivar.extend(normalized.ivar);
+    }
+    let shape = (set.len(), n_pixels);
+    Ok((
+        Array2::from_shape_vec(shape, flux)?,
+        Array2::from_shape_vec(shape, ivar)?,
+    ))
+}
+
 fn md5_of(path: &Path) -> std::io::Result<String> {
     let bytes = std::fs::read(path)?;
     Ok(Md5::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
@@ -109,22 +133,7 @@ impl Plugin for TheCannonPlugin {
     /// Trains on the first spectrum row of each input, continuum-normalized as
     /// [`analyse`](Plugin::analyse) normalizes, and saves the model.
     fn train(set: &TrainingSet, output: &Path) -> PluginResult<()> {
-        let mut flux = Vec::new();
-        let mut ivar = Vec::new();
-        let mut n_pixels = 0;
-        for (input, _) in set.iter() {
-            let spectrum = input.spectrum();
-            n_pixels = spectrum.shape().1;
-            let normalized = continuum_for(&spectrum.grid).normalize(
-                spectrum.flux.row(0).mapv(f64::from).view(),
-                spectrum.ivar.row(0).mapv(f64::from).view(),
-            )?;
-            flux.extend(normalized.flux);
-            ivar.extend(normalized.ivar);
-        }
-        let shape = (set.len(), n_pixels);
-        let flux = Array2::from_shape_vec(shape, flux)?;
-        let ivar = Array2::from_shape_vec(shape, ivar)?;
+        let (flux, ivar) = training_spectra(set)?;
         let model = Trainer::new(
             set.label_names().to_vec(),
             set.labels().view(),
