@@ -317,4 +317,23 @@ fn its_program_runs_its_plugin_and_finds_the_work_done() {
         "{again}"
     );
     assert_eq!(site.files(), files);
+
+    // A BOSS spectrum has none of the lines: its task fails with the plugin's message,
+    // which the database records.
+    std::fs::create_dir(site.path().join("boss")).unwrap();
+    let boss = synthetic::boss(9, Labels::SUN, 30.0).unwrap();
+    synthetic::write_boss_spec(site.path().join("boss/spec-synthetic-9.fits"), &boss).unwrap();
+    let out = site.my_astra(&["run", "linewidths", "boss"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("0 already done, 0 succeeded, 1 failed"), "{shown}");
+    let refusal = "is a BOSS spectrum; linewidths measures lines of APOGEE spectra";
+    assert!(shown.contains(refusal), "{shown}");
+    let db = Database::connect(&site.url()).unwrap();
+    let failed = db.failed_tasks(10).unwrap();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(
+        failed[0].message.as_deref().is_some_and(|m| m.contains(refusal)),
+        "{failed:?}"
+    );
 }
