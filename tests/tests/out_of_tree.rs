@@ -174,6 +174,30 @@ fn the_example_locks_the_workspace_versions() {
     );
 }
 
+/// The plugin crate's own tests (of its measurement) pass, run as its authors run them.
+#[test]
+fn its_plugin_crate_passes_its_own_tests() {
+    let manifest = project().join("Cargo.toml");
+    let out = Command::new(env!("CARGO"))
+        .args(["test", "--locked", "--manifest-path"])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", env!("CARGO")));
+    let shown = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "`cargo test --locked --manifest-path {}` failed ({}):\n{shown}\n{}",
+        manifest.display(),
+        out.status,
+        text(&out.stderr)
+    );
+    assert!(
+        shown.contains("test measure::tests::a_gaussian_line_has_its_analytic_width ... ok"),
+        "{shown}"
+    );
+}
+
 #[test]
 fn its_program_lists_its_own_plugin_and_nothing_else() {
     let site = Site::new();

@@ -206,3 +206,82 @@ pub fn continuum_snr(ivar: ArrayView1<'_, f32>, continuum: &[f64]) -> f64 {
     snr.sort_by(f64::total_cmp);
     snr[snr.len() / 2]
 }
+
+#[cfg(test)]
+mod tests {
+    use astra_targets::ndarray::Array1;
+
+    use super::*;
+
+    const LEVEL: f64 = 100.0;
+
+    /// A flat spectrum at [`LEVEL`] on the APOGEE grid with one Gaussian line of `depth`
+    /// and `sigma` (Angstrom) at `centre`, and S/N 10,000 per pixel (no noise drawn).
+    fn spectrum(centre: f64, depth: f64, sigma: f64) -> (Array1<f32>, Array1<f32>) {
+        let grid = WavelengthGrid::APOGEE;
+        let flux = (0..grid.npix)
+            .map(|i| {
+                let x = (grid.wavelength(i) - centre) / sigma;
+                (LEVEL * (1.0 - depth * (-0.5 * x * x).exp())) as f32
+            })
+            .collect();
+        let ivar = Array1::from_elem(grid.npix, (1.0 / (LEVEL / 1e4).powi(2)) as f32);
+        (flux, ivar)
+    }
+
+    #[test]
+    fn a_gaussian_line_has_its_analytic_width() {
+        let grid = WavelengthGrid::APOGEE;
+        let line = LINES[1];
+        let (depth, sigma) = (0.3, 0.4);
+        let (flux, ivar) = spectrum(line.wavelength, depth, sigma);
+        let c = continuum(flux.view(), ivar.view()).unwrap();
+        assert!(
+            c.iter().all(|&c| (c - LEVEL).abs() < 1e-3),
+            "the line pulled the continuum"
+        );
+        let w = equivalent_width(&grid, flux.view(), ivar.view(), &c, &line);
+        let expected = depth * sigma * (2.0 * std::f64::consts::PI).sqrt();
+        assert!((w.ew - expected).abs() < 1e-3, "{} against {expected}", w.ew);
+        // About 18 pixels of 0.22 Angstrom at 1e-4 relative noise.
+        assert!(w.e_ew > 5e-5 && w.e_ew < 2e-4, "{}", w.e_ew);
+        // No line, no width.
+        let other = equivalent_width(&grid, flux.view(), ivar.view(), &c, &LINES[3]);
+        assert!(other.ew.abs() < 1e-4, "{}", other.ew);
+    }
+
+    #[test]
+    fn unusable_pixels_are_made_up_for_until_half_the_window_is_missing() {
+        let grid = WavelengthGrid::APOGEE;
+        let line = LINES[0];
+        let (flux, mut ivar) = spectrum(line.wavelength, 0.2, 0.4);
+        let c = continuum(flux.view(), ivar.view()).unwrap();
+        let whole = equivalent_width(&grid, flux.view(), ivar.view(), &c, &line);
+        let window: Vec<usize> = (0..grid.npix)
+            .filter(|&i| (grid.wavelength(i) - line.wavelength).abs() <= HALF_WIDTH)
+            .collect();
+        // One pixel of the far wing lost: the scaled sum barely moves.
+        ivar[window[0]] = 0.0;
+        let scaled = equivalent_width(&grid, flux.view(), ivar.view(), &c, &line);
+        assert!(
+            (scaled.ew - whole.ew).abs() < 0.1 * whole.ew,
+            "{scaled:?} against {whole:?}"
+        );
+        assert!(scaled.e_ew > whole.e_ew);
+        // More than half lost: no value.
+        for &i in &window[..window.len() / 2 + 1] {
+            ivar[i] = 0.0;
+        }
+        let lost = equivalent_width(&grid, flux.view(), ivar.view(), &c, &line);
+        assert!(lost.ew.is_nan() && lost.e_ew.is_nan(), "{lost:?}");
+    }
+
+    #[test]
+    fn a_spectrum_without_usable_pixels_has_no_continuum() {
+        let (flux, _) = spectrum(LINES[0].wavelength, 0.2, 0.4);
+        let ivar = Array1::zeros(flux.len());
+        let err = continuum(flux.view(), ivar.view()).unwrap_err();
+        assert!(err.contains("usable pixels"), "{err}");
+        assert!(continuum_snr(ivar.view(), &vec![LEVEL; flux.len()]).is_nan());
+    }
+}
