@@ -15,7 +15,16 @@ use astra_targets::db::blocking::Database;
 use astra_targets::fits::CardValue;
 use astra_targets::spectrum::synthetic::{self, Labels};
 use astra_targets::spectrum::{SpectrumKind, WavelengthGrid};
-use astra_targets_tests::{fitsverify, workspace_root};
+use astra_targets_tests::fitsverify;
+
+/// The workspace's root folder, the parent of this test's package: read when this file is
+/// compiled, so that the example built is the one of the checkout this test comes from.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests package lives in the workspace root")
+        .to_path_buf()
+}
 
 /// The example project's folder.
 fn project() -> PathBuf {
