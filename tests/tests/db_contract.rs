@@ -324,7 +324,7 @@ async fn nul_bytes_are_refused(url: &str) {
     assert!(err.to_string().contains("parameter `obj`"), "{err}");
     let err = db
         .target(&nul_task)
-        .set_status(StatusCode::Failure, None)
+        .set_status(StatusCode::ProcessFailure, None)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("NUL"), "{err}");
@@ -806,7 +806,7 @@ async fn read_only_open(url: &str) {
         "{err}"
     );
     for err in [
-        target.set_status(StatusCode::Failure, None).await.unwrap_err(),
+        target.set_status(StatusCode::ProcessFailure, None).await.unwrap_err(),
         ro.target(&PayneAgain(star(430))).copy_from(&target).await.unwrap_err(),
         ro.write_many(&[(&task, rows.as_slice())]).await.unwrap_err(),
     ] {
@@ -829,6 +829,16 @@ async fn record_runs_commits_rows_status_and_messages(url: &str) {
     let db = Database::connect(url).await.unwrap();
     let ok: Vec<Payne> = (0..3).map(|h| Payne(star(200 + h))).collect();
     let bad = Payne(star(299));
+    // Marked running first (as the runner does), with their task rows and parameters;
+    // then the runs move them to success or a failure.
+    let all: Vec<&Payne> = ok.iter().chain([&bad]).collect();
+    db.mark_status(&all, StatusCode::Running).await.unwrap();
+    let row = db.target(&bad).task_row().await.unwrap().unwrap();
+    assert_eq!((row.status, row.duration), (StatusCode::Running, None));
+    assert_eq!(db.target(&bad).parameters().await.unwrap().len(), 4);
+    assert!(!db.target(&bad).exists().await.unwrap());
+    let counts = db.status_counts().await.unwrap();
+    assert_eq!((counts[0].code, counts[0].count), (1, 4));
     let rows: Vec<Vec<PayneResults>> = (0..3).map(|i| vec![payne_row(i), payne_row(i + 10)]).collect();
     let mut runs: Vec<TaskRun<'_, Payne>> = ok
         .iter()
@@ -837,7 +847,7 @@ async fn record_runs_commits_rows_status_and_messages(url: &str) {
         .collect();
     runs.push(TaskRun::failed(
         &bad,
-        StatusCode::Failure,
+        StatusCode::ProcessFailure,
         0.25,
         "no flux above zero; it's 'quoted'",
     ));
@@ -851,7 +861,7 @@ async fn record_runs_commits_rows_status_and_messages(url: &str) {
     let target = db.target(&bad);
     assert!(!target.exists().await.unwrap());
     let row = target.task_row().await.unwrap().unwrap();
-    assert_eq!((row.status, row.duration), (StatusCode::Failure, Some(0.25)));
+    assert_eq!((row.status, row.duration), (StatusCode::ProcessFailure, Some(0.25)));
     assert_eq!(target.parameters().await.unwrap().len(), 4);
 
     let ok_target = db.target(&ok[0]);
@@ -860,14 +870,14 @@ async fn record_runs_commits_rows_status_and_messages(url: &str) {
     let failed = db.failed_tasks(10).await.unwrap();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].task_id, target.task_id());
-    assert_eq!(failed[0].code, 30);
+    assert_eq!(failed[0].code, 40);
     assert_eq!(failed[0].message.as_deref(), Some("no flux above zero; it's 'quoted'"));
 
     let counts = db.status_counts().await.unwrap();
     let summary: Vec<(String, i64, i64)> = counts.iter().map(|c| (c.family.clone(), c.code, c.count)).collect();
     assert_eq!(
         summary,
-        [("ThePayne".to_string(), 1, 3), ("ThePayne".to_string(), 30, 1)]
+        [("ThePayne".to_string(), 30, 3), ("ThePayne".to_string(), 40, 1)]
     );
     assert_eq!(counts[0].mean_duration, Some(0.5));
 
@@ -900,7 +910,7 @@ async fn record_runs_commits_rows_status_and_messages(url: &str) {
     let err = db
         .record_runs(&[
             TaskRun::succeeded(&other, &fixed, 1.0),
-            TaskRun::failed(&ok[1], StatusCode::Failure, 1.0, "nul\0byte"),
+            TaskRun::failed(&ok[1], StatusCode::ProcessFailure, 1.0, "nul\0byte"),
         ])
         .await
         .unwrap_err();

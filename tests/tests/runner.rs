@@ -233,11 +233,11 @@ fn failures_are_recorded_and_the_others_complete() {
     assert!(shown.contains("seed 4 is a multiple of 4"), "{shown}");
     assert!(shown.contains("not-a-spectrum.fits"), "{shown}");
     assert_eq!(site.count("FailSome", StatusCode::Success), 6);
-    assert_eq!(site.count("FailSome", StatusCode::Failure), 2);
+    assert_eq!(site.count("FailSome", StatusCode::ProcessFailure), 2);
 
     let status = ok(&site.astra(&["status"]));
     assert!(status.contains("FailSome"), "{status}");
-    assert!(status.contains("failure (30)"), "{status}");
+    assert!(status.contains("process failure (40)"), "{status}");
     assert!(
         status.contains("seed 8 is a multiple of 4, which this method refuses"),
         "{status}"
@@ -246,7 +246,7 @@ fn failures_are_recorded_and_the_others_complete() {
     assert_eq!(failed.len(), 2);
     assert!(failed.iter().all(|f| f.duration.is_some_and(|d| d >= 0.0)));
 
-    let status_line = status.lines().find(|l| l.contains("failure (30)")).unwrap();
+    let status_line = status.lines().find(|l| l.contains("process failure (40)")).unwrap();
     assert!(status_line.starts_with("failsome "), "{status}");
 
     // Told not to, a re-run leaves the failed tasks alone.
@@ -305,8 +305,11 @@ fn sigint_finishes_in_flight_tasks_and_says_how_to_resume() {
     assert!(err.contains("run the same command again to resume"), "{err}");
     let committed = site.count("MeanFlux", StatusCode::Success);
     assert!((2..16).contains(&committed), "{committed} committed");
-    // Tasks in flight finished: every file has its row, every row its file.
+    // Tasks in flight finished: every file has its row, every row its file; the tasks
+    // not started are back to created, none is left running.
     assert_eq!(site.files().len() as i64, committed);
+    assert_eq!(site.count("MeanFlux", StatusCode::Running), 0);
+    assert_eq!(site.count("MeanFlux", StatusCode::Created), 16 - committed);
 
     let resumed = ok(&site.astra(&["run", "meanflux", "in", "--workers", "2"]));
     let expected = format!(
@@ -324,6 +327,8 @@ fn sigkill_loses_at_most_the_tasks_in_flight() {
     assert!(!out.status.success());
     let committed = site.count("MeanFlux", StatusCode::Success);
     let files = site.files().len() as i64;
+    // The tasks of the killed run's chunk that were not committed are left running.
+    assert_eq!(site.count("MeanFlux", StatusCode::Running), 16 - committed);
     // Files are written before their rows: no committed row lacks its file; files of
     // uncommitted tasks (in flight or in the batch) may exist, never a partial one.
     assert!(files >= committed, "{files} files, {committed} rows");

@@ -145,6 +145,12 @@ impl Database {
         self.run(self.db.record_runs(runs))
     }
 
+    /// Sets the status code of tasks: see
+    /// [`db::Database::mark_status`](super::Database::mark_status).
+    pub fn mark_status<T: AstraTask>(&self, tasks: &[&T], status: super::StatusCode) -> Result<()> {
+        self.run(self.db.mark_status(tasks, status))
+    }
+
     /// The number of tasks and their mean duration per family and status code: see
     /// [`db::Database::status_counts`](super::Database::status_counts).
     pub fn status_counts(&self) -> Result<Vec<super::StatusCount>> {

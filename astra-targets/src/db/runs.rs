@@ -11,7 +11,7 @@ use super::dispatch::dispatch;
 use super::error::db_err;
 use super::pool::Pools;
 use super::retry::with_retry;
-use super::status::StatusCode;
+use super::status::{FIRST_FAILURE, StatusCode};
 use super::values::check_text;
 use super::write::{Prepared, prepare, task_params, upsert_tasks, write_in};
 use crate::task::{AstraTask, TaskMeta};
@@ -25,7 +25,7 @@ use crate::{Error, Result};
 /// # fn f<T: astra_targets::AstraTask>(ok: &T, rows: &[T::Results], bad: &T) {
 /// let runs = [
 ///     TaskRun::succeeded(ok, rows, 0.25),
-///     TaskRun::failed(bad, StatusCode::Failure, 0.01, "no flux above zero"),
+///     TaskRun::failed(bad, StatusCode::ProcessFailure, 0.01, "no flux above zero"),
 /// ];
 /// # }
 /// ```
@@ -164,6 +164,27 @@ impl Database {
         dispatch!(self, p => with_retry(|| record_once(p, T::META, &written, &failed, &updates)).await)
     }
 
+    /// Sets the status code of tasks of one family (without a duration or message),
+    /// creating their task rows (with their parameters) when missing, in one transaction.
+    /// The runner marks the tasks it is about to run [`StatusCode::Running`], so `astra
+    /// status` shows them, and a task whose run was lost stays marked running (and
+    /// incomplete, having no result) until a later run finishes it; tasks an interrupted
+    /// run did not start go back to [`StatusCode::Created`].
+    pub async fn mark_status<T: AstraTask>(&self, tasks: &[&T], status: StatusCode) -> Result<()> {
+        self.check_writable(|| format!("mark {} tasks of {} {}", tasks.len(), T::META.family, status.name()))?;
+        if tasks.is_empty() {
+            return Ok(());
+        }
+        let mut by_id: BTreeMap<String, Vec<(&'static str, String)>> = BTreeMap::new();
+        for task in tasks {
+            let id = task.task_id();
+            let params = task_params(*task, &id)?;
+            by_id.insert(id, params);
+        }
+        let ids: Vec<(String, Vec<(&'static str, String)>)> = by_id.into_iter().collect();
+        dispatch!(self, p => with_retry(|| mark_status_once(p, T::META.family, &ids, status)).await)
+    }
+
     /// The number of tasks and their mean duration per family and status code, sorted by
     /// family then code.
     pub async fn status_counts(&self) -> Result<Vec<StatusCount>> {
@@ -171,7 +192,7 @@ impl Database {
     }
 
     /// Which of the task ids (of family `T`) have no result and a last run that failed
-    /// (status code 30 and above), in the order given; one query per 50,000 ids.
+    /// (status code 40 and above), in the order given; one query per 50,000 ids.
     pub async fn failed_many<T: AstraTask>(&self, task_ids: &[&str]) -> Result<Vec<bool>> {
         if task_ids.is_empty() {
             return Ok(Vec::new());
@@ -179,7 +200,7 @@ impl Database {
         dispatch!(self, p => failed_many(p, T::META.family, task_ids).await)
     }
 
-    /// The tasks whose last run failed (status code 30 and above), newest first, at most
+    /// The tasks whose last run failed (status code 40 and above), newest first, at most
     /// `limit` of them.
     pub async fn failed_tasks(&self, limit: usize) -> Result<Vec<FailedTask>> {
         dispatch!(self, p => failed_tasks(p, limit).await)
@@ -228,6 +249,36 @@ async fn record_once<DB: Backend, R: crate::AstraResults + Sync>(
         .map_err(db_err(format!("committing {} runs of {family}", updates.len())))
 }
 
+async fn mark_status_once<DB: Backend>(
+    p: &Pools<DB>,
+    family: &str,
+    tasks: &[(String, Vec<(&'static str, String)>)],
+    status: StatusCode,
+) -> Result<()> {
+    let mut tx = DB::begin_write(&p.pool)
+        .await
+        .map_err(db_err("beginning to set task status codes"))?;
+    let ids: Vec<(&str, &[(&'static str, String)])> = tasks.iter().map(|(id, ps)| (id.as_str(), ps.as_slice())).collect();
+    let keys = upsert_tasks::<DB>(&mut tx, family, &ids).await?;
+    let pks: Vec<i64> = keys.values().map(|k| k.pk).collect();
+    let sql = format!(
+        "UPDATE task SET status_code = {}, duration = NULL, message = NULL, modified = {} \
+         WHERE pk IN (SELECT v.c1 FROM {})",
+        status.code(),
+        dialect::now(DB::DIALECT),
+        dialect::list_source(DB::DIALECT, 1, "bigint")
+    );
+    for chunk in pks.chunks(50_000) {
+        let q = DB::bind_i64_list(query::<DB>(sql.clone()), chunk);
+        DB::execute(&mut *tx, q)
+            .await
+            .map_err(db_err(format!("marking {} tasks of {family} {}", chunk.len(), status.name())))?;
+    }
+    tx.commit()
+        .await
+        .map_err(db_err(format!("committing the status of {} tasks of {family}", tasks.len())))
+}
+
 async fn status_counts<DB: Backend>(p: &Pools<DB>) -> Result<Vec<StatusCount>> {
     let sql = "SELECT task_module, CAST(status_code AS BIGINT), CAST(count(*) AS BIGINT), avg(duration) \
                FROM task GROUP BY task_module, status_code ORDER BY task_module, status_code";
@@ -251,8 +302,9 @@ async fn status_counts<DB: Backend>(p: &Pools<DB>) -> Result<Vec<StatusCount>> {
 async fn failed_tasks<DB: Backend>(p: &Pools<DB>, limit: usize) -> Result<Vec<FailedTask>> {
     let sql = format!(
         "SELECT task_module, task_id, CAST(status_code AS BIGINT), duration, message, {} FROM task \
-         WHERE status_code >= 30 ORDER BY modified DESC, task_id LIMIT $1",
-        dialect::timestamp_text(DB::DIALECT, "modified")
+         WHERE status_code >= {} ORDER BY modified DESC, task_id LIMIT $1",
+        dialect::timestamp_text(DB::DIALECT, "modified"),
+        FIRST_FAILURE
     );
     let action = || "reading failed tasks".to_string();
     let mut conn = p.read_conn().await?;
@@ -277,7 +329,7 @@ async fn failed_many<DB: Backend>(p: &Pools<DB>, family: &str, task_ids: &[&str]
     let mut conn = p.read_conn().await?;
     for chunk in task_ids.chunks(50_000) {
         let sql = format!(
-            "SELECT task_id FROM task WHERE task_module = $1 AND {} AND output_pk IS NULL AND status_code >= 30",
+            "SELECT task_id FROM task WHERE task_module = $1 AND {} AND output_pk IS NULL AND status_code >= {FIRST_FAILURE}",
             dialect::in_text_list(DB::DIALECT, "task_id", 2)
         );
         let q = DB::bind_text_list(DB::bind_text(query::<DB>(sql), family), chunk);

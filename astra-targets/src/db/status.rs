@@ -1,4 +1,5 @@
-//! Task status codes, as Astra's.
+//! Task status codes, as Astra's: a task moves from created (0) to running (1) to
+//! success (30) or one of the failures (40, 50, 60).
 
 use std::fmt;
 
@@ -11,28 +12,37 @@ use std::fmt;
 pub enum StatusCode {
     /// The task row exists but has not run yet (code 0).
     Created = 0,
-    /// The task ran successfully (code 1).
-    Success = 1,
-    /// The task failed (code 30).
-    Failure = 30,
-    /// The process running the task failed (code 40).
+    /// The task is running, or its run was lost (the process was killed) (code 1).
+    Running = 1,
+    /// The task ran successfully (code 30).
+    Success = 30,
+    /// The task's analysis failed: it returned an error (code 40).
     ProcessFailure = 40,
-    /// The task is broken: its inputs cannot be analysed (code 50).
+    /// The task is broken: its analysis panicked (a defect of the analysis code)
+    /// (code 50).
     Broken = 50,
     /// A dependency of the task is missing (code 60).
     MissingDependency = 60,
 }
 
+/// The lowest failure code.
+pub(crate) const FIRST_FAILURE: i32 = 40;
+
 impl StatusCode {
     /// Every status, in code order.
     pub const ALL: [StatusCode; 6] = [
         StatusCode::Created,
+        StatusCode::Running,
         StatusCode::Success,
-        StatusCode::Failure,
         StatusCode::ProcessFailure,
         StatusCode::Broken,
         StatusCode::MissingDependency,
     ];
+
+    /// Whether the code is one of the failures (40 and above).
+    pub fn is_failure(self) -> bool {
+        self.code() >= FIRST_FAILURE
+    }
 
     /// The integer code stored in the database.
     pub fn code(self) -> i32 {
@@ -44,13 +54,13 @@ impl StatusCode {
         StatusCode::ALL.into_iter().find(|s| i64::from(s.code()) == code)
     }
 
-    /// A lower-case name: `created`, `success`, `failure`, `process failure`, `broken`,
+    /// A lower-case name: `created`, `running`, `success`, `process failure`, `broken`,
     /// `missing dependency`.
     pub fn name(self) -> &'static str {
         match self {
             StatusCode::Created => "created",
+            StatusCode::Running => "running",
             StatusCode::Success => "success",
-            StatusCode::Failure => "failure",
             StatusCode::ProcessFailure => "process failure",
             StatusCode::Broken => "broken",
             StatusCode::MissingDependency => "missing dependency",
@@ -76,5 +86,6 @@ mod tests {
             assert_eq!(StatusCode::from_code(i64::from(s.code())), Some(s));
         }
         assert_eq!(StatusCode::from_code(2), None);
+        assert!(StatusCode::ALL.iter().all(|s| s.is_failure() == (s.code() >= 40)));
     }
 }

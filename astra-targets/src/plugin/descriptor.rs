@@ -113,6 +113,7 @@ pub struct PluginDescriptor {
     analyse: fn(&Model, &mut dyn Job, WriteSettings) -> Result<()>,
     exists_many: fn(&Database, &[&dyn Job]) -> Result<Vec<bool>>,
     failed_many: fn(&Database, &[&dyn Job]) -> Result<Vec<bool>>,
+    mark_status: fn(&Database, &[&dyn Job], StatusCode) -> Result<()>,
     record: fn(&Database, &[JobRun]) -> Result<()>,
     verify: fn(&Path, &str) -> Result<()>,
 }
@@ -152,6 +153,7 @@ impl PluginDescriptor {
             analyse: analyse::<P>,
             exists_many: exists_many::<P>,
             failed_many: failed_many::<P>,
+            mark_status: mark_status::<P>,
             record: record::<P>,
             verify: verify::<P>,
         }
@@ -218,6 +220,12 @@ impl PluginDescriptor {
     /// Which jobs' tasks have no result and a last run that failed, in one query.
     pub fn failed_many(&self, db: &Database, jobs: &[&dyn Job]) -> Result<Vec<bool>> {
         (self.failed_many)(db, jobs)
+    }
+
+    /// Sets the status code of the jobs' tasks (the runner marks them
+    /// [`StatusCode::Running`] before they run), in one transaction.
+    pub fn mark_status(&self, db: &Database, jobs: &[&dyn Job], status: StatusCode) -> Result<()> {
+        (self.mark_status)(db, jobs, status)
     }
 
     /// Records finished jobs in one transaction: the rows of the successful ones, and
@@ -364,6 +372,19 @@ fn failed_many<P: Plugin>(db: &Database, jobs: &[&dyn Job]) -> Result<Vec<bool>>
     db.failed_many::<P::Task>(&ids)
 }
 
+fn mark_status<P: Plugin>(db: &Database, jobs: &[&dyn Job], status: StatusCode) -> Result<()> {
+    let tasks = jobs
+        .iter()
+        .map(|j| {
+            j.as_any()
+                .downcast_ref::<TaskJob<P>>()
+                .map(|j| &j.task)
+                .ok_or_else(wrong_job::<P>)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    db.mark_status(&tasks, status)
+}
+
 fn record<P: Plugin>(db: &Database, runs: &[JobRun]) -> Result<()> {
     let mut records = Vec::with_capacity(runs.len());
     for run in runs {
@@ -376,8 +397,8 @@ fn record<P: Plugin>(db: &Database, runs: &[JobRun]) -> Result<()> {
             (None, Some(rows)) => TaskRun::succeeded(&job.task, rows, run.duration),
             (message, _) => TaskRun::failed(
                 &job.task,
-                if run.status == StatusCode::Success {
-                    StatusCode::Failure
+                if !run.status.is_failure() {
+                    StatusCode::ProcessFailure
                 } else {
                     run.status
                 },

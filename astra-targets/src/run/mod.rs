@@ -423,6 +423,8 @@ impl<'a> Runner<'a> {
         if jobs.is_empty() {
             return Ok(());
         }
+        let refs: Vec<&dyn Job> = jobs.iter().map(|j| j.as_ref()).collect();
+        self.plugin.mark_status(self.db, &refs, StatusCode::Running)?;
         let queue = Mutex::new(jobs.into_iter());
         let (sender, receiver) = mpsc::channel::<JobRun>();
         let abort = AtomicBool::new(false);
@@ -448,9 +450,9 @@ impl<'a> Runner<'a> {
                         }));
                         let (status, message) = match outcome {
                             Ok(Ok(())) => (StatusCode::Success, None),
-                            Ok(Err(e)) => (StatusCode::Failure, Some(e.to_string())),
+                            Ok(Err(e)) => (StatusCode::ProcessFailure, Some(e.to_string())),
                             Err(panic) => (
-                                StatusCode::ProcessFailure,
+                                StatusCode::Broken,
                                 Some(format!("the analysis panicked: {}", panic_message(&panic))),
                             ),
                         };
@@ -474,7 +476,14 @@ impl<'a> Runner<'a> {
                 for _ in receiver.iter() {}
             }
             result
-        })
+        })?;
+        // Tasks an interrupted run did not start were never running.
+        let left: Vec<Box<dyn Job>> = queue.into_inner().unwrap_or_else(|e| e.into_inner()).collect();
+        if !left.is_empty() {
+            let refs: Vec<&dyn Job> = left.iter().map(|j| j.as_ref()).collect();
+            self.plugin.mark_status(self.db, &refs, StatusCode::Created)?;
+        }
+        Ok(())
     }
 
     /// Receives finished jobs and commits them every [`BATCH_TASKS`] tasks or
