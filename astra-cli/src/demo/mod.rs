@@ -82,8 +82,8 @@ pub fn run(args: &ArgMatches, settings: &Settings) -> Result<ExitCode> {
     for d in &data {
         step_inputs(d, workers)?;
     }
-    let cannon = astra_targets::plugin::find("thecannon")?;
-    let classifier = astra_targets::plugin::find("classifier")?;
+    let cannon = astra_targets::plugin::find_trainable("thecannon")?;
+    let classifier = astra_targets::plugin::find_trainable("classifier")?;
     let mut models = Vec::new();
     for d in &data {
         let cannon_model = step_train(cannon, d, &dir)?;

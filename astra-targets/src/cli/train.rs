@@ -24,7 +24,7 @@ pub(crate) struct TrainArgs {
 }
 
 pub(crate) fn train(args: TrainArgs) -> Result<ExitCode> {
-    let plugin = crate::plugin::find(&args.plugin)?;
+    let plugin = crate::plugin::find_trainable(&args.plugin)?;
     let output = args
         .output
         .unwrap_or_else(|| PathBuf::from(format!("{}-model.fits", plugin.name)));

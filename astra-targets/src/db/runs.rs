@@ -258,7 +258,8 @@ async fn mark_status_once<DB: Backend>(
     let mut tx = DB::begin_write(&p.pool)
         .await
         .map_err(db_err("beginning to set task status codes"))?;
-    let ids: Vec<(&str, &[(&'static str, String)])> = tasks.iter().map(|(id, ps)| (id.as_str(), ps.as_slice())).collect();
+    let ids: Vec<(&str, &[(&'static str, String)])> =
+        tasks.iter().map(|(id, ps)| (id.as_str(), ps.as_slice())).collect();
     let keys = upsert_tasks::<DB>(&mut tx, family, &ids).await?;
     let pks: Vec<i64> = keys.values().map(|k| k.pk).collect();
     let sql = format!(
@@ -270,13 +271,16 @@ async fn mark_status_once<DB: Backend>(
     );
     for chunk in pks.chunks(50_000) {
         let q = DB::bind_i64_list(query::<DB>(sql.clone()), chunk);
-        DB::execute(&mut *tx, q)
-            .await
-            .map_err(db_err(format!("marking {} tasks of {family} {}", chunk.len(), status.name())))?;
+        DB::execute(&mut *tx, q).await.map_err(db_err(format!(
+            "marking {} tasks of {family} {}",
+            chunk.len(),
+            status.name()
+        )))?;
     }
-    tx.commit()
-        .await
-        .map_err(db_err(format!("committing the status of {} tasks of {family}", tasks.len())))
+    tx.commit().await.map_err(db_err(format!(
+        "committing the status of {} tasks of {family}",
+        tasks.len()
+    )))
 }
 
 async fn status_counts<DB: Backend>(p: &Pools<DB>) -> Result<Vec<StatusCount>> {

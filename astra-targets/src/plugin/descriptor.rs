@@ -182,16 +182,9 @@ impl PluginDescriptor {
         if self.is_trainable() {
             return Ok(());
         }
-        let trainable: Vec<&str> = super::lookup::plugins()
-            .map(|all| all.iter().filter(|p| p.is_trainable()).map(|p| p.name).collect())
-            .unwrap_or_default();
         Err(Error::NotTrainable {
             plugin: self.name,
-            trainable: if trainable.is_empty() {
-                "none".into()
-            } else {
-                trainable.join(", ")
-            },
+            trainable: "see `astra plugins`".into(),
         })
     }
 

@@ -128,3 +128,21 @@ mod tests {
         assert_eq!(edit_distance("same", "same"), 0);
     }
 }
+
+/// The plugin named `name`, which the program trains: [`find`]'s errors, or
+/// [`Error::NotTrainable`] naming the plugins that are trainable.
+pub fn find_trainable(name: &str) -> Result<&'static PluginDescriptor> {
+    let found = find(name)?;
+    if found.is_trainable() {
+        return Ok(found);
+    }
+    let trainable: Vec<&str> = plugins()?.iter().filter(|p| p.is_trainable()).map(|p| p.name).collect();
+    Err(Error::NotTrainable {
+        plugin: found.name,
+        trainable: if trainable.is_empty() {
+            "none".into()
+        } else {
+            trainable.join(", ")
+        },
+    })
+}

@@ -41,7 +41,7 @@ use std::path::Path;
 pub use analysis::{Analysis, AnalysisImages};
 pub use descriptor::{Job, JobRun, Model, PluginDescriptor, PluginRegistration, WriteSettings};
 pub use input::Input;
-pub use lookup::{find, is_valid_name, plugins};
+pub use lookup::{find, find_trainable, is_valid_name, plugins};
 pub use provenance::{Provenance, provenance};
 pub use training::{FILE_COLUMN, TrainingSet};
 
