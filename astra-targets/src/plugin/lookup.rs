@@ -106,6 +106,24 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The plugin named `name`, which the program trains: [`find`]'s errors, or
+/// [`Error::NotTrainable`] naming the plugins that are trainable.
+pub fn find_trainable(name: &str) -> Result<&'static PluginDescriptor> {
+    let found = find(name)?;
+    if found.is_trainable() {
+        return Ok(found);
+    }
+    let trainable: Vec<&str> = plugins()?.iter().filter(|p| p.is_trainable()).map(|p| p.name).collect();
+    Err(Error::NotTrainable {
+        plugin: found.name,
+        trainable: if trainable.is_empty() {
+            "none".into()
+        } else {
+            trainable.join(", ")
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,22 +145,4 @@ mod tests {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("same", "same"), 0);
     }
-}
-
-/// The plugin named `name`, which the program trains: [`find`]'s errors, or
-/// [`Error::NotTrainable`] naming the plugins that are trainable.
-pub fn find_trainable(name: &str) -> Result<&'static PluginDescriptor> {
-    let found = find(name)?;
-    if found.is_trainable() {
-        return Ok(found);
-    }
-    let trainable: Vec<&str> = plugins()?.iter().filter(|p| p.is_trainable()).map(|p| p.name).collect();
-    Err(Error::NotTrainable {
-        plugin: found.name,
-        trainable: if trainable.is_empty() {
-            "none".into()
-        } else {
-            trainable.join(", ")
-        },
-    })
 }
