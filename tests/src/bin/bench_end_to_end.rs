@@ -2,8 +2,11 @@
 //! astraSource writer alone, in one run.
 //!
 //! ```text
-//! bench-end-to-end [--astra PATH] [--inputs N] [--train N] [--workers W] [--fsync]
+//! bench-end-to-end [--astra PATH] [--inputs N] [--train N] [--workers W] [--fsync] [--keep]
 //! ```
+//!
+//! `--keep` leaves the temporary folder (inputs, model, database, outputs) in place and
+//! prints its path, for profiling the program on the same inputs.
 //!
 //! Before any timing: a model of The Cannon trained on `--train` (default 200)
 //! synthetic APOGEE spectra with known labels, continuum-normalized as the plugin does,
@@ -50,6 +53,7 @@ struct Options {
     train: usize,
     workers: usize,
     fsync: bool,
+    keep: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -61,6 +65,7 @@ fn options() -> Result<Options, String> {
         train: 200,
         workers: 2,
         fsync: false,
+        keep: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -71,6 +76,7 @@ fn options() -> Result<Options, String> {
             "--train" => o.train = count(&flag, &value()?)?,
             "--workers" => o.workers = count(&flag, &value()?)?,
             "--fsync" => o.fsync = true,
+            "--keep" => o.keep = true,
             other => return Err(format!("unknown argument {other}; see the program's documentation")),
         }
     }
@@ -187,7 +193,14 @@ fn run() -> Result<(), String> {
         .prefix("bench-end-to-end-")
         .tempdir_in(astra_targets_tests::workspace_root().join("target"))
         .map_err(|e| format!("a temporary folder under target/: {e}"))?;
-    let dir = work.path();
+    let dir = if o.keep {
+        let kept = work.keep();
+        eprintln!("bench-end-to-end: keeping {}", kept.display());
+        kept
+    } else {
+        work.path().to_path_buf()
+    };
+    let dir = dir.as_path();
     let t = Instant::now();
     let model_path = dir.join("cannon-model.fits");
     train(&model_path, o.train)?;
