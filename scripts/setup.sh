@@ -6,7 +6,7 @@
 # the requirements changed since the last install.
 #
 # Sourced by scripts/test.sh and scripts/bench.sh, with `repo` set to the repository root.
-# Leaves `venv` naming the venv folder.
+# Leaves `venv` naming the venv folder, and `make_venv` for the venvs of other references.
 
 logs=$repo/target/test-setup
 mkdir -p "$logs"
@@ -37,33 +37,42 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 command -v fitsverify >/dev/null || fail "fitsverify is still not on PATH after installing Debian package fitsverify" "$logs/apt-install.log"
 
-# --- Python venv -------------------------------------------------------------------------
+# --- Python venvs ------------------------------------------------------------------------
+# make_venv DIR REQUIREMENTS MODULES: a venv at DIR (created, or recreated when its python
+# does not run) with REQUIREMENTS installed and MODULES (comma-separated) importable; pip
+# runs only when the requirements file changed since the last install. Used for .venv
+# below and by scripts/bench.sh for the references that need venvs of their own.
+make_venv() {
+  local dir=$1 requirements=$2 modules=$3 name python stamp
+  name=$(basename "$dir")
+  if [ -e "$dir" ] && ! "$dir/bin/python" -c '' >/dev/null 2>&1; then
+    say "the venv $name is broken (its python does not run): recreating it"
+    rm -rf "$dir"
+  fi
+  if [ ! -x "$dir/bin/python" ]; then
+    say "creating the Python venv $name"
+    python=$(command -v python3.11 || command -v python3) || fail "no python3 found" /dev/null
+    if ! "$python" -m venv "$dir" >"$logs/$name.log" 2>&1; then
+      # Debian's python3 needs its venv package for ensurepip.
+      rm -rf "$dir"
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >>"$logs/$name.log" 2>&1 \
+        && "$python" -m venv "$dir" >>"$logs/$name.log" 2>&1 \
+        || fail "creating the Python venv at $name" "$logs/$name.log"
+    fi
+  fi
+  stamp=$dir/.requirements-$(sha256sum "$requirements" | cut -c1-16)
+  if [ ! -f "$stamp" ]; then
+    say "installing the Python requirements into $name (pip, $(basename "$(dirname "$requirements")")/$(basename "$requirements"))"
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >"$logs/pip-$name.log" 2>&1 \
+      || fail "pip install -r $requirements" "$logs/pip-$name.log"
+    "$dir/bin/python" -c "import $modules" >>"$logs/pip-$name.log" 2>&1 \
+      || fail "importing the Python requirements ($modules) after pip install" "$logs/pip-$name.log"
+    rm -f "$dir"/.requirements-*
+    touch "$stamp"
+  fi
+}
+
 requirements=$repo/../shared/reference/requirements.txt
 [ -f "$requirements" ] || requirements=$repo/scripts/requirements.txt
 venv=$repo/.venv
-if [ -e "$venv" ] && ! "$venv/bin/python" -c '' >/dev/null 2>&1; then
-  say "the venv .venv is broken (its python does not run): recreating it"
-  rm -rf "$venv"
-fi
-if [ ! -x "$venv/bin/python" ]; then
-  say "creating the Python venv .venv"
-  python=$(command -v python3.11 || command -v python3) || fail "no python3 found" /dev/null
-  if ! "$python" -m venv "$venv" >"$logs/venv.log" 2>&1; then
-    # Debian's python3 needs its venv package for ensurepip.
-    rm -rf "$venv"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >>"$logs/venv.log" 2>&1 \
-      && "$python" -m venv "$venv" >>"$logs/venv.log" 2>&1 \
-      || fail "creating the Python venv at .venv" "$logs/venv.log"
-  fi
-fi
-stamp=$venv/.requirements-$(sha256sum "$requirements" | cut -c1-16)
-if [ ! -f "$stamp" ]; then
-  say "installing the Python requirements into .venv (pip, $(basename "$(dirname "$requirements")")/requirements.txt)"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >"$logs/pip.log" 2>&1 \
-    || fail "pip install -r $requirements" "$logs/pip.log"
-  "$venv/bin/python" -c 'import astropy, fitsio, numpy, peewee, psycopg, sqlalchemy' >>"$logs/pip.log" 2>&1 \
-    || fail "importing the Python requirements after pip install" "$logs/pip.log"
-  rm -f "$venv"/.requirements-*
-  touch "$stamp"
-fi
-
+make_venv "$venv" "$requirements" "astropy, fitsio, numpy, peewee, psycopg, sqlalchemy"

@@ -11,9 +11,10 @@
 //! duration and failure message of every task in the batch, so per-task commits do not
 //! cap throughput. A task whose file was written but whose row was not committed (the
 //! process was killed between the two) is not complete: the next run redoes it,
-//! replacing the file (and removing, from the file's folder, temporary files that a
-//! killed writer left). So a killed run loses at most the tasks in flight and in the
-//! uncommitted batch, and a committed row never points at a missing file.
+//! replacing the file (and removing the temporary files that a killed writer left, from
+//! each folder the first time the run writes there). So a killed run loses at most the
+//! tasks in flight and in the uncommitted batch, and a committed row never points at a
+//! missing file.
 //!
 //! A failing task (an error of the plugin, or a panic in it) is recorded with its
 //! message and does not stop the others. Setting the stop flag
@@ -304,6 +305,7 @@ impl<'a> Runner<'a> {
             ..RunReport::default()
         };
         self.observer.started(inputs.len());
+        let cleaned = Mutex::new(HashSet::new());
         let mut seen = HashSet::new();
         let mut budget = self.limit.unwrap_or(usize::MAX);
         for chunk in inputs.chunks(CHUNK) {
@@ -328,7 +330,7 @@ impl<'a> Runner<'a> {
                 }
             }
             self.observer.skipped(skipped);
-            self.analyse_all(&model, jobs, &mut report)?;
+            self.analyse_all(&model, jobs, &cleaned, &mut report)?;
         }
         if self.stopped() {
             report.interrupted = true;
@@ -419,7 +421,14 @@ impl<'a> Runner<'a> {
     }
 
     /// Analyses the jobs on the workers and commits them in batches from this thread.
-    fn analyse_all(&self, model: &Model, jobs: Vec<Box<dyn Job>>, report: &mut RunReport) -> Result<()> {
+    /// `cleaned` holds the output folders already rid of temporary files in this run.
+    fn analyse_all(
+        &self,
+        model: &Model,
+        jobs: Vec<Box<dyn Job>>,
+        cleaned: &Mutex<HashSet<PathBuf>>,
+        report: &mut RunReport,
+    ) -> Result<()> {
         if jobs.is_empty() {
             return Ok(());
         }
@@ -440,9 +449,17 @@ impl<'a> Runner<'a> {
                         let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
                         let Some(mut job) = next else { break };
                         if let Some(folder) = job.output().and_then(Path::parent) {
-                            // Temporary files left there by a killed writer (best effort:
-                            // a folder that cannot be cleaned does not stop the task).
-                            let _ = clean_temporaries(folder);
+                            // Temporary files left there by a killed writer, once per
+                            // folder and run: later temporaries are this process's own
+                            // (best effort: a folder that cannot be cleaned does not stop
+                            // the task).
+                            let first = cleaned
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .insert(folder.to_path_buf());
+                            if first {
+                                let _ = clean_temporaries(folder);
+                            }
                         }
                         let started = Instant::now();
                         let outcome = catch_unwind(AssertUnwindSafe(|| {
