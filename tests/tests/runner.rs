@@ -357,6 +357,56 @@ fn sigkill_loses_at_most_the_tasks_in_flight() {
 }
 
 #[test]
+fn a_rerun_reads_only_inputs_that_changed() {
+    let site = Site::new(6);
+    let log = site.path().join("tasks.log");
+    let lines = || std::fs::read_to_string(&log).unwrap_or_default().lines().count();
+    let run = |args: &[&str]| {
+        let out = site.command(args).env("ASTRA_TEST_TASK_LOG", &log).output().unwrap();
+        ok(&out)
+    };
+    run(&["run", "meanflux", "in"]);
+    assert_eq!(lines(), 6, "the first run builds every task");
+
+    // Done, and known to the input memo: the re-run (and a dry run) read nothing.
+    let again = run(&["run", "meanflux", "in"]);
+    assert!(again.contains("6 inputs: 6 already done, 0 succeeded"), "{again}");
+    let plan = run(&["run", "meanflux", "in", "--dry-run"]);
+    assert!(plan.contains("6 done, 0 would run"), "{plan}");
+    assert_eq!(lines(), 6, "a re-run read inputs");
+
+    // An input replaced by another star is read again and makes a new task.
+    let replaced = site.input(2);
+    let spectrum = synthetic::apogee(
+        77,
+        Labels {
+            teff: 5000.0,
+            logg: 3.0,
+            fe_h: 0.0,
+        },
+        50.0,
+        1,
+    )
+    .unwrap();
+    synthetic::write_apstar(&replaced, &spectrum).unwrap();
+    let after = run(&["run", "meanflux", "in"]);
+    assert!(after.contains("6 inputs: 5 already done, 1 succeeded"), "{after}");
+    assert_eq!(lines(), 7);
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log_text.lines().last().unwrap().ends_with("apStar-synthetic-002.fits"),
+        "{log_text}"
+    );
+
+    // A deleted astraSource file is found missing, though the memo knows its task.
+    let first = site.files()[0].clone();
+    std::fs::remove_file(&first).unwrap();
+    let redone = run(&["run", "meanflux", "in"]);
+    assert!(redone.contains("6 inputs: 5 already done, 1 succeeded"), "{redone}");
+    assert!(first.is_file());
+}
+
+#[test]
 fn verify_finds_good_and_corrupted_files() {
     let site = Site::new(2);
     ok(&site.astra(&["run", "meanflux", "in"]));

@@ -145,6 +145,18 @@ impl Database {
         self.run(self.db.record_runs(runs))
     }
 
+    /// The input memo of `paths`: see
+    /// [`db::Database::input_memos`](super::Database::input_memos).
+    pub fn input_memos(&self, plugin: &str, context: &str, paths: &[&str]) -> Result<Vec<Option<super::InputMemo>>> {
+        self.run(self.db.input_memos(plugin, context, paths))
+    }
+
+    /// Records input memo entries: see
+    /// [`db::Database::put_input_memos`](super::Database::put_input_memos).
+    pub fn put_input_memos(&self, plugin: &str, context: &str, entries: &[(&str, super::InputMemo)]) -> Result<()> {
+        self.run(self.db.put_input_memos(plugin, context, entries))
+    }
+
     /// Sets the status code of tasks: see
     /// [`db::Database::mark_status`](super::Database::mark_status).
     pub fn mark_status<T: AstraTask>(&self, tasks: &[&T], status: super::StatusCode) -> Result<()> {

@@ -117,6 +117,7 @@ mod dialect;
 mod dispatch;
 mod error;
 mod lookup;
+mod memo;
 mod options;
 mod pool;
 mod postgres;
@@ -131,6 +132,7 @@ mod values;
 mod write;
 
 pub use connect::{DEFAULT_URL, Database};
+pub use memo::InputMemo;
 pub use options::ConnectOptions;
 pub use query::{QueryBuilder, QueryRow, ResultQuery, TaskRow};
 pub use runs::{FailedTask, StatusCount, TaskRun};

@@ -51,6 +51,9 @@ fn task_tables_ddl<DB: Backend>() -> Vec<String> {
         "CREATE TABLE IF NOT EXISTS astra_column (table_name TEXT NOT NULL, column_name TEXT NOT NULL, \
          scalar_type TEXT NOT NULL, shape TEXT NOT NULL, PRIMARY KEY (table_name, column_name))"
             .into(),
+        "CREATE TABLE IF NOT EXISTS astra_input (plugin TEXT NOT NULL, context TEXT NOT NULL, \
+         path TEXT NOT NULL, memo TEXT NOT NULL, PRIMARY KEY (plugin, context, path))"
+            .into(),
     ]
 }
 

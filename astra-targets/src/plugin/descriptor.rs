@@ -112,6 +112,7 @@ pub struct PluginDescriptor {
     prepare: fn(&Model, &Path, &OutputRoot) -> Result<Box<dyn Job>>,
     analyse: fn(&Model, &mut dyn Job, WriteSettings) -> Result<()>,
     exists_many: fn(&Database, &[&dyn Job]) -> Result<Vec<bool>>,
+    exists_ids: fn(&Database, &[&str]) -> Result<Vec<bool>>,
     failed_many: fn(&Database, &[&dyn Job]) -> Result<Vec<bool>>,
     mark_status: fn(&Database, &[&dyn Job], StatusCode) -> Result<()>,
     record: fn(&Database, &[JobRun]) -> Result<()>,
@@ -152,6 +153,7 @@ impl PluginDescriptor {
             prepare: prepare::<P>,
             analyse: analyse::<P>,
             exists_many: exists_many::<P>,
+            exists_ids: exists_ids::<P>,
             failed_many: failed_many::<P>,
             mark_status: mark_status::<P>,
             record: record::<P>,
@@ -208,6 +210,11 @@ impl PluginDescriptor {
     /// Which jobs' tasks have a result in the database, in one query.
     pub fn exists_many(&self, db: &Database, jobs: &[&dyn Job]) -> Result<Vec<bool>> {
         (self.exists_many)(db, jobs)
+    }
+
+    /// Which of the task ids (of this plugin's task) have a result, in one query.
+    pub fn exists_ids(&self, db: &Database, task_ids: &[&str]) -> Result<Vec<bool>> {
+        (self.exists_ids)(db, task_ids)
     }
 
     /// Which jobs' tasks have no result and a last run that failed, in one query.
@@ -358,6 +365,10 @@ fn analyse<P: Plugin>(model: &Model, job: &mut dyn Job, settings: WriteSettings)
 fn exists_many<P: Plugin>(db: &Database, jobs: &[&dyn Job]) -> Result<Vec<bool>> {
     let ids: Vec<&str> = jobs.iter().map(|j| j.task_id()).collect();
     db.exists_many::<P::Task>(&ids)
+}
+
+fn exists_ids<P: Plugin>(db: &Database, task_ids: &[&str]) -> Result<Vec<bool>> {
+    db.exists_many::<P::Task>(task_ids)
 }
 
 fn failed_many<P: Plugin>(db: &Database, jobs: &[&dyn Job]) -> Result<Vec<bool>> {

@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::Result;
+use crate::db::InputMemo;
 use crate::db::StatusCode;
 use crate::db::blocking::Database;
 use crate::fs::clean_temporaries;
@@ -191,7 +192,7 @@ type Prepared = (usize, Result<Box<dyn Job>>);
 /// A chunk's tasks, classified.
 struct Classified {
     pending: Vec<(Box<dyn Job>, Pending)>,
-    done: Vec<Box<dyn Job>>,
+    done: Vec<PlannedTask>,
     failed_before: usize,
 }
 
@@ -260,6 +261,17 @@ impl<'a> Runner<'a> {
         self.stop.load(Ordering::SeqCst)
     }
 
+    /// What, besides an input's content, its task depends on: the plugin's version, the
+    /// model file (its path and stamp) and the output root. The input memo is kept per
+    /// context.
+    fn context(&self) -> String {
+        let model = match &self.model {
+            Some(p) => format!("{}@{}", p.display(), stamp(p).unwrap_or_default()),
+            None => "-".into(),
+        };
+        format!("{}|{model}|{}", self.plugin.version, self.root.path().display())
+    }
+
     fn load_model(&self) -> Result<Model> {
         let source = match &self.model {
             Some(p) => ModelSource::File(p),
@@ -272,16 +284,16 @@ impl<'a> Runner<'a> {
     /// it).
     pub fn plan(&self, inputs: &[PathBuf]) -> Result<Plan> {
         let model = self.load_model()?;
+        let context = self.context();
         let mut plan = Plan::default();
         let mut seen = HashSet::new();
         let mut budget = self.limit.unwrap_or(usize::MAX);
         for chunk in inputs.chunks(CHUNK) {
-            let (classified, bad, duplicates) = self.classify(&model, chunk, &mut seen)?;
+            let (classified, bad, duplicates) = self.classify(&model, &context, false, chunk, &mut seen)?;
             plan.bad_inputs.extend(bad);
             plan.duplicates += duplicates;
             plan.failed_before += classified.failed_before;
-            plan.done
-                .extend(classified.done.iter().map(|j| planned(j.as_ref(), None)));
+            plan.done.extend(classified.done);
             for (job, why) in &classified.pending {
                 if budget == 0 {
                     plan.beyond_limit += 1;
@@ -300,6 +312,7 @@ impl<'a> Runner<'a> {
     pub fn run(&self, inputs: &[PathBuf]) -> Result<RunReport> {
         let start = Instant::now();
         let model = self.load_model()?;
+        let context = self.context();
         let mut report = RunReport {
             inputs: inputs.len(),
             ..RunReport::default()
@@ -313,7 +326,7 @@ impl<'a> Runner<'a> {
                 report.interrupted = true;
                 break;
             }
-            let (classified, bad, duplicates) = self.classify(&model, chunk, &mut seen)?;
+            let (classified, bad, duplicates) = self.classify(&model, &context, true, chunk, &mut seen)?;
             report.already_done += classified.done.len();
             report.duplicates += duplicates;
             report.failed_before += classified.failed_before;
@@ -339,34 +352,92 @@ impl<'a> Runner<'a> {
         Ok(report)
     }
 
-    /// Reads a chunk of inputs into jobs (on the workers), drops duplicates, and checks
-    /// which are complete (one query, one `stat` per file).
+    /// Sorts a chunk of inputs into complete tasks, tasks to run and unusable inputs,
+    /// dropping duplicates. An input the memo knows (same plugin version, model and
+    /// output root; the file unchanged since it was read) names its task without being
+    /// read: when that task is complete it is done. The others are read (on the
+    /// workers) into jobs, and recorded in the memo when `remember` (a run; a plan
+    /// changes nothing). Completeness is one query for the memo, one or two for the
+    /// result rows, and one `stat` per file.
     fn classify(
         &self,
         model: &Model,
+        context: &str,
+        remember: bool,
         chunk: &[PathBuf],
         seen: &mut HashSet<String>,
     ) -> Result<(Classified, Vec<BadInput>, usize)> {
-        let prepared = self.parallel_prepare(model, chunk);
-        let mut bad = Vec::new();
         let mut duplicates = 0;
+        let mut done: Vec<(usize, PlannedTask)> = Vec::new();
+
+        // Inputs the memo knows, unchanged, whose tasks are complete.
+        let stamps: Vec<Option<(&str, String)>> =
+            chunk.iter().map(|path| Some((path.to_str()?, stamp(path)?))).collect();
+        let known: Vec<&str> = stamps.iter().flatten().map(|(p, _)| *p).collect();
+        let memos = self.db.input_memos(self.plugin.name, context, &known)?;
+        let mut memos = memos.into_iter();
+        let mut candidates: Vec<(usize, InputMemo)> = Vec::new();
+        for (i, entry) in stamps.iter().enumerate() {
+            let Some((_, stamp)) = entry else { continue };
+            if let Some(Some(memo)) = memos.next()
+                && memo.stamp == *stamp
+            {
+                candidates.push((i, memo));
+            }
+        }
+        let ids: Vec<&str> = candidates.iter().map(|(_, m)| m.task_id.as_str()).collect();
+        let has_row = self.plugin.exists_ids(self.db, &ids)?;
+        let mut read = vec![true; chunk.len()];
+        for ((i, memo), has_row) in candidates.iter().zip(has_row) {
+            let output = (!memo.output.is_empty()).then(|| PathBuf::from(&memo.output));
+            if has_row && output.as_deref().is_none_or(looks_complete) {
+                read[*i] = false;
+                if seen.insert(memo.task_id.clone()) {
+                    done.push((
+                        *i,
+                        PlannedTask {
+                            input: chunk[*i].clone(),
+                            task_id: memo.task_id.clone(),
+                            output,
+                            pending: None,
+                        },
+                    ));
+                } else {
+                    duplicates += 1;
+                }
+            }
+        }
+
+        // The others are read.
+        let to_read: Vec<usize> = (0..chunk.len()).filter(|&i| read[i]).collect();
+        let paths: Vec<PathBuf> = to_read.iter().map(|&i| chunk[i].clone()).collect();
+        let prepared = self.parallel_prepare(model, &paths);
+        let mut bad = Vec::new();
         let mut jobs = Vec::with_capacity(prepared.len());
-        for (input, result) in chunk.iter().zip(prepared) {
+        let mut remembered: Vec<(&str, InputMemo)> = Vec::new();
+        for (&i, result) in to_read.iter().zip(prepared) {
             match result {
                 Ok(job) => {
+                    if let Some((path, stamp)) = &stamps[i] {
+                        let output = job.output().and_then(Path::to_str).unwrap_or_default();
+                        remembered.push((path, InputMemo::new(stamp.clone(), job.task_id(), output)));
+                    }
                     if seen.insert(job.task_id().to_string()) {
-                        jobs.push(job);
+                        jobs.push((i, job));
                     } else {
                         duplicates += 1;
                     }
                 }
                 Err(e) => bad.push(BadInput {
-                    input: input.clone(),
+                    input: chunk[i].clone(),
                     message: e.to_string(),
                 }),
             }
         }
-        let refs: Vec<&dyn Job> = jobs.iter().map(|j| j.as_ref()).collect();
+        if remember && !self.db.is_read_only() {
+            self.db.put_input_memos(self.plugin.name, context, &remembered)?;
+        }
+        let refs: Vec<&dyn Job> = jobs.iter().map(|(_, j)| j.as_ref()).collect();
         let rows = self.plugin.exists_many(self.db, &refs)?;
         let failed = if self.retry_failed {
             vec![false; jobs.len()]
@@ -378,18 +449,20 @@ impl<'a> Runner<'a> {
             done: Vec::new(),
             failed_before: 0,
         };
-        for ((job, has_row), failed) in jobs.into_iter().zip(rows).zip(failed) {
+        for (((i, job), has_row), failed) in jobs.into_iter().zip(rows).zip(failed) {
             if failed {
                 classified.failed_before += 1;
                 continue;
             }
             let file_ok = job.output().is_none_or(looks_complete);
             match (has_row, file_ok) {
-                (true, true) => classified.done.push(job),
+                (true, true) => done.push((i, planned(job.as_ref(), None))),
                 (true, false) => classified.pending.push((job, Pending::FileMissing)),
                 (false, _) => classified.pending.push((job, Pending::NoResult)),
             }
         }
+        done.sort_by_key(|(i, _)| *i);
+        classified.done = done.into_iter().map(|(_, t)| t).collect();
         Ok((classified, bad, duplicates))
     }
 
@@ -561,6 +634,14 @@ fn planned(job: &dyn Job, pending: Option<Pending>) -> PlannedTask {
         output: job.output().map(Path::to_path_buf),
         pending,
     }
+}
+
+/// An input file's stamp: its size, modification time (ns) and inode, which change
+/// when the file is replaced or rewritten. `None` when it cannot be read.
+fn stamp(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(format!("{}:{}.{:09}:{}", m.size(), m.mtime(), m.mtime_nsec(), m.ino()))
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

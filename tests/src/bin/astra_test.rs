@@ -72,6 +72,12 @@ impl Plugin for MeanFluxPlugin {
     };
 
     fn task(_: &(), input: &Input<'_>) -> PluginResult<MeanFlux> {
+        // Tests see which inputs were read: one line per task built.
+        if let Some(log) = std::env::var_os("ASTRA_TEST_TASK_LOG") {
+            use std::io::Write as _;
+            let mut f = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+            writeln!(f, "{}", input.path().display())?;
+        }
         Ok(MeanFlux {
             healpix: input.card_int("HEALPIX")?,
             obj: input.card_str("OBJID")?,
