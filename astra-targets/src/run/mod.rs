@@ -45,6 +45,8 @@ pub const BATCH_TASKS: usize = 64;
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(500);
 /// Inputs read and checked together.
 const CHUNK: usize = 256;
+/// Inputs whose tasks the memo is asked for together.
+const BLOCK: usize = 8192;
 
 /// Why a task is to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,10 +192,22 @@ impl std::fmt::Debug for Runner<'_> {
 type Prepared = (usize, Result<Box<dyn Job>>);
 
 /// A chunk's tasks, classified.
+#[derive(Default)]
 struct Classified {
     pending: Vec<(Box<dyn Job>, Pending)>,
-    done: Vec<PlannedTask>,
+    done: Vec<(usize, PlannedTask)>,
     failed_before: usize,
+}
+
+/// What the memo tells of a block of inputs.
+#[derive(Default)]
+struct Known {
+    /// Complete tasks, with their inputs' positions in the block.
+    done: Vec<(usize, PlannedTask)>,
+    /// The inputs to read: positions in the block, with their stamps.
+    to_read: Vec<(usize, Option<String>)>,
+    /// Inputs naming a task already seen.
+    duplicates: usize,
 }
 
 impl<'a> Runner<'a> {
@@ -288,20 +302,27 @@ impl<'a> Runner<'a> {
         let mut plan = Plan::default();
         let mut seen = HashSet::new();
         let mut budget = self.limit.unwrap_or(usize::MAX);
-        for chunk in inputs.chunks(CHUNK) {
-            let (classified, bad, duplicates) = self.classify(&model, &context, false, chunk, &mut seen)?;
-            plan.bad_inputs.extend(bad);
-            plan.duplicates += duplicates;
-            plan.failed_before += classified.failed_before;
-            plan.done.extend(classified.done);
-            for (job, why) in &classified.pending {
-                if budget == 0 {
-                    plan.beyond_limit += 1;
-                } else {
-                    budget -= 1;
-                    plan.to_run.push(planned(job.as_ref(), Some(*why)));
+        for block in inputs.chunks(BLOCK) {
+            let known = self.known(&context, block, &mut seen)?;
+            plan.duplicates += known.duplicates;
+            let mut done = known.done;
+            for chunk in known.to_read.chunks(CHUNK) {
+                let (classified, bad, duplicates) = self.classify(&model, &context, false, block, chunk, &mut seen)?;
+                plan.bad_inputs.extend(bad);
+                plan.duplicates += duplicates;
+                plan.failed_before += classified.failed_before;
+                done.extend(classified.done);
+                for (job, why) in &classified.pending {
+                    if budget == 0 {
+                        plan.beyond_limit += 1;
+                    } else {
+                        budget -= 1;
+                        plan.to_run.push(planned(job.as_ref(), Some(*why)));
+                    }
                 }
             }
+            done.sort_by_key(|(i, _)| *i);
+            plan.done.extend(done.into_iter().map(|(_, t)| t));
         }
         Ok(plan)
     }
@@ -321,29 +342,35 @@ impl<'a> Runner<'a> {
         let cleaned = Mutex::new(HashSet::new());
         let mut seen = HashSet::new();
         let mut budget = self.limit.unwrap_or(usize::MAX);
-        for chunk in inputs.chunks(CHUNK) {
-            if self.stopped() {
-                report.interrupted = true;
-                break;
-            }
-            let (classified, bad, duplicates) = self.classify(&model, &context, true, chunk, &mut seen)?;
-            report.already_done += classified.done.len();
-            report.duplicates += duplicates;
-            report.failed_before += classified.failed_before;
-            let mut skipped = classified.done.len() + duplicates + bad.len() + classified.failed_before;
-            report.bad_inputs.extend(bad);
-            let mut jobs = Vec::new();
-            for (job, _) in classified.pending {
-                if budget == 0 {
-                    report.beyond_limit += 1;
-                    skipped += 1;
-                } else {
-                    budget -= 1;
-                    jobs.push(job);
+        'blocks: for block in inputs.chunks(BLOCK) {
+            let known = self.known(&context, block, &mut seen)?;
+            report.already_done += known.done.len();
+            report.duplicates += known.duplicates;
+            self.observer.skipped(known.done.len() + known.duplicates);
+            for chunk in known.to_read.chunks(CHUNK) {
+                if self.stopped() {
+                    report.interrupted = true;
+                    break 'blocks;
                 }
+                let (classified, bad, duplicates) = self.classify(&model, &context, true, block, chunk, &mut seen)?;
+                report.already_done += classified.done.len();
+                report.duplicates += duplicates;
+                report.failed_before += classified.failed_before;
+                let mut skipped = classified.done.len() + duplicates + bad.len() + classified.failed_before;
+                report.bad_inputs.extend(bad);
+                let mut jobs = Vec::new();
+                for (job, _) in classified.pending {
+                    if budget == 0 {
+                        report.beyond_limit += 1;
+                        skipped += 1;
+                    } else {
+                        budget -= 1;
+                        jobs.push(job);
+                    }
+                }
+                self.observer.skipped(skipped);
+                self.analyse_all(&model, jobs, &cleaned, &mut report)?;
             }
-            self.observer.skipped(skipped);
-            self.analyse_all(&model, jobs, &cleaned, &mut report)?;
         }
         if self.stopped() {
             report.interrupted = true;
@@ -352,30 +379,17 @@ impl<'a> Runner<'a> {
         Ok(report)
     }
 
-    /// Sorts a chunk of inputs into complete tasks, tasks to run and unusable inputs,
-    /// dropping duplicates. An input the memo knows (same plugin version, model and
-    /// output root; the file unchanged since it was read) names its task without being
-    /// read: when that task is complete it is done. The others are read (on the
-    /// workers) into jobs, and recorded in the memo when `remember` (a run; a plan
-    /// changes nothing). Completeness is one query for the memo, one or two for the
-    /// result rows, and one `stat` per file.
-    fn classify(
-        &self,
-        model: &Model,
-        context: &str,
-        remember: bool,
-        chunk: &[PathBuf],
-        seen: &mut HashSet<String>,
-    ) -> Result<(Classified, Vec<BadInput>, usize)> {
-        let mut duplicates = 0;
-        let mut done: Vec<(usize, PlannedTask)> = Vec::new();
-
-        // Inputs the memo knows, unchanged, whose tasks are complete.
+    /// The inputs of a block that the memo knows (same plugin version, model and output
+    /// root; the file unchanged since it was read) and whose tasks are complete: those
+    /// need not be read. One query for the memo and one for the result rows per block,
+    /// one `stat` per input and per file. Returns the complete tasks (with their
+    /// positions in the block), the positions of the inputs to read with their stamps,
+    /// and the number of duplicates.
+    fn known(&self, context: &str, block: &[PathBuf], seen: &mut HashSet<String>) -> Result<Known> {
         let stamps: Vec<Option<(&str, String)>> =
-            chunk.iter().map(|path| Some((path.to_str()?, stamp(path)?))).collect();
-        let known: Vec<&str> = stamps.iter().flatten().map(|(p, _)| *p).collect();
-        let memos = self.db.input_memos(self.plugin.name, context, &known)?;
-        let mut memos = memos.into_iter();
+            block.iter().map(|path| Some((path.to_str()?, stamp(path)?))).collect();
+        let asked: Vec<&str> = stamps.iter().flatten().map(|(p, _)| *p).collect();
+        let mut memos = self.db.input_memos(self.plugin.name, context, &asked)?.into_iter();
         let mut candidates: Vec<(usize, InputMemo)> = Vec::new();
         for (i, entry) in stamps.iter().enumerate() {
             let Some((_, stamp)) = entry else { continue };
@@ -387,49 +401,73 @@ impl<'a> Runner<'a> {
         }
         let ids: Vec<&str> = candidates.iter().map(|(_, m)| m.task_id.as_str()).collect();
         let has_row = self.plugin.exists_ids(self.db, &ids)?;
-        let mut read = vec![true; chunk.len()];
-        for ((i, memo), has_row) in candidates.iter().zip(has_row) {
+        let mut read = vec![true; block.len()];
+        let mut known = Known::default();
+        for ((i, memo), has_row) in candidates.into_iter().zip(has_row) {
             let output = (!memo.output.is_empty()).then(|| PathBuf::from(&memo.output));
             if has_row && output.as_deref().is_none_or(looks_complete) {
-                read[*i] = false;
+                read[i] = false;
                 if seen.insert(memo.task_id.clone()) {
-                    done.push((
-                        *i,
+                    let input = block[i].clone();
+                    let task_id = memo.task_id;
+                    known.done.push((
+                        i,
                         PlannedTask {
-                            input: chunk[*i].clone(),
-                            task_id: memo.task_id.clone(),
+                            input,
+                            task_id,
                             output,
                             pending: None,
                         },
                     ));
                 } else {
-                    duplicates += 1;
+                    known.duplicates += 1;
                 }
             }
         }
+        known.to_read = stamps
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| read[*i])
+            .map(|(i, s)| (i, s.map(|(_, stamp)| stamp)))
+            .collect();
+        Ok(known)
+    }
 
-        // The others are read.
-        let to_read: Vec<usize> = (0..chunk.len()).filter(|&i| read[i]).collect();
-        let paths: Vec<PathBuf> = to_read.iter().map(|&i| chunk[i].clone()).collect();
+    /// Reads a chunk of inputs (`(position, stamp)` in `block`) into jobs, on the
+    /// workers; records them in the memo when `remember` (a run; a plan changes
+    /// nothing); drops duplicates; and sorts them into complete tasks (with their
+    /// positions), tasks to run and unusable inputs. One or two queries and one `stat`
+    /// per file.
+    fn classify(
+        &self,
+        model: &Model,
+        context: &str,
+        remember: bool,
+        block: &[PathBuf],
+        chunk: &[(usize, Option<String>)],
+        seen: &mut HashSet<String>,
+    ) -> Result<(Classified, Vec<BadInput>, usize)> {
+        let mut duplicates = 0;
+        let paths: Vec<PathBuf> = chunk.iter().map(|(i, _)| block[*i].clone()).collect();
         let prepared = self.parallel_prepare(model, &paths);
         let mut bad = Vec::new();
         let mut jobs = Vec::with_capacity(prepared.len());
         let mut remembered: Vec<(&str, InputMemo)> = Vec::new();
-        for (&i, result) in to_read.iter().zip(prepared) {
+        for ((i, stamp), result) in chunk.iter().zip(prepared) {
             match result {
                 Ok(job) => {
-                    if let Some((path, stamp)) = &stamps[i] {
+                    if let (Some(stamp), Some(path)) = (stamp, block[*i].to_str()) {
                         let output = job.output().and_then(Path::to_str).unwrap_or_default();
                         remembered.push((path, InputMemo::new(stamp.clone(), job.task_id(), output)));
                     }
                     if seen.insert(job.task_id().to_string()) {
-                        jobs.push((i, job));
+                        jobs.push((*i, job));
                     } else {
                         duplicates += 1;
                     }
                 }
                 Err(e) => bad.push(BadInput {
-                    input: chunk[i].clone(),
+                    input: block[*i].clone(),
                     message: e.to_string(),
                 }),
             }
@@ -444,11 +482,7 @@ impl<'a> Runner<'a> {
         } else {
             self.plugin.failed_many(self.db, &refs)?
         };
-        let mut classified = Classified {
-            pending: Vec::new(),
-            done: Vec::new(),
-            failed_before: 0,
-        };
+        let mut classified = Classified::default();
         for (((i, job), has_row), failed) in jobs.into_iter().zip(rows).zip(failed) {
             if failed {
                 classified.failed_before += 1;
@@ -456,13 +490,11 @@ impl<'a> Runner<'a> {
             }
             let file_ok = job.output().is_none_or(looks_complete);
             match (has_row, file_ok) {
-                (true, true) => done.push((i, planned(job.as_ref(), None))),
+                (true, true) => classified.done.push((i, planned(job.as_ref(), None))),
                 (true, false) => classified.pending.push((job, Pending::FileMissing)),
                 (false, _) => classified.pending.push((job, Pending::NoResult)),
             }
         }
-        done.sort_by_key(|(i, _)| *i);
-        classified.done = done.into_iter().map(|(_, t)| t).collect();
         Ok((classified, bad, duplicates))
     }
 
