@@ -14,14 +14,18 @@ use crate::{Error, Result};
 /// has a whole number of FITS blocks. Files are written atomically, so this cheap check
 /// is what `exists()` needs; `AstraSource::verify` reads everything.
 pub fn looks_complete(path: &Path) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else {
+    // One path lookup: open, then the size from the open file.
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    let Ok(meta) = file.metadata() else {
         return false;
     };
     if !meta.is_file() || meta.len() == 0 || meta.len() % 2880 != 0 {
         return false;
     }
     let mut head = [0u8; 30];
-    File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == b"SIMPLE  =                    T"
+    file.read_exact(&mut head).is_ok() && &head == b"SIMPLE  =                    T"
 }
 
 /// What [`verify_file`] checks.
