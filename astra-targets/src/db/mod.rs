@@ -134,5 +134,6 @@ pub use connect::{DEFAULT_URL, Database};
 pub use options::ConnectOptions;
 pub use query::{QueryBuilder, QueryRow, ResultQuery, TaskRow};
 pub use runs::{FailedTask, StatusCount, TaskRun};
+pub use schema::{RESULT_KEY_COLUMNS, TASK_TABLES};
 pub use status::StatusCode;
 pub use target::DatabaseTarget;
