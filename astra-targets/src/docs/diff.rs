@@ -105,15 +105,30 @@ fn columns(h: &Yaml) -> Vec<(String, &Yaml)> {
     }
 }
 
+/// The names of `a` that are in `b`, in `a`'s order.
+fn common<T>(a: &[(String, T)], b: &[(String, T)]) -> Vec<String> {
+    a.iter()
+        .filter(|(n, _)| b.iter().any(|(m, _)| m == n))
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+/// Whether `name` sits elsewhere among the names both have: a move, not the shift of an
+/// addition or removal before it.
+fn moved(old_order: &[String], new_order: &[String], name: &str) -> bool {
+    old_order.iter().position(|n| n == name) != new_order.iter().position(|n| n == name)
+}
+
 /// The changes from `old` to `new` (two models of one product).
 pub fn diff(old: &Model<'_>, new: &Model<'_>) -> Vec<Change> {
     let p = &new.name;
     let mut out = Vec::new();
     let mut push = |kind, line: String| out.push(Change { kind, line });
+    let (old_order, new_order) = (common(&old.hdus, &new.hdus), common(&new.hdus, &old.hdus));
     for (i, (name, _)) in old.hdus.iter().enumerate() {
         match new.hdus.iter().position(|(n, _)| n == name) {
             None => push(ChangeKind::Removed, format!("{p} HDU {name}: removed (was HDU {i})")),
-            Some(j) if j != i => push(
+            Some(j) if moved(&old_order, &new_order, name) => push(
                 ChangeKind::Changed,
                 format!("{p} HDU {name}: moved from HDU {i} to HDU {j}"),
             ),
@@ -167,12 +182,13 @@ pub fn diff(old: &Model<'_>, new: &Model<'_>) -> Vec<Change> {
             }
         }
         let (ocol, ncol) = (columns(o), columns(n));
+        let (old_order, new_order) = (common(&ocol, &ncol), common(&ncol, &ocol));
         for (i, (col, c)) in ocol.iter().enumerate() {
             let Some(j) = ncol.iter().position(|(k, _)| k == col) else {
                 push(ChangeKind::Removed, format!("{p} HDU {name} column {col}: removed"));
                 continue;
             };
-            if i != j {
+            if moved(&old_order, &new_order, col) {
                 push(
                     ChangeKind::Changed,
                     format!(
