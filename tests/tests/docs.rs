@@ -223,7 +223,7 @@ fn documented_columns(page: &str) -> Vec<(String, String, String)> {
 /// The columns of `table` and their SQL types, as the database reports them.
 async fn actual_columns(url: &str, table: &str) -> Vec<(String, String)> {
     use sqlx::{Connection, Row};
-    let rows = if url.starts_with("sqlite:") {
+    if url.starts_with("sqlite:") {
         let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
         let q = format!("SELECT name, type FROM pragma_table_info('{table}')");
         sqlx::query(sqlx::AssertSqlSafe(q))
@@ -246,8 +246,7 @@ async fn actual_columns(url: &str, table: &str) -> Vec<(String, String)> {
             .iter()
             .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
             .collect()
-    };
-    rows
+    }
 }
 
 /// Runs `meanflux` and `failsome` on the database `url`, then checks both result tables
