@@ -420,6 +420,28 @@ fn diff_reports_each_change_and_fails_on_removals_and_changes() {
     assert!(!lines.iter().any(|l| l.contains(": moved")), "{lines:#?}");
     assert!(stderr.contains("removed or changed"), "{stderr}");
 
+    // An older release with MEAN_FLUX and SNR the other way round: both moved.
+    let mean = yaml.find("          \"MEAN_FLUX\":").unwrap();
+    let snr = yaml.find("          \"SNR\":").unwrap();
+    let version = yaml.find("          \"ASTRA_VERSION_MAJOR\":").unwrap();
+    let swapped = format!(
+        "{}{}{}{}",
+        &yaml[..mean],
+        &yaml[snr..version],
+        &yaml[mean..snr],
+        &yaml[version..]
+    );
+    std::fs::write(d.join("swapped.yaml"), &swapped).unwrap();
+    let (success, lines, _) = diff(d, "swapped.yaml");
+    assert!(!success);
+    assert_eq!(
+        lines,
+        [
+            "changed  MeanFlux HDU RESULTS column SNR: moved from position 1 to 2",
+            "changed  MeanFlux HDU RESULTS column MEAN_FLUX: moved from position 2 to 1",
+        ]
+    );
+
     // A folder with a product no task writes any more: removed.
     std::fs::create_dir(d.join("folder")).unwrap();
     std::fs::write(
