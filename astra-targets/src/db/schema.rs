@@ -27,14 +27,20 @@ pub const TASK_TABLES: [&str; 5] = [
 ];
 
 /// The key columns that begin every result table, before the result columns: name, SQL
-/// type (the same on both backends) and description.
-pub const RESULT_KEY_COLUMNS: [(&str, &str, &str); 2] = [
+/// type (the same on both backends), Rust type and description.
+pub const RESULT_KEY_COLUMNS: [(&str, &str, &str, &str); 2] = [
     (
         "output_pk",
         "BIGINT",
+        "i64",
         "Key of the task's output: the task table's output_pk of the task that wrote the row",
     ),
-    ("row_index", "INTEGER", "Index of the row among its task's result rows"),
+    (
+        "row_index",
+        "INTEGER",
+        "i32",
+        "Index of the row among its task's result rows",
+    ),
 ];
 
 /// The statements creating the task tables.
@@ -340,7 +346,7 @@ fn create_sql<DB: Backend>(meta: &TaskMeta) -> String {
     // transaction that writes its rows, and a per-row key check would slow bulk loads.
     let mut cols: Vec<String> = RESULT_KEY_COLUMNS
         .iter()
-        .map(|(name, ty, _)| format!("{name} {ty} NOT NULL"))
+        .map(|(name, ty, _, _)| format!("{name} {ty} NOT NULL"))
         .collect();
     cols.extend(meta.results.iter().map(column_ddl::<DB>));
     cols.push("PRIMARY KEY (output_pk, row_index)".into());

@@ -245,9 +245,9 @@ pub fn example_params(meta: &'static TaskMeta) -> Result<Params> {
 fn table(meta: &'static TaskMeta) -> TableDoc {
     let mut columns: Vec<DbColumn> = RESULT_KEY_COLUMNS
         .iter()
-        .map(|&(name, ty, description)| DbColumn {
+        .map(|&(name, ty, rust_type, description)| DbColumn {
             name,
-            rust_type: if ty == "BIGINT" { "i64".into() } else { "i32".into() },
+            rust_type: rust_type.to_string(),
             sqlite: ty,
             postgres: ty,
             nullable: false,
