@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests and benchmarks need and is missing, quietly (logs in
-# target/test-setup/): the Debian packages `fitsverify` and `pkg-config` (and PostgreSQL 15
+# target/test-setup/): the Debian packages `fitsverify`, `pkg-config` and `chromium` (and PostgreSQL 15
 # if absent), and a Python venv at .venv/ with the reference requirements
 # (../shared/reference/requirements.txt, else scripts/requirements.txt); pip runs only when
 # the requirements changed since the last install.
@@ -26,6 +26,8 @@ as_root() {
 missing=()
 command -v fitsverify >/dev/null || missing+=(fitsverify)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
+# Headless Chromium opens the generated HTML documentation (tests/tests/docs_browser.rs).
+command -v chromium >/dev/null || missing+=(chromium)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} (apt-get)"
@@ -36,6 +38,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     || fail "apt-get install ${missing[*]}" "$logs/apt-install.log"
 fi
 command -v fitsverify >/dev/null || fail "fitsverify is still not on PATH after installing Debian package fitsverify" "$logs/apt-install.log"
+command -v chromium >/dev/null || fail "chromium is still not on PATH after installing Debian package chromium" "$logs/apt-install.log"
 
 # --- Python venvs ------------------------------------------------------------------------
 # make_venv DIR REQUIREMENTS MODULES: a venv at DIR (created, or recreated when its python

@@ -4,7 +4,7 @@
 #   bash scripts/test.sh [extra cargo test args...]
 #
 # 1. Installs what is missing, quietly (logs in target/test-setup/): the Debian packages
-#    `fitsverify` and `pkg-config`, and a Python venv at .venv/ with the reference
+#    `fitsverify`, `pkg-config` and `chromium`, and a Python venv at .venv/ with the reference
 #    requirements (../shared/reference/requirements.txt, else scripts/requirements.txt);
 #    pip runs only when the requirements changed since the last install.
 # 2. Starts a throwaway PostgreSQL 15 cluster in a temporary folder (scripts/pg.sh),

@@ -304,6 +304,14 @@ pub enum Error {
         /// What does not match.
         reason: String,
     },
+    /// A datamodel YAML file (`astra docs --diff`) that cannot be read as one.
+    #[error("{path:?} is not a datamodel YAML file as `astra docs` writes them: {reason}")]
+    DataModel {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// An input/output error on a path.
     #[error("{action} {path:?}: {source}")]
     Io {

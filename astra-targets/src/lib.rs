@@ -29,6 +29,7 @@ pub mod cli;
 pub mod column;
 #[cfg(feature = "db")]
 pub mod db;
+#[cfg(all(feature = "db", feature = "fits"))]
 pub mod docs;
 pub mod error;
 #[cfg(feature = "fits")]

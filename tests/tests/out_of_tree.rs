@@ -230,6 +230,29 @@ fn its_program_lists_its_own_plugin_and_nothing_else() {
     );
 }
 
+#[test]
+fn its_program_documents_its_own_plugin() {
+    let site = Site::new();
+    ok(&site.my_astra(&["docs", "--out", "docs"]));
+    let docs = site.path().join("docs");
+    let index = std::fs::read_to_string(docs.join("index.md")).unwrap();
+    let listed: Vec<&str> = index.lines().filter(|l| l.starts_with("| [")).collect();
+    assert_eq!(listed.len(), 1, "{index}");
+    assert!(
+        listed[0].starts_with("| [LineWidths](LineWidths.md) | 0.1.0 | linewidths 0.1.0 |"),
+        "{index}"
+    );
+    let page = std::fs::read_to_string(docs.join("LineWidths.md")).unwrap();
+    assert!(
+        page.contains("## FITS product") && page.contains("Table `line_widths`"),
+        "{page}"
+    );
+    let yaml = std::fs::read_to_string(docs.join("LineWidths.yaml")).unwrap();
+    assert!(yaml.contains("  plugin: \"linewidths\""), "{yaml}");
+    let html = std::fs::read_to_string(docs.join("index.html")).unwrap();
+    assert!(html.contains("id=\"task-LineWidths\""));
+}
+
 /// The equivalent width of the noise-free model within `half_width` of `centre`: what the
 /// plugin measures, without noise and with the true continuum.
 fn true_width(labels: &Labels, centre: f64, half_width: f64) -> f64 {

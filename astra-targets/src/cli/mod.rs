@@ -29,6 +29,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::{OutputRoot, Params, TaskMeta, registry};
 
+mod docs;
 mod inputs;
 mod plugins;
 mod progress;
@@ -94,6 +95,9 @@ enum Command {
     Train(train::TrainArgs),
     /// Summarise the database: tasks per family and status, durations, failures.
     Status(status::StatusArgs),
+    /// Write the documentation of every linked task and plugin (Markdown, HTML, YAML), or
+    /// compare the products with an earlier release's datamodel YAML.
+    Docs(docs::DocsArgs),
     /// Check astraSource files against their plugin's model and their checksums.
     Verify {
         /// The files.
@@ -241,6 +245,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Train(args) => train::train(args),
         Command::Status(args) => status::status(args, &database),
         Command::Verify { files } => verify::verify(&files),
+        Command::Docs(args) => docs::docs(args),
         Command::Path { family, params } => {
             let meta = registry::task(&family)?;
             let named = parse_pairs(&params)?;

@@ -136,5 +136,6 @@ pub use memo::InputMemo;
 pub use options::ConnectOptions;
 pub use query::{QueryBuilder, QueryRow, ResultQuery, TaskRow};
 pub use runs::{FailedTask, StatusCount, TaskRun};
+pub use schema::{RESULT_KEY_COLUMNS, TASK_TABLES};
 pub use status::StatusCode;
 pub use target::DatabaseTarget;

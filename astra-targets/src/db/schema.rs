@@ -18,12 +18,29 @@ use crate::task::TaskMeta;
 use crate::{Error, Result};
 
 /// The tables every database has; result tables may not take these names.
-pub(crate) const TASK_TABLES: [&str; 5] = [
+pub const TASK_TABLES: [&str; 5] = [
     "output_interface",
     "task",
     "parameter",
     "task_parameter",
     "astra_column",
+];
+
+/// The key columns that begin every result table, before the result columns: name, SQL
+/// type (the same on both backends), Rust type and description.
+pub const RESULT_KEY_COLUMNS: [(&str, &str, &str, &str); 2] = [
+    (
+        "output_pk",
+        "BIGINT",
+        "i64",
+        "Key of the task's output: the task table's output_pk of the task that wrote the row",
+    ),
+    (
+        "row_index",
+        "INTEGER",
+        "i32",
+        "Index of the row among its task's result rows",
+    ),
 ];
 
 /// The statements creating the task tables.
@@ -330,10 +347,10 @@ fn column_ddl<DB: Backend>(c: &ColumnMeta) -> String {
 fn create_sql<DB: Backend>(meta: &TaskMeta) -> String {
     // No foreign key on output_pk: every output key is taken from output_interface in the
     // transaction that writes its rows, and a per-row key check would slow bulk loads.
-    let mut cols = vec![
-        "output_pk BIGINT NOT NULL".to_string(),
-        "row_index INTEGER NOT NULL".to_string(),
-    ];
+    let mut cols: Vec<String> = RESULT_KEY_COLUMNS
+        .iter()
+        .map(|(name, ty, _, _)| format!("{name} {ty} NOT NULL"))
+        .collect();
     cols.extend(meta.results.iter().map(column_ddl::<DB>));
     cols.push("PRIMARY KEY (output_pk, row_index)".into());
     format!(

@@ -67,3 +67,23 @@ pub const HDUS: [HduSpec; 9] = [
 pub const TASK_PARAMETERS: usize = 7;
 /// The index of `RESULTS`.
 pub const RESULTS: usize = 8;
+
+/// The provenance cards the writer appends to the primary header, in order: key and
+/// comment.
+pub const PROVENANCE_CARDS: [(&str, &str); 6] = [
+    ("ASTRA", "astra-targets version"),
+    ("TASK_ID", "Task identifier"),
+    ("CREATED", "File creation time (UTC)"),
+    ("PLUGIN", "Plugin that wrote this file"),
+    ("PLUGVER", "Plugin version"),
+    ("PARAMHSH", "MD5 of the significant parameters"),
+];
+
+/// The spectral world-coordinate cards of every image HDU, in order: key and comment.
+pub const WCS_CARDS: [(&str, &str); 5] = [
+    ("CRVAL1", "log10(wavelength / Angstrom) at CRPIX1"),
+    ("CDELT1", "log10(wavelength) step per pixel"),
+    ("CRPIX1", "Reference pixel (1-based)"),
+    ("CTYPE1", "Log-linear wavelength axis"),
+    ("DC-FLAG", "Dispersion: 1 for log-linear"),
+];

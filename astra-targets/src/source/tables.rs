@@ -9,7 +9,7 @@ use crate::value::Value;
 use crate::{Error, Result};
 
 /// Descriptions of the two version columns every task carries.
-const VERSION_DESCRIPTIONS: [(&str, &str); 2] = [
+pub const VERSION_DESCRIPTIONS: [(&str, &str); 2] = [
     ("astra_version_major", "Major version of astra-targets"),
     ("astra_version_minor", "Minor version of astra-targets"),
 ];
@@ -34,6 +34,13 @@ fn text_column(name: &str, description: &str, values: Vec<String>, table: &str) 
         data: ColumnData::Text { width, values },
     })
 }
+
+/// The columns of the `TASK_PARAMETERS` table, in order: name and description.
+pub const TASK_PARAMETER_COLUMNS: [(&str, &str); 3] = [
+    ("NAME", "Parameter name"),
+    ("VALUE", "Parameter value, as Python's str() writes it"),
+    ("DESCRIPTION", "Parameter description"),
+];
 
 /// The `TASK_PARAMETERS` table: NAME, VALUE (Python's `str()` form) and DESCRIPTION of
 /// every parameter, then of `astra_version_major` and `astra_version_minor`. A value that
@@ -63,15 +70,11 @@ pub fn task_parameters<T: AstraTask>(task: &T) -> Result<Vec<TableColumn>> {
         texts.push(version.to_string());
         descriptions.push(description.to_string());
     }
+    let [name, value, description] = TASK_PARAMETER_COLUMNS;
     Ok(vec![
-        text_column("NAME", "Parameter name", names, "TASK_PARAMETERS")?,
-        text_column(
-            "VALUE",
-            "Parameter value, as Python's str() writes it",
-            texts,
-            "TASK_PARAMETERS",
-        )?,
-        text_column("DESCRIPTION", "Parameter description", descriptions, "TASK_PARAMETERS")?,
+        text_column(name.0, name.1, names, "TASK_PARAMETERS")?,
+        text_column(value.0, value.1, texts, "TASK_PARAMETERS")?,
+        text_column(description.0, description.1, descriptions, "TASK_PARAMETERS")?,
     ])
 }
 

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::created::now_utc;
-use super::layout::{HDUS, RESULTS, TASK_PARAMETERS};
+use super::layout::{HDUS, PROVENANCE_CARDS, RESULTS, TASK_PARAMETERS, WCS_CARDS};
 use super::options::{Staging, WriteOptions};
 use super::shapes::Images;
 use super::{tables, verify};
@@ -27,7 +27,15 @@ const WRITEBACK_PIECE: usize = 16 << 20;
 
 /// The provenance keys the writer sets in the primary header (copies from the input are
 /// dropped).
-pub const PROVENANCE_KEYS: [&str; 6] = ["ASTRA", "TASK_ID", "CREATED", "PLUGIN", "PLUGVER", "PARAMHSH"];
+pub const PROVENANCE_KEYS: [&str; 6] = {
+    let mut keys = [""; 6];
+    let mut i = 0;
+    while i < 6 {
+        keys[i] = PROVENANCE_CARDS[i].0;
+        i += 1;
+    }
+    keys
+};
 
 /// Everything a file holds, checked and converted, before any byte is written.
 struct Product<'s, 'i> {
@@ -232,24 +240,21 @@ fn primary_cards<T: AstraTask>(
         .cloned()
         .collect();
     let meta = T::META;
-    cards.push(card::string("ASTRA", crate::ASTRA_VERSION, "astra-targets version"));
-    cards.push(card::string("TASK_ID", &task.task_id(), "Task identifier"));
-    cards.push(card::string("CREATED", &now_utc(), "File creation time (UTC)"));
+    let [astra, task_id, created, plugin, plugver, paramhsh] = PROVENANCE_CARDS;
+    cards.push(card::string(astra.0, crate::ASTRA_VERSION, astra.1));
+    cards.push(card::string(task_id.0, &task.task_id(), task_id.1));
+    cards.push(card::string(created.0, &now_utc(), created.1));
     cards.push(card::string(
-        "PLUGIN",
+        plugin.0,
         options.plugin.as_deref().unwrap_or(meta.family),
-        "Plugin that wrote this file",
+        plugin.1,
     ));
     cards.push(card::string(
-        "PLUGVER",
+        plugver.0,
         options.plugin_version.as_deref().unwrap_or(meta.version),
-        "Plugin version",
+        plugver.1,
     ));
-    cards.push(card::string(
-        "PARAMHSH",
-        &task.param_hash(),
-        "MD5 of the significant parameters",
-    ));
+    cards.push(card::string(paramhsh.0, &task.param_hash(), paramhsh.1));
     let float = options.dtype.dtype().name();
     for (i, hdu) in HDUS.iter().enumerate().skip(1) {
         let what = match i {
@@ -277,12 +282,13 @@ fn primary_cards<T: AstraTask>(
 /// The spectral world-coordinate cards of the images.
 fn wcs_cards(spectrum: &Spectrum) -> Vec<Card> {
     let g = &spectrum.grid;
+    let [crval1, cdelt1, crpix1, ctype1, dc_flag] = WCS_CARDS;
     vec![
-        card::real("CRVAL1", g.crval1, "log10(wavelength / Angstrom) at CRPIX1"),
-        card::real("CDELT1", g.cdelt1, "log10(wavelength) step per pixel"),
-        card::real("CRPIX1", g.crpix1, "Reference pixel (1-based)"),
-        card::string("CTYPE1", g.ctype1, "Log-linear wavelength axis"),
-        card::int("DC-FLAG", g.dc_flag, "Dispersion: 1 for log-linear"),
+        card::real(crval1.0, g.crval1, crval1.1),
+        card::real(cdelt1.0, g.cdelt1, cdelt1.1),
+        card::real(crpix1.0, g.crpix1, crpix1.1),
+        card::string(ctype1.0, g.ctype1, ctype1.1),
+        card::int(dc_flag.0, g.dc_flag, dc_flag.1),
     ]
 }
 

@@ -1,1 +1,0 @@
-//! Generated documentation of every linked task and plugin.
