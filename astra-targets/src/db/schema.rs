@@ -18,12 +18,13 @@ use crate::task::TaskMeta;
 use crate::{Error, Result};
 
 /// The tables every database has; result tables may not take these names.
-pub const TASK_TABLES: [&str; 5] = [
+pub const TASK_TABLES: [&str; 6] = [
     "output_interface",
     "task",
     "parameter",
     "task_parameter",
     "astra_column",
+    "astra_input",
 ];
 
 /// The key columns that begin every result table, before the result columns: name, SQL
