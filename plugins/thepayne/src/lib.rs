@@ -11,6 +11,7 @@
 //!   χ² and S/N in a [`PayneFit`].
 //! - [`plugin`]: the `thepayne` plugin of the `astra` program (rows and an astraSource
 //!   file per input, with a network file given by `--model`).
+//! - [`synthetic`]: networks with seeded random weights, for tests and demos.
 //!
 //! Linear algebra is faer's (Cholesky factorizations).
 //!
@@ -44,6 +45,7 @@ mod error;
 pub mod fit;
 pub mod network;
 pub mod plugin;
+pub mod synthetic;
 
 pub use error::PayneError;
 pub use fit::{Fitter, PayneFit};
