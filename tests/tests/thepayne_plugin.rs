@@ -1,0 +1,409 @@
+//! The `thepayne` plugin against outside judges: a network written by NumPy in The
+//! Payne's layout is read and evaluated as NumPy evaluates it, and `astra run thepayne`
+//! over synthetic apStar inputs made from a network (with a continuum, a radial velocity
+//! and noise) recovers their labels, writing files that pass `fitsverify` and read back
+//! in astropy (warnings as errors) with the declared units and descriptions.
+//!
+//! Needs the test venv's Python and `fitsverify`: run through `scripts/test.sh`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use astra_targets::db::blocking::Database;
+use astra_targets::fits::CardValue;
+use astra_targets::ndarray::{Array1, array};
+use astra_targets::plugin::{ModelSource, Plugin};
+use astra_targets::spectrum::WavelengthGrid;
+use astra_targets::spectrum::synthetic::{self, Labels, Rng};
+use astra_targets::{AstraTask, OutputRoot};
+use astra_targets_tests::{fitsverify, run_python};
+use astra_thepayne::network::Network;
+use astra_thepayne::plugin::{ThePayne, ThePaynePlugin};
+use astra_thepayne::synthetic::RandomNetwork;
+use astra_thepayne::{Fitter, PayneError};
+
+const BIN: &str = env!("CARGO_BIN_EXE_astra-test");
+
+/// Writes a random network with NumPy in The Payne's layout (float32 weights as PyTorch
+/// saves them, float64 label bounds), then prints the flux NumPy computes for each
+/// label set given on stdin (one JSON list per line), as The Payne's
+/// `get_spectrum_from_neural_net` defines it.
+const NUMPY_NETWORK: &str = r#"
+import json, sys
+import numpy as np
+path, compressed = sys.argv[1], sys.argv[2] == "compressed"
+rng = np.random.default_rng(11)
+L, H1, H2, P = 3, 9, 7, 60
+arrays = dict(
+    w_array_0=rng.normal(size=(H1, L)).astype(np.float32),
+    w_array_1=rng.normal(size=(H2, H1)).astype(np.float32),
+    w_array_2=(0.05 * rng.normal(size=(P, H2))).astype(np.float32),
+    b_array_0=rng.normal(size=H1).astype(np.float32),
+    b_array_1=rng.normal(size=H2).astype(np.float32),
+    b_array_2=np.ones(P, dtype=np.float32),
+    x_min=np.array([3500.0, 0.0, -2.0]),
+    x_max=np.array([6500.0, 5.0, 0.5]),
+)
+(np.savez_compressed if compressed else np.savez)(path, **arrays)
+t = np.load(path)
+def leaky(z):
+    return z * (z > 0) + 0.01 * z * (z < 0)
+for line in sys.stdin:
+    labels = np.array(json.loads(line))
+    x = (labels - t["x_min"]) / (t["x_max"] - t["x_min"]) - 0.5
+    inside = np.einsum("ij,j->i", t["w_array_0"], x) + t["b_array_0"]
+    outside = np.einsum("ij,j->i", t["w_array_1"], leaky(inside)) + t["b_array_1"]
+    flux = np.einsum("ij,j->i", t["w_array_2"], leaky(outside)) + t["b_array_2"]
+    print(json.dumps([float(v) for v in flux]))
+"#;
+
+#[test]
+fn a_numpy_network_is_evaluated_as_numpy_evaluates_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = [
+        [4100.0, 1.2, -1.5],
+        [5777.0, 4.44, 0.0],
+        [6400.0, 3.9, 0.45],
+        [3500.0, 0.0, -2.0],
+        [7000.0, 5.5, 0.8], // beyond the training range: the network extrapolates
+    ];
+    let stdin: String = labels
+        .iter()
+        .map(|l| format!("[{}, {}, {}]\n", l[0], l[1], l[2]))
+        .collect();
+    for layout in ["stored", "compressed"] {
+        let path = dir.path().join(format!("{layout}.npz"));
+        let shown = run_python(NUMPY_NETWORK, &[path.to_str().unwrap(), layout], Some(&stdin));
+        let network = Network::load(&path).unwrap();
+        assert_eq!(
+            (network.n_labels(), network.n_pixels(), network.hidden_sizes()),
+            (3, 60, (9, 7))
+        );
+        let mut largest = 0.0_f64;
+        for (line, l) in shown.lines().zip(&labels) {
+            let numpy: Vec<f64> = serde_json::from_str(line).unwrap();
+            let scaled = network.scale(array![l[0], l[1], l[2]].view()).unwrap();
+            let rust = network.predict(scaled.view()).unwrap();
+            assert_eq!(rust.len(), numpy.len());
+            for (a, b) in rust.iter().zip(&numpy) {
+                largest = largest.max((a - b).abs());
+            }
+            // The spectrum depends on the labels: not a constant.
+            assert!(rust.iter().any(|v| (v - rust[0]).abs() > 1e-3), "{rust}");
+        }
+        assert_eq!(shown.lines().count(), labels.len());
+        assert!(largest < 1e-6, "{layout}: largest difference from NumPy {largest}");
+    }
+}
+
+fn astra(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .current_dir(dir)
+        .env(
+            "ASTRA_DATABASE_URL",
+            format!("sqlite://{}", dir.join("astra.db").display()),
+        )
+        .env("ASTRA_OUTPUT_DIR", dir.join("out"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A network on the apStar grid, with The Payne's shape.
+fn apogee_network() -> Network {
+    RandomNetwork {
+        x_min: array![3500.0, 0.0, -2.0],
+        x_max: array![6500.0, 5.0, 0.5],
+        hidden: (32, 32),
+        wavelength: (0..WavelengthGrid::APOGEE.npix)
+            .map(|i| WavelengthGrid::APOGEE.wavelength(i))
+            .collect(),
+        depth: 0.04,
+    }
+    .build(3)
+    .unwrap()
+}
+
+/// The true labels and radial velocity of input `seed`.
+fn truth(network: &Network, seed: u64) -> (Array1<f64>, f64) {
+    let mut rng = Rng::new(seed * 7919);
+    let scaled = Array1::from_shape_fn(3, |_| rng.range(-0.35, 0.35));
+    (network.unscale(scaled.view()).unwrap(), rng.range(-3.0, 3.0))
+}
+
+/// An apStar input (header, mask and grid of a synthetic APOGEE spectrum) whose flux is
+/// the network's spectrum at `seed`'s labels, shifted, times a smooth continuum, with
+/// Gaussian noise at S/N 100 per pixel on the detectors.
+fn write_input(network: &Network, seed: u64, path: &Path) {
+    let (labels, v) = truth(network, seed);
+    let mut spectrum = synthetic::apogee(
+        seed,
+        Labels {
+            teff: labels[0],
+            logg: labels[1],
+            fe_h: labels[2],
+        },
+        100.0,
+        1,
+    )
+    .unwrap();
+    let normalized = Fitter::new(network)
+        .model(network.scale(labels.view()).unwrap().view(), v)
+        .unwrap();
+    let continuum = synthetic::continuum(&spectrum.grid, labels[0], 800.0, 0.05, -0.03);
+    let mut rng = Rng::new(seed + 100);
+    for row in 0..spectrum.flux.nrows() {
+        for i in 0..spectrum.flux.ncols() {
+            if spectrum.ivar[(row, i)] > 0.0 {
+                let sigma = continuum[i] / 100.0;
+                spectrum.flux[(row, i)] = (normalized[i] * continuum[i] + sigma * rng.normal()) as f32;
+                spectrum.ivar[(row, i)] = (1.0 / (sigma * sigma)) as f32;
+            }
+        }
+    }
+    synthetic::write_apstar(path, &spectrum).unwrap();
+}
+
+/// Checks an astraSource file of the plugin in astropy, warnings as errors: the RESULTS
+/// columns' units and descriptions, and the model images.
+const ASTROPY_CHECK: &str = r#"
+import json, sys, warnings
+warnings.simplefilter("error")
+import numpy as np
+from astropy.io import fits
+from astropy.table import Table
+with fits.open(sys.argv[1]) as hdul:
+    names = [h.name for h in hdul]
+    h = hdul["RESULTS"].header
+    columns = {}
+    for k in range(1, h["TFIELDS"] + 1):
+        columns[h[f"TTYPE{k}"]] = dict(unit=h.get(f"TUNIT{k}"), comment=h.get(f"TCOMM{k}"))
+    table = Table.read(hdul["RESULTS"])
+    units = {c: (str(table[c].unit) if table[c].unit is not None else None) for c in table.colnames}
+    model = hdul["MODEL_FLUX"].data
+    ivar = hdul["MODEL_IVAR"].data
+    print(json.dumps(dict(
+        names=names,
+        columns=columns,
+        units=units,
+        teff=float(table["TEFF"][0]),
+        plugin=hdul[0].header["PLUGIN"],
+        model_finite=int(np.isfinite(model).sum()),
+        model_ivar_nan=bool(np.isnan(ivar).all()),
+        continuum_finite=int(np.isfinite(hdul["CONTINUUM"].data).sum()),
+    )))
+"#;
+
+#[test]
+fn thepayne_recovers_the_labels_of_apstar_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let network = apogee_network();
+    let model_path = dir.path().join("payne.npz");
+    network.save(&model_path).unwrap();
+    std::fs::create_dir(dir.path().join("in")).unwrap();
+    for seed in 1..=3u64 {
+        write_input(&network, seed, &dir.path().join(format!("in/apStar-{seed}.fits")));
+    }
+
+    // Without a network: one sentence naming the option.
+    let out = astra(dir.path(), &["run", "thepayne", "in"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("--model"), "{}", text(&out.stderr));
+
+    let model_arg = model_path.to_str().unwrap();
+    let out = astra(
+        dir.path(),
+        &["run", "thepayne", "in", "--model", model_arg, "--workers", "2"],
+    );
+    let shown = text(&out.stdout);
+    assert!(out.status.success(), "{shown}{}", text(&out.stderr));
+    assert!(
+        shown.contains("3 inputs: 0 already done, 3 succeeded, 0 failed"),
+        "{shown}"
+    );
+
+    let db = Database::connect(&format!("sqlite://{}", dir.path().join("astra.db").display())).unwrap();
+    let md5 = ThePaynePlugin::load_model(ModelSource::File(&model_path)).unwrap().md5;
+    for seed in 1..=3u64 {
+        let input = dir.path().join(format!("in/apStar-{seed}.fits"));
+        let s = astra_targets::spectrum::read(&input).unwrap();
+        let card = |k: &str| s.header.iter().find(|c| c.key == k).unwrap().value.clone();
+        let (CardValue::Int(healpix), CardValue::Str(obj)) = (card("HEALPIX"), card("OBJID")) else {
+            panic!("cards")
+        };
+        let task = ThePayne {
+            healpix,
+            obj: obj.trim_end().to_string(),
+            model_md5: md5.clone(),
+            v_rad_tolerance: 5.0,
+        };
+        let rows = db.target(&task).read().unwrap();
+        assert_eq!(rows.len(), 1);
+        let r = &rows[0];
+        let (labels, v) = truth(&network, seed);
+        println!(
+            "input {seed}: teff {:.1} ± {:.1} (true {:.1}), logg {:.3} ± {:.3} (true {:.3}), \
+             fe_h {:.3} ± {:.3} (true {:.3}), v_rel {:.2} ± {:.2} (true {v:.2}), r_chi_sq {:.3}, snr {:.1}",
+            r.teff,
+            r.u_teff,
+            labels[0],
+            r.logg,
+            r.u_logg,
+            labels[1],
+            r.fe_h,
+            r.u_fe_h,
+            labels[2],
+            r.v_rel,
+            r.u_v_rel,
+            r.r_chi_sq,
+            r.snr
+        );
+        // Within 5 sigma of the truth: the continuum normalization adds a little to the
+        // noise the errors describe.
+        for (name, fitted, error, true_value) in [
+            ("teff", r.teff, r.u_teff, labels[0]),
+            ("logg", r.logg, r.u_logg, labels[1]),
+            ("fe_h", r.fe_h, r.u_fe_h, labels[2]),
+            ("v_rel", r.v_rel, r.u_v_rel, v),
+        ] {
+            assert!(error > 0.0 && error.is_finite(), "{name}: error {error}");
+            assert!(
+                (fitted - true_value).abs() < 5.0 * error,
+                "{name}: fitted {fitted} ± {error}, truth {true_value}"
+            );
+        }
+        assert!(r.u_teff < 100.0 && r.u_logg < 0.2 && r.u_fe_h < 0.1, "{r:?}");
+        assert!(
+            (0.8..1.3).contains(&r.r_chi_sq) && (80.0..120.0).contains(&r.snr),
+            "{r:?}"
+        );
+
+        let file = task.output_path(&OutputRoot::new(dir.path().join("out"))).unwrap();
+        let (passed, report) = fitsverify(&file);
+        assert!(passed, "{report}");
+        let verified = text(&astra(dir.path(), &["verify", file.to_str().unwrap()]).stdout);
+        assert!(verified.starts_with("ok "), "{verified}");
+
+        let facts: serde_json::Value =
+            serde_json::from_str(&run_python(ASTROPY_CHECK, &[file.to_str().unwrap()], None)).unwrap();
+        assert_eq!(facts["plugin"], "thepayne");
+        assert!((facts["teff"].as_f64().unwrap() - r.teff).abs() < 1e-9);
+        for (column, unit, comment) in [
+            ("TEFF", Some("K"), "Effective temperature"),
+            ("U_TEFF", Some("K"), "Error of the effective temperature"),
+            ("LOGG", None, "Surface gravity, log10(g / cm s-2) (dex)"),
+            ("FE_H", None, "Metallicity [Fe/H] (dex)"),
+            ("U_FE_H", None, "Error of the metallicity (dex)"),
+            (
+                "V_REL",
+                Some("km/s"),
+                "Radial velocity relative to the input's rest frame",
+            ),
+            ("U_V_REL", Some("km/s"), "Error of the radial velocity"),
+            ("SNR", None, "Median signal-to-noise ratio per pixel"),
+            ("R_CHI_SQ", None, "Reduced chi-squared of the fit"),
+            ("MODEL_MD5", None, "MD5 of the network file"),
+        ] {
+            let c = &facts["columns"][column];
+            assert_eq!(c["unit"].as_str(), unit, "TUNIT of {column}: {facts}");
+            assert_eq!(c["comment"].as_str(), Some(comment), "TCOMM of {column}");
+            // astropy writes km/s as "km / s".
+            let astropy = unit.map(|u| u.replace('/', " / "));
+            assert_eq!(
+                facts["units"][column].as_str(),
+                astropy.as_deref(),
+                "astropy's unit of {column}"
+            );
+        }
+        // The model flux covers the detectors; the model ivar is absent (NaN).
+        assert!(facts["model_finite"].as_u64().unwrap() > 7000, "{facts}");
+        assert!(facts["continuum_finite"].as_u64().unwrap() > 7000, "{facts}");
+        assert_eq!(facts["model_ivar_nan"], true);
+    }
+
+    // Another network is other work.
+    let other = dir.path().join("payne-2.npz");
+    RandomNetwork {
+        x_min: array![3500.0, 0.0, -2.0],
+        x_max: array![6500.0, 5.0, 0.5],
+        hidden: (32, 32),
+        wavelength: network.wavelength().unwrap().to_owned(),
+        depth: 0.04,
+    }
+    .build(4)
+    .unwrap()
+    .save(&other)
+    .unwrap();
+    let plan = text(
+        &astra(
+            dir.path(),
+            &["run", "thepayne", "in", "--model", other.to_str().unwrap(), "--dry-run"],
+        )
+        .stdout,
+    );
+    assert!(plan.contains("0 done, 3 would run"), "{plan}");
+    let plan = text(
+        &astra(
+            dir.path(),
+            &["run", "thepayne", "in", "--model", model_arg, "--dry-run"],
+        )
+        .stdout,
+    );
+    assert!(plan.contains("3 done, 0 would run"), "{plan}");
+}
+
+#[test]
+fn a_bad_network_file_is_one_sentence_naming_the_file_and_the_array() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("in")).unwrap();
+    let network = apogee_network();
+    write_input(&network, 1, &dir.path().join("in/apStar-1.fits"));
+
+    // A network file without its output layer's biases.
+    let path = dir.path().join("broken.npz");
+    let script = r#"
+import sys
+import numpy as np
+np.savez(sys.argv[1], w_array_0=np.zeros((4, 3)), w_array_1=np.zeros((4, 4)), w_array_2=np.zeros((8575, 4)),
+         b_array_0=np.zeros(4), b_array_1=np.zeros(4), x_min=np.zeros(3), x_max=np.ones(3))
+"#;
+    run_python(script, &[path.to_str().unwrap()], None);
+    let err = Network::load(&path).unwrap_err();
+    assert!(
+        matches!(err, PayneError::MissingArray { array: "b_array_2", .. }),
+        "{err}"
+    );
+    let out = astra(
+        dir.path(),
+        &["run", "thepayne", "in", "--model", path.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("network file {} has no array b_array_2", path.display())),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // A network with two labels: the results hold three.
+    let two = dir.path().join("two.npz");
+    let script = r#"
+import sys
+import numpy as np
+np.savez(sys.argv[1], w_array_0=np.ones((4, 2)), w_array_1=np.ones((4, 4)), w_array_2=np.ones((8575, 4)),
+         b_array_0=np.zeros(4), b_array_1=np.zeros(4), b_array_2=np.ones(8575), x_min=np.zeros(2), x_max=np.ones(2))
+"#;
+    run_python(script, &[two.to_str().unwrap()], None);
+    let out = astra(dir.path(), &["run", "thepayne", "in", "--model", two.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("has 2 labels; this plugin's results hold 3 (teff, logg, fe_h)"),
+        "{stderr}"
+    );
+}
