@@ -146,7 +146,9 @@ impl<'a> Fitter<'a> {
                     });
                 }
                 Some(w) => {
-                    if let Some(i) = (1..w.len()).find(|&i| !(w[i] > w[i - 1])) {
+                    if let Some(i) =
+                        (1..w.len()).find(|&i| w[i].partial_cmp(&w[i - 1]) != Some(std::cmp::Ordering::Greater))
+                    {
                         return Err(PayneError::Setting {
                             setting: "wavelength",
                             value: format!("{} then {} at pixel {i}", w[i - 1], w[i]),

@@ -151,12 +151,20 @@ impl Network {
         }
         if let Some(w) = &wavelength {
             expect("wavelength", w.shape(), &[p])?;
-            if let Some(i) = (1..p).find(|&i| !(w[i] > w[i - 1]) || !w[i].is_finite() || !(w[i - 1] > 0.0)) {
+            let bad = |i: usize| {
+                let positive = w[i].is_finite() && w[i] > 0.0;
+                !positive || (i > 0 && w[i].partial_cmp(&w[i - 1]) != Some(std::cmp::Ordering::Greater))
+            };
+            if let Some(i) = (0..p).find(|&i| bad(i)) {
+                let before = if i > 0 {
+                    w[i - 1].to_string()
+                } else {
+                    "none".to_string()
+                };
                 return Err(origin.array(
                     "wavelength",
                     format!(
-                        "not positive and strictly increasing at pixel {i} ({} then {})",
-                        w[i - 1],
+                        "not positive and strictly increasing at pixel {i} ({before} then {})",
                         w[i]
                     ),
                 ));
