@@ -28,6 +28,10 @@ use crate::network::Network;
 /// The degree of the continuum's Chebyshev series (Astra's setting for The Payne).
 pub const CONTINUUM_ORDER: usize = 4;
 
+/// How many median steps apart two neighbouring pixels of a wavelength grid are when
+/// a gap separates them (nothing is interpolated across it).
+pub const GAP: f64 = 3.0;
+
 /// The labels a network must have, in its order (the columns of [`ThePayneResults`]).
 pub const LABEL_NAMES: [&str; 3] = ["teff", "logg", "fe_h"];
 
@@ -112,9 +116,19 @@ fn md5_of(path: &Path) -> std::io::Result<String> {
 }
 
 /// Where each pixel of `to` falls on the increasing grid `from`: the left neighbour and
-/// the weight of the right one, or `None` outside `from`.
+/// the weight of the right one, or `None` outside `from` or in a gap of it (two
+/// neighbours more than [`GAP`] times its median step apart, in log wavelength, as
+/// between APOGEE's detectors).
 fn positions(from: ArrayView1<'_, f64>, to: ArrayView1<'_, f64>) -> Vec<Option<(usize, f64)>> {
     let n = from.len();
+    let mut steps: Vec<f64> = (1..n).map(|j| (from[j] / from[j - 1]).ln()).collect();
+    let median_step = if steps.is_empty() {
+        f64::INFINITY
+    } else {
+        let middle = steps.len() / 2;
+        *steps.select_nth_unstable_by(middle, f64::total_cmp).1
+    };
+    let in_gap = |j: usize| j + 1 < n && (from[j + 1] / from[j]).ln() > GAP * median_step;
     to.iter()
         .map(|&t| {
             if n == 0 || t < from[0] || t > from[n - 1] || !t.is_finite() {
@@ -128,6 +142,9 @@ fn positions(from: ArrayView1<'_, f64>, to: ArrayView1<'_, f64>) -> Vec<Option<(
                 return Some((n - 1, 0.0));
             }
             let j = j.max(1) - 1;
+            if in_gap(j) {
+                return None;
+            }
             Some((j, (t - from[j]) / (from[j + 1] - from[j])))
         })
         .collect()

@@ -353,3 +353,101 @@ fn bad_network_files_are_refused_naming_the_file_and_the_array() {
         "{err}"
     );
 }
+
+/// A network on its own grid, as The Payne's published one is (the APOGEE detectors
+/// only, without the gaps between them; here also offset by half a pixel from the apStar
+/// grid): the plugin puts each input on the network's pixels and the model back on the
+/// input's, leaving the gaps empty.
+#[test]
+fn a_network_on_another_grid_fits_apstar_spectra() {
+    use astra_targets::plugin::{Input, Plugin};
+    use astra_targets::spectrum::WavelengthGrid;
+    use astra_targets::spectrum::synthetic::{self, Labels};
+    use astra_thecannon::continuum::APOGEE_CHIPS;
+    use astra_thepayne::plugin::{LoadedNetwork, ThePayne, ThePaynePlugin};
+
+    let grid = WavelengthGrid::APOGEE;
+    let at = |x: f64| 10f64.powf(grid.crval1 + x * grid.cdelt1);
+    let pixels: Vec<f64> = APOGEE_CHIPS
+        .iter()
+        .flat_map(|r| r.clone())
+        .map(|i| at(i as f64 + 0.5))
+        .collect();
+    let network = RandomNetwork {
+        x_min: array![3500.0, 0.0, -2.0],
+        x_max: array![6500.0, 5.0, 0.5],
+        hidden: (32, 32),
+        wavelength: Array1::from(pixels.clone()),
+        depth: 0.04,
+    }
+    .build(9)
+    .unwrap();
+    let truth = array![5100.0, 2.7, -0.6];
+    let v = 1.3;
+    let normalized = Fitter::new(&network)
+        .model(network.scale(truth.view()).unwrap().view(), v)
+        .unwrap();
+    let mut spectrum = synthetic::apogee(
+        4,
+        Labels {
+            teff: truth[0],
+            logg: truth[1],
+            fe_h: truth[2],
+        },
+        100.0,
+        1,
+    )
+    .unwrap();
+    let mut rng = Rng::new(4);
+    let continuum = synthetic::continuum(&grid, truth[0], 500.0, 0.04, 0.02);
+    for i in 0..grid.npix {
+        let w = at(i as f64);
+        // The network's flux linearly interpolated at the input's pixel, 1 off its grid.
+        let j = pixels.partition_point(|p| *p <= w);
+        let flux = if j == 0 || j == pixels.len() || pixels[j] / pixels[j - 1] > 1.0001 {
+            1.0
+        } else {
+            let f = (w - pixels[j - 1]) / (pixels[j] - pixels[j - 1]);
+            normalized[j - 1] * (1.0 - f) + normalized[j] * f
+        };
+        let sigma = continuum[i] / 100.0;
+        if spectrum.ivar[(0, i)] > 0.0 {
+            spectrum.flux[(0, i)] = (flux * continuum[i] + sigma * rng.normal()) as f32;
+            spectrum.ivar[(0, i)] = (1.0 / (sigma * sigma)) as f32;
+        }
+    }
+    let model = LoadedNetwork {
+        network,
+        md5: "0".repeat(32),
+    };
+    let input = Input::new(Path::new("in.fits"), &spectrum);
+    let task = ThePaynePlugin::task(&model, &input).unwrap();
+    assert_eq!(task.v_rad_tolerance, 5.0);
+    let analysis = ThePaynePlugin::analyse(&model, &task, &input).unwrap();
+    let row = &analysis.result_rows()[0];
+    for (name, fitted, error, true_value) in [
+        ("teff", row.teff, row.u_teff, truth[0]),
+        ("logg", row.logg, row.u_logg, truth[1]),
+        ("fe_h", row.fe_h, row.u_fe_h, truth[2]),
+        ("v_rel", row.v_rel, row.u_v_rel, v),
+    ] {
+        assert!(
+            (fitted - true_value).abs() < 5.0 * error,
+            "{name}: fitted {fitted} ± {error}, truth {true_value}"
+        );
+    }
+    let _: &ThePayne = &task;
+    // The model is on the detectors and NaN between them.
+    let images = analysis.images().unwrap();
+    let checked = astra_targets::source::check_shapes(images.as_source_images(), 1).unwrap();
+    let model_flux = checked.model_flux();
+    for chip in APOGEE_CHIPS {
+        let inner = chip.start + 1..chip.end - 1;
+        assert!(inner.clone().all(|i| model_flux[(0, i)].is_finite()), "{chip:?}");
+        assert!((model_flux[(0, inner.start)] - 1.0).abs() < 0.3);
+    }
+    for gap in [3243..3647, 6049..6411] {
+        assert!(gap.clone().all(|i| model_flux[(0, i)].is_nan()), "{gap:?}");
+    }
+    assert!(checked.model_ivar().iter().all(|v| v.is_nan()));
+}
