@@ -400,7 +400,7 @@ fn a_network_on_another_grid_fits_apstar_spectra() {
     .unwrap();
     let mut rng = Rng::new(4);
     let continuum = synthetic::continuum(&grid, truth[0], 500.0, 0.04, 0.02);
-    for i in 0..grid.npix {
+    for (i, level) in continuum.iter().enumerate() {
         let w = at(i as f64);
         // The network's flux linearly interpolated at the input's pixel, 1 off its grid.
         let j = pixels.partition_point(|p| *p <= w);
@@ -410,9 +410,9 @@ fn a_network_on_another_grid_fits_apstar_spectra() {
             let f = (w - pixels[j - 1]) / (pixels[j] - pixels[j - 1]);
             normalized[j - 1] * (1.0 - f) + normalized[j] * f
         };
-        let sigma = continuum[i] / 100.0;
+        let sigma = level / 100.0;
         if spectrum.ivar[(0, i)] > 0.0 {
-            spectrum.flux[(0, i)] = (flux * continuum[i] + sigma * rng.normal()) as f32;
+            spectrum.flux[(0, i)] = (flux * level + sigma * rng.normal()) as f32;
             spectrum.ivar[(0, i)] = (1.0 / (sigma * sigma)) as f32;
         }
     }
