@@ -407,3 +407,132 @@ np.savez(sys.argv[1], w_array_0=np.ones((4, 2)), w_array_1=np.ones((4, 4)), w_ar
         "{stderr}"
     );
 }
+
+/// Trains The Payne's network with NumPy (full-batch Adam on the mean squared error, as
+/// The Payne's training code minimizes it, labels scaled by the training set's range)
+/// on the spectra of argv[1], and saves it in The Payne's layout to argv[2], with the
+/// wavelength grid. Prints the validation RMS.
+const NUMPY_TRAINING: &str = r#"
+import sys
+import numpy as np
+t = np.load(sys.argv[1])
+labels, flux, wavelength = t["labels"], t["flux"], t["wavelength"]
+valid = slice(0, 40)
+train = slice(40, None)
+x_max, x_min = labels[train].max(axis=0), labels[train].min(axis=0)
+x = (labels - x_min) / (x_max - x_min) - 0.5
+rng = np.random.default_rng(1)
+L, H, P = x.shape[1], 32, flux.shape[1]
+params = [rng.normal(size=(H, L)) / np.sqrt(L), np.zeros(H),
+          rng.normal(size=(H, H)) / np.sqrt(H), np.zeros(H),
+          rng.normal(size=(P, H)) * 0.01, flux[train].mean(axis=0)]
+def leaky(z):
+    return np.where(z > 0, z, 0.01 * z)
+def slope(z):
+    return np.where(z > 0, 1.0, 0.01)
+def forward(p, x):
+    z0 = x @ p[0].T + p[1]; a0 = leaky(z0)
+    z1 = a0 @ p[2].T + p[3]; a1 = leaky(z1)
+    return z0, a0, z1, a1, a1 @ p[4].T + p[5]
+m = [np.zeros_like(q) for q in params]
+v = [np.zeros_like(q) for q in params]
+X, Y = x[train], flux[train]
+n = len(X)
+for step in range(1, 6001):
+    z0, a0, z1, a1, out = forward(params, X)
+    d = 2 * (out - Y) / (n * P)
+    g4 = d.T @ a1; g5 = d.sum(axis=0)
+    d1 = (d @ params[4]) * slope(z1)
+    g2 = d1.T @ a0; g3 = d1.sum(axis=0)
+    d0 = (d1 @ params[2]) * slope(z0)
+    g0 = d0.T @ X; g1 = d0.sum(axis=0)
+    lr = 3e-3 if step < 4000 else 1e-3
+    for i, g in enumerate([g0, g1, g2, g3, g4, g5]):
+        m[i] = 0.9 * m[i] + 0.1 * g
+        v[i] = 0.999 * v[i] + 0.001 * g * g
+        params[i] -= lr * (m[i] / (1 - 0.9 ** step)) / (np.sqrt(v[i] / (1 - 0.999 ** step)) + 1e-8)
+np.savez(sys.argv[2], w_array_0=params[0].astype(np.float32), b_array_0=params[1].astype(np.float32),
+         w_array_1=params[2].astype(np.float32), b_array_1=params[3].astype(np.float32),
+         w_array_2=params[4].astype(np.float32), b_array_2=params[5].astype(np.float32),
+         x_min=x_min, x_max=x_max, wavelength=wavelength)
+print(float(np.sqrt(np.mean((forward(params, x[valid])[-1] - flux[valid]) ** 2))))
+"#;
+
+/// A network trained by NumPy on spectra of the synthetic line model (not a network),
+/// 1000 APOGEE pixels, recovers the labels of spectra it was not trained on.
+#[test]
+fn a_network_trained_by_numpy_recovers_labels_of_unseen_spectra() {
+    use astra_targets::spectrum::SpectrumKind;
+    use astra_targets::spectrum::synthetic::normalized_flux;
+    use ndarray_npy::NpzWriter;
+
+    let dir = tempfile::tempdir().unwrap();
+    let grid = WavelengthGrid::APOGEE;
+    let window = 1000..2000;
+    let draw = |rng: &mut Rng| Labels {
+        teff: rng.range(4000.0, 6000.0),
+        logg: rng.range(1.0, 4.5),
+        fe_h: rng.range(-1.5, 0.3),
+    };
+    // 40 validation spectra, then 360 training spectra.
+    let mut rng = Rng::new(77);
+    let n = 400;
+    let mut labels = astra_targets::ndarray::Array2::<f64>::zeros((n, 3));
+    let mut flux = astra_targets::ndarray::Array2::<f64>::zeros((n, window.len()));
+    for i in 0..n {
+        let l = draw(&mut rng);
+        labels.row_mut(i).assign(&array![l.teff, l.logg, l.fe_h]);
+        let f = normalized_flux(SpectrumKind::Apogee, &grid, &l);
+        flux.row_mut(i).assign(&Array1::from(f[window.clone()].to_vec()));
+    }
+    let wavelength: Array1<f64> = window.clone().map(|i| grid.wavelength(i)).collect();
+    let set = dir.path().join("training.npz");
+    let mut npz = NpzWriter::new(std::fs::File::create(&set).unwrap());
+    npz.add_array("labels", &labels).unwrap();
+    npz.add_array("flux", &flux).unwrap();
+    npz.add_array("wavelength", &wavelength).unwrap();
+    npz.finish().unwrap();
+    let path = dir.path().join("trained.npz");
+    let rms: f64 = run_python(NUMPY_TRAINING, &[set.to_str().unwrap(), path.to_str().unwrap()], None)
+        .trim()
+        .parse()
+        .unwrap();
+    println!("validation RMS of the trained network: {rms:.5}");
+    assert!(rms < 0.01, "the network did not learn the spectra: RMS {rms}");
+
+    let network = Network::load(&path).unwrap();
+    let fitter = Fitter::new(&network);
+    let sigma = 0.005; // S/N 200
+    let ivar = Array1::from_elem(window.len(), 1.0 / (sigma * sigma));
+    let mut errors = [Vec::new(), Vec::new(), Vec::new()];
+    let mut rng = Rng::new(4242);
+    for _ in 0..15 {
+        let l = draw(&mut rng);
+        let truth = [l.teff, l.logg, l.fe_h];
+        // Keep to the training range's inner part (the bounds are the training set's).
+        let scaled = network.scale(array![l.teff, l.logg, l.fe_h].view()).unwrap();
+        if scaled.iter().any(|s| s.abs() > 0.45) {
+            continue;
+        }
+        let f = normalized_flux(SpectrumKind::Apogee, &grid, &l);
+        let observed: Array1<f64> = f[window.clone()].iter().map(|v| v + sigma * rng.normal()).collect();
+        let fit = fitter.fit(observed.view(), ivar.view()).unwrap();
+        for k in 0..3 {
+            errors[k].push(fit.labels[k] - truth[k]);
+        }
+        assert!(fit.v_rad.abs() < 1.0, "v_rad {}", fit.v_rad);
+    }
+    let rms = |e: &Vec<f64>| (e.iter().map(|x| x * x).sum::<f64>() / e.len() as f64).sqrt();
+    let (teff, logg, fe_h) = (rms(&errors[0]), rms(&errors[1]), rms(&errors[2]));
+    println!(
+        "{} unseen spectra: RMS error teff {teff:.1} K, logg {logg:.3}, fe_h {fe_h:.3}",
+        errors[0].len()
+    );
+    assert!(errors[0].len() >= 8);
+    assert!(
+        teff < 150.0 && logg < 0.3 && fe_h < 0.1,
+        "teff {teff} K, logg {logg}, fe_h {fe_h}"
+    );
+    // Not exact: the network emulates the line model, it is not it.
+    assert!(teff > 0.1 && fe_h > 1e-4);
+}
