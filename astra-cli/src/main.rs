@@ -10,6 +10,7 @@ mod line_strength;
 // (`tests/program.rs` checks that none is missing).
 use astra_classifier as _;
 use astra_thecannon as _;
+use astra_thepayne as _;
 
 fn main() -> std::process::ExitCode {
     astra_targets::cli::Program::new()

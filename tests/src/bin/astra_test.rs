@@ -8,13 +8,14 @@
 //! - `failsome` writes rows only, and fails on inputs whose `SYNSEED` card is a multiple
 //!   of 4.
 //!
-//! The workspace's own plugins (`thecannon`, `classifier`) are linked in too.
+//! The workspace's own plugins (`thecannon`, `thepayne`, `classifier`) are linked in too.
 
 use astra_classifier as _;
 use astra_targets::ndarray::{Array2, Axis};
 use astra_targets::plugin::{Analysis, AnalysisImages, Image, Input, ModelSource, Outputs, Plugin, PluginResult};
 use astra_targets::{AstraResults, AstraTask};
 use astra_thecannon as _;
+use astra_thepayne as _;
 
 /// One spectrum row's mean flux and S/N.
 #[derive(Debug, Clone, PartialEq, AstraResults)]
