@@ -6,9 +6,10 @@
 //! - `--dump-dom` gives the page after its script ran: every task linked into the program
 //!   has its section and index entry, all shown;
 //! - the filter: headless Chromium has no keyboard, so the test types through the page's
-//!   own way in, the address fragment `#filter=TEXT` (the script puts it in the filter box
-//!   and applies it as it does on each key typed), and checks in the dumped DOM that only
-//!   the matching sections and index entries are left visible.
+//!   own way in, the address fragment `#filter=TEXT`: the script types it into the filter
+//!   box one character at a time, each followed by the `input` event a key press fires,
+//!   so only the box's own event handler narrows the page; the test checks in the dumped
+//!   DOM that only the matching sections and index entries are left visible.
 
 use std::path::Path;
 use std::process::{Command, Output};

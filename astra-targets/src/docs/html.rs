@@ -3,8 +3,9 @@
 //! page works opened from `file://`.
 //!
 //! The filter narrows the index and the sections to the tasks whose name, plugin,
-//! description, table or columns contain the typed text. It starts from the page
-//! address's fragment `#filter=TEXT` when there is one (`index.html#filter=cannon`).
+//! description, table or columns contain the typed text, on each `input` event of the
+//! box. A page address with the fragment `#filter=TEXT` (`index.html#filter=cannon`)
+//! types TEXT into the box, one character and one `input` event at a time.
 
 use std::fmt::Write;
 
@@ -39,8 +40,8 @@ for(const s of document.querySelectorAll('section.task')){const hit=s.dataset.se
 document.getElementById('toc-'+s.id).hidden=!hit;if(hit)shown++;}\n\
 document.getElementById('count').textContent=shown+' shown';}\n\
 box.addEventListener('input',apply);\n\
-const m=/filter=([^&]*)/.exec(location.hash.slice(1));if(m)box.value=decodeURIComponent(m[1]);\n\
-apply();\n";
+const m=/filter=([^&]*)/.exec(location.hash.slice(1));\n\
+if(m){for(const c of decodeURIComponent(m[1])){box.value+=c;box.dispatchEvent(new Event('input'));}}else apply();\n";
 
 /// The words a task is found by: family, plugin, description, table and column names.
 fn search_text(d: &TaskDoc) -> String {
