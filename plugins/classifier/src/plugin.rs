@@ -12,7 +12,6 @@ use astra_targets::ndarray::Axis;
 use astra_targets::plugin::{Analysis, Input, ModelSource, Outputs, Plugin, PluginResult, TrainingSet};
 use astra_targets::{AstraResults, AstraTask};
 use astra_thecannon::plugin::{continuum_for, training_spectra};
-use md5::{Digest, Md5};
 
 use crate::classes::{SPECTRAL_CLASSES, spectral_class_of_teff, spectral_classes};
 use crate::{ClassifierModel, Trainer};
@@ -64,11 +63,6 @@ pub struct LoadedModel {
 #[derive(Debug)]
 pub struct ClassifierPlugin;
 
-fn md5_of(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    Ok(Md5::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
-}
-
 impl Plugin for ClassifierPlugin {
     type Task = Classify;
     type Model = LoadedModel;
@@ -115,7 +109,7 @@ impl Plugin for ClassifierPlugin {
             )
             .into());
         }
-        let md5 = md5_of(path).map_err(|e| format!("reading {path:?}: {e}"))?;
+        let md5 = astra_targets::fs::file_md5(path).map_err(|e| format!("reading {path:?}: {e}"))?;
         Ok(LoadedModel { model, md5 })
     }
 

@@ -17,7 +17,6 @@ use astra_targets::plugin::{
 };
 use astra_targets::spectrum::WavelengthGrid;
 use astra_targets::{AstraResults, AstraTask};
-use md5::{Digest, Md5};
 
 use crate::continuum::{APOGEE_CHIPS, Continuum};
 use crate::synthetic::LABEL_NAMES;
@@ -113,11 +112,6 @@ pub fn training_spectra(set: &TrainingSet) -> PluginResult<(Array2<f64>, Array2<
     ))
 }
 
-fn md5_of(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    Ok(Md5::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
-}
-
 impl Plugin for TheCannonPlugin {
     type Task = TheCannon;
     type Model = LoadedModel;
@@ -157,7 +151,7 @@ impl Plugin for TheCannonPlugin {
             )
             .into());
         }
-        let md5 = md5_of(path).map_err(|e| format!("reading {path:?}: {e}"))?;
+        let md5 = astra_targets::fs::file_md5(path).map_err(|e| format!("reading {path:?}: {e}"))?;
         Ok(LoadedModel { model, md5 })
     }
 

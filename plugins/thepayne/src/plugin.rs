@@ -20,7 +20,6 @@ use astra_targets::plugin::{Analysis, AnalysisImages, Image, Input, ModelSource,
 use astra_targets::spectrum::WavelengthGrid;
 use astra_targets::{AstraResults, AstraTask};
 use astra_thecannon::continuum::{APOGEE_CHIPS, Continuum};
-use md5::{Digest, Md5};
 
 use crate::fit::{DEFAULT_V_RAD_TOLERANCE, Fitter};
 use crate::network::Network;
@@ -108,11 +107,6 @@ pub fn continuum_for(grid: &WavelengthGrid) -> Continuum {
     } else {
         Continuum::new(CONTINUUM_ORDER)
     }
-}
-
-fn md5_of(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    Ok(Md5::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Where each pixel of `to` falls on the increasing grid `from`: the left neighbour and
@@ -208,7 +202,7 @@ impl Plugin for ThePaynePlugin {
             )
             .into());
         }
-        let md5 = md5_of(path).map_err(|e| format!("reading {path:?}: {e}"))?;
+        let md5 = astra_targets::fs::file_md5(path).map_err(|e| format!("reading {path:?}: {e}"))?;
         Ok(LoadedNetwork { network, md5 })
     }
 
