@@ -13,8 +13,6 @@
 //! the model inverse variance is absent (NaN), as Astra wrote The Payne's files. The
 //! task id names the network (the MD5 of its file), so a new network is new work.
 
-use std::path::Path;
-
 use astra_targets::ndarray::{Array1, Array2, ArrayView1, Axis};
 use astra_targets::plugin::{Analysis, AnalysisImages, Image, Input, ModelSource, Outputs, Plugin, PluginResult};
 use astra_targets::spectrum::WavelengthGrid;
