@@ -14,6 +14,7 @@ use super::retry::with_retry;
 use super::status::{FIRST_FAILURE, StatusCode};
 use super::values::check_text;
 use super::write::{Prepared, prepare, task_params, upsert_tasks, write_in};
+use crate::column::SqlDialect;
 use crate::task::{AstraTask, TaskMeta};
 use crate::{Error, Result};
 
@@ -229,24 +230,52 @@ async fn record_once<DB: Backend, R: crate::AstraResults + Sync>(
             failed.iter().map(|(id, ps)| (id.as_str(), ps.as_slice())).collect();
         keys.extend(upsert_tasks::<DB>(&mut tx, family, &ids).await?);
     }
-    let sql = format!(
-        "UPDATE task SET status_code = $1, duration = $2, message = $3, modified = {} WHERE pk = $4",
-        dialect::now(DB::DIALECT)
-    );
+    let mut rows = Vec::with_capacity(updates.len());
     for u in updates {
         let pk = keys.get(&u.task_id).map(|k| k.pk).ok_or_else(|| Error::Missing {
             task_id: u.task_id.clone(),
             reason: "task row not returned".into(),
         })?;
-        let q = DB::bind_i64(query::<DB>(sql.clone()), u.status.code().into());
-        let q = DB::bind_i64(DB::bind_opt_text(DB::bind_f64(q, u.duration), u.message), pk);
-        DB::execute(&mut *tx, q)
-            .await
-            .map_err(db_err(format!("recording the status of {}", u.task_id)))?;
+        rows.push((pk, u));
+    }
+    for chunk in rows.chunks(STATUS_ROWS) {
+        let sql = status_update_sql(DB::DIALECT, chunk.len());
+        let mut q = query::<DB>(sql);
+        for (pk, u) in chunk {
+            q = DB::bind_i64(q, *pk);
+            q = DB::bind_i64(q, u.status.code().into());
+            q = DB::bind_opt_text(DB::bind_f64(q, u.duration), u.message);
+        }
+        DB::execute(&mut *tx, q).await.map_err(db_err(format!(
+            "recording the status of {} tasks of {family}",
+            chunk.len()
+        )))?;
     }
     tx.commit()
         .await
         .map_err(db_err(format!("committing {} runs of {family}", updates.len())))
+}
+
+/// Task rows whose status one statement sets (four parameters each).
+const STATUS_ROWS: usize = 4096;
+
+/// One statement setting the status code, duration and message of `rows` tasks, bound
+/// as (pk, status code, duration, message) per task.
+fn status_update_sql(d: SqlDialect, rows: usize) -> String {
+    let mut values = dialect::tuples(d, rows, 4);
+    if d == SqlDialect::Postgres {
+        // The first row types the columns of the VALUES list.
+        values = values.replacen(
+            "($1, $2, $3, $4)",
+            "($1::bigint, $2::integer, $3::double precision, $4::text)",
+            1,
+        );
+    }
+    format!(
+        "UPDATE task SET status_code = v.column2, duration = v.column3, message = v.column4, modified = {} \
+         FROM (VALUES {values}) AS v WHERE task.pk = v.column1",
+        dialect::now(d)
+    )
 }
 
 async fn mark_status_once<DB: Backend>(

@@ -124,7 +124,7 @@ impl<'a> From<&'a str> for ExtName<'a> {
 }
 
 /// Pixels in the type they are written as, borrowed when no conversion was needed.
-enum Pixels<'a> {
+pub(crate) enum Pixels<'a> {
     F32(Cow<'a, [f32]>),
     F64(Cow<'a, [f64]>),
     I16(Cow<'a, [i16]>),
@@ -142,7 +142,7 @@ fn converted<T: Copy, U>(a: &ArrayViewD<'_, T>, f: impl Fn(T) -> U) -> Vec<U> {
     a.iter().map(|x| f(*x)).collect()
 }
 
-fn pixels<'a>(data: &ImageData<'a>, dtype: Dtype, what: &str) -> Result<Pixels<'a>> {
+pub(crate) fn pixels<'a>(data: &ImageData<'a>, dtype: Dtype, what: &str) -> Result<Pixels<'a>> {
     use ImageData as D;
     Ok(match (data, dtype) {
         (D::F32(a), Dtype::F32) => Pixels::F32(contiguous(a)),

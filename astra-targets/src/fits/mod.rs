@@ -21,6 +21,7 @@ mod image;
 mod read;
 mod status;
 pub mod table;
+pub(crate) mod template;
 
 pub use card::{Card, CardValue};
 pub use file::{FitsBytes, FitsWriter, KEEP_LIMIT, release_kept_memory};

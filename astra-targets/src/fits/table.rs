@@ -6,6 +6,7 @@ use fitsio::sys;
 
 use super::card;
 use super::card::Card;
+use super::checksum::Sum32;
 use super::file::{FitsWriter, ascii_cstr, cstr, read_only};
 use super::image::ExtName;
 use crate::{Error, Result};
@@ -156,13 +157,21 @@ pub fn create_table_hdu(
         }
     }
     fits.write_cards(header.iter().filter(|c| !card::is_reserved(&c.key)))?;
-    fits.reserve_checksum(None)?;
+    // The data's checksum from the bytes cfitsio is about to write, not read back.
+    let datasum = fits.checksum().then(|| {
+        let mut bytes = Vec::new();
+        super::template::table_bytes(rows, columns, &mut bytes);
+        let mut sum = Sum32::default();
+        sum.add_bytes(&bytes);
+        sum
+    });
+    fits.reserve_checksum(datasum)?;
     if rows > 0 {
         for (i, c) in columns.iter().enumerate() {
             write_column(fits, name.name, i + 1, c)?;
         }
     }
-    fits.finish_hdu(false)
+    fits.finish_hdu(true)
 }
 
 /// A `TTYPEn` card with its value not padded to column 30, leaving the comment (the

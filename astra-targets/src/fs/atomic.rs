@@ -279,14 +279,32 @@ pub struct AtomicPath {
 impl AtomicPath {
     /// Prepares a temporary path beside `final_path`, creating the parent folders.
     pub fn new(final_path: impl Into<PathBuf>) -> Result<Self> {
-        let final_path = final_path.into();
+        Self::prepare(final_path.into(), true)
+    }
+
+    /// Prepares a temporary path beside `final_path` in a folder that must exist already:
+    /// a missing (for example mistyped) folder is refused with [`Error::Io`] naming it
+    /// and nothing is created. For files a user names, such as a trained model.
+    pub fn in_existing_folder(final_path: impl Into<PathBuf>) -> Result<Self> {
+        Self::prepare(final_path.into(), false)
+    }
+
+    fn prepare(final_path: PathBuf, make_folders: bool) -> Result<Self> {
         let name = final_path.file_name().ok_or_else(|| Error::Io {
             action: "writing",
             path: final_path.clone(),
             source: io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"),
         })?;
         let dir = parent_of(&final_path);
-        create_folders(dir)?;
+        if make_folders {
+            create_folders(dir)?;
+        } else if !dir.is_dir() {
+            let source = match fs::metadata(dir) {
+                Err(e) => e,
+                Ok(_) => io::Error::new(io::ErrorKind::NotADirectory, "not a folder"),
+            };
+            return Err(io_err("opening the folder", dir)(source));
+        }
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let temp_name = format!(".{}{MARKER}{}-{n}", name.to_string_lossy(), std::process::id());
         let temp_path = dir.join(temp_name);

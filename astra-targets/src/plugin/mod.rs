@@ -32,6 +32,7 @@ mod analysis;
 mod descriptor;
 mod input;
 mod lookup;
+mod model_file;
 mod provenance;
 mod training;
 
@@ -42,6 +43,7 @@ pub use analysis::{Analysis, AnalysisImages};
 pub use descriptor::{Job, JobRun, Model, PluginDescriptor, PluginRegistration, WriteSettings};
 pub use input::Input;
 pub use lookup::{find, find_trainable, is_valid_name, plugins};
+pub use model_file::ModelFile;
 pub use provenance::{Provenance, provenance};
 pub use training::{FILE_COLUMN, TrainingSet};
 

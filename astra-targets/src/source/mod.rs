@@ -6,7 +6,14 @@
 //! inverse variance, a `TASK_PARAMETERS` table and a `RESULTS` table with one row per
 //! spectrum. Every HDU is checksummed; the file is written to a temporary name beside the
 //! destination and renamed over it only when complete.
+//!
+//! Files up to [`MEMORY_LIMIT`] are made in memory. The first file of each layout (image
+//! shape and types, table columns) a thread writes goes through cfitsio; later files of
+//! that layout are assembled from the records cfitsio wrote for it, once the same bytes
+//! have been assembled from the first file ([`layouts_learnt`]). Files with a header card
+//! in the long-string convention always go through cfitsio.
 
+mod assembly;
 mod created;
 pub mod layout;
 mod options;
@@ -17,6 +24,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
+pub use assembly::{MAX_LAYOUTS, layouts_learnt};
 pub use created::{format_utc, now_utc};
 pub use options::{FloatType, Staging, WriteOptions};
 pub use shapes::{Images, Pixels, SourceImages, check_shapes};

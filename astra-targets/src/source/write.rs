@@ -9,9 +9,12 @@ use super::created::now_utc;
 use super::layout::{HDUS, PROVENANCE_CARDS, RESULTS, TASK_PARAMETERS, WCS_CARDS};
 use super::options::{Staging, WriteOptions};
 use super::shapes::Images;
-use super::{tables, verify};
+use super::{assembly, tables, verify};
 use crate::fits::table::check_table;
-use crate::fits::{Card, CardValue, FitsWriter, ImageData, TableColumn, card, create_image_hdu, create_table_hdu};
+use crate::fits::template::{DataUnit, HduSource};
+use crate::fits::{
+    Card, CardValue, Dtype, FitsWriter, ImageData, TableColumn, card, create_image_hdu, create_table_hdu,
+};
 use crate::fs::atomic::{io_through, name_destination};
 use crate::fs::{AtomicPath, Commit, IfExists};
 use crate::spectrum::{Bitmask, Spectrum, SpectrumKind};
@@ -42,6 +45,8 @@ struct Product<'s, 'i> {
     /// Formatted (and so checked) once, before anything is written.
     primary: Vec<card::Formatted>,
     wcs: Vec<Card>,
+    /// The WCS cards formatted (for files assembled without cfitsio).
+    wcs_formatted: Vec<card::Formatted>,
     images: &'s Images<'i>,
     bitmask: Bitmask<'s>,
     parameters: Vec<TableColumn>,
@@ -88,9 +93,17 @@ fn write_temp<T: AstraTask>(
         Staging::Disk => false,
     };
     if in_memory {
-        let mut fits = FitsWriter::create_memory(size, options.checksum)?;
-        write_hdus(&mut fits, product, options, &mut || {})?;
-        let bytes = fits.into_bytes()?;
+        let write = || {
+            let mut fits = FitsWriter::create_memory(size, options.checksum)?;
+            write_hdus(&mut fits, product, options, &mut || {})?;
+            fits.into_bytes()
+        };
+        let bytes = if options.checksum {
+            let hdus = hdu_sources(product, options);
+            assembly::file_bytes(layout_key(product, options), &hdus, &now_utc(), write)?
+        } else {
+            assembly::FileBytes::Written(write()?)
+        };
         let io = |action| io_through(action, path, temp);
         let mut file = File::create_new(temp).map_err(io("creating"))?;
         if options.durable {
@@ -200,12 +213,11 @@ fn prepare<'s, 'i, T: AstraTask>(
         .map(card::format)
         .collect::<Result<Vec<_>>>()?;
     let wcs = wcs_cards(spectrum);
-    for c in &wcs {
-        card::format(c)?;
-    }
+    let wcs_formatted = wcs.iter().map(card::format).collect::<Result<Vec<_>>>()?;
     Ok(Product {
         primary,
         wcs,
+        wcs_formatted,
         images,
         bitmask,
         parameters,
@@ -347,6 +359,73 @@ fn write_hdus(
     create_table_hdu(fits, name(RESULTS), product.rows, &product.results, &[])
 }
 
+/// The nine HDUs as [`write_hdus`] writes them, for files assembled without cfitsio.
+fn hdu_sources<'p>(product: &'p Product<'_, '_>, options: &WriteOptions) -> Vec<HduSource<'p>> {
+    let float = options.dtype.dtype();
+    let images = product.images;
+    let image = |data: ImageData<'p>, dtype: Dtype| HduSource {
+        cards: &product.wcs_formatted,
+        data: DataUnit::Image(data, dtype),
+    };
+    let bitmask: ImageData<'p> = match &product.bitmask {
+        Bitmask::I16(a) => a.view().into(),
+        Bitmask::I32(a) => a.view().into(),
+    };
+    let bitmask_type = bitmask.dtype();
+    vec![
+        HduSource {
+            cards: &product.primary,
+            data: DataUnit::Empty,
+        },
+        image(images.normalized_flux().into(), float),
+        image(images.normalized_ivar().into(), float),
+        image(bitmask, bitmask_type),
+        image(images.continuum().into(), float),
+        image(images.model_flux().into(), float),
+        image(images.model_ivar().into(), float),
+        HduSource {
+            cards: &[],
+            data: DataUnit::Table(parameter_rows(&product.parameters), &product.parameters),
+        },
+        HduSource {
+            cards: &[],
+            data: DataUnit::Table(product.rows, &product.results),
+        },
+    ]
+}
+
+/// What makes two products' files the same layout: the image shape and types and each
+/// table's rows and column descriptions (the HDU names and units never change).
+fn layout_key(product: &Product<'_, '_>, options: &WriteOptions) -> String {
+    use std::fmt::Write as _;
+    let (n, p) = product.images.shape();
+    let mask = match product.bitmask {
+        Bitmask::I16(_) => 16,
+        Bitmask::I32(_) => 32,
+    };
+    let mut key = format!("{n}x{p}/{}/{mask}", options.dtype.dtype().bitpix());
+    let tables = [
+        (parameter_rows(&product.parameters), &product.parameters),
+        (product.rows, &product.results),
+    ];
+    for (rows, columns) in tables {
+        let _ = write!(key, "|{rows}");
+        for c in columns {
+            let _ = write!(
+                key,
+                "|{}\t{}\t{}\t{}\t{:?}\t{:?}",
+                c.name,
+                c.tform(),
+                c.unit,
+                c.description,
+                c.tnull,
+                c.tdim
+            );
+        }
+    }
+    key
+}
+
 /// The number of rows of the `TASK_PARAMETERS` table (one per parameter).
 fn parameter_rows(parameters: &[TableColumn]) -> usize {
     parameters.first().map_or(0, |c| match &c.data {
@@ -367,20 +446,8 @@ fn estimate_size(product: &Product<'_, '_>, options: &WriteOptions) -> usize {
     let images = 5 * block(n * p * float) + block(n * p * mask) + 6 * 2 * 2880;
     let primary = block((product.primary.len() + 16) * 80 * 2);
     let table = |cols: &[TableColumn], rows: usize| {
-        let width: usize = cols.iter().map(cell_bytes).sum();
+        let width = crate::fits::template::row_width(cols);
         block(rows * width) + block((cols.len() * 6 + 20) * 80)
     };
     images + primary + table(&product.parameters, 64) + table(&product.results, n) + 4 * 2880
-}
-
-fn cell_bytes(c: &TableColumn) -> usize {
-    use crate::fits::ColumnData as D;
-    let size = match &c.data {
-        D::Bool(_) | D::U8(_) => 1,
-        D::I16(_) => 2,
-        D::I32(_) | D::F32(_) => 4,
-        D::I64(_) | D::F64(_) => 8,
-        D::Text { width, .. } => return *width,
-    };
-    size * c.repeat
 }

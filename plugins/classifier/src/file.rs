@@ -39,15 +39,7 @@ impl ClassifierModel {
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ClassifierError> {
         let path = path.as_ref();
         // A model goes into an existing folder: a mistyped folder is refused, not made.
-        let folder = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::metadata(folder).map_err(|source| ClassifierError::Io {
-            path: folder.to_path_buf(),
-            source,
-        })?;
-        let file = AtomicPath::new(path)?;
+        let file = AtomicPath::in_existing_folder(path)?;
         self.write_fits(file.temp_path())?;
         file.commit(Commit::replacing().durable(true))?;
         Ok(())

@@ -9,7 +9,9 @@
 use std::path::Path;
 
 use astra_targets::ndarray::Axis;
-use astra_targets::plugin::{Analysis, Input, ModelSource, Outputs, Plugin, PluginResult, TrainingSet};
+use astra_targets::plugin::{
+    Analysis, BoxError, Input, ModelFile, ModelSource, Outputs, Plugin, PluginResult, TrainingSet,
+};
 use astra_targets::{AstraResults, AstraTask};
 use astra_thecannon::plugin::{continuum_for, training_spectra};
 
@@ -51,13 +53,7 @@ pub struct Classify {
 }
 
 /// A trained model with the MD5 of its file.
-#[derive(Debug)]
-pub struct LoadedModel {
-    /// The model.
-    pub model: ClassifierModel,
-    /// The MD5 of its file (32 hex digits).
-    pub md5: String,
-}
+pub type LoadedModel = ModelFile<ClassifierModel>;
 
 /// The `classifier` plugin.
 #[derive(Debug)]
@@ -98,19 +94,23 @@ impl Plugin for ClassifierPlugin {
     }
 
     fn load_model(source: ModelSource<'_>) -> PluginResult<LoadedModel> {
-        let ModelSource::File(path) = source else {
-            return Err("the classifier needs a trained model: give its file with --model".into());
-        };
-        let model = ClassifierModel::load(path)?;
-        if model.classes().names() != SPECTRAL_CLASSES {
-            return Err(format!(
-                "the model {path:?} has the classes {:?}; this plugin's results hold {SPECTRAL_CLASSES:?}",
-                model.classes().names()
-            )
-            .into());
-        }
-        let md5 = astra_targets::fs::file_md5(path).map_err(|e| format!("reading {path:?}: {e}"))?;
-        Ok(LoadedModel { model, md5 })
+        ModelFile::load(
+            source,
+            "the classifier needs a trained model: give its file with --model",
+            |path| {
+                let model = ClassifierModel::load(path)?;
+                if model.classes().names() != SPECTRAL_CLASSES {
+                    return Err::<_, BoxError>(
+                        format!(
+                            "the model {path:?} has the classes {:?}; this plugin's results hold {SPECTRAL_CLASSES:?}",
+                            model.classes().names()
+                        )
+                        .into(),
+                    );
+                }
+                Ok(model)
+            },
+        )
     }
 
     fn task(model: &LoadedModel, input: &Input<'_>) -> PluginResult<Classify> {

@@ -13,7 +13,8 @@ use std::path::Path;
 
 use astra_targets::ndarray::{Array2, Axis};
 use astra_targets::plugin::{
-    Analysis, AnalysisImages, Image, Input, ModelSource, Outputs, Plugin, PluginResult, TrainingSet,
+    Analysis, AnalysisImages, BoxError, Image, Input, ModelFile, ModelSource, Outputs, Plugin, PluginResult,
+    TrainingSet,
 };
 use astra_targets::spectrum::WavelengthGrid;
 use astra_targets::{AstraResults, AstraTask};
@@ -66,13 +67,7 @@ pub struct TheCannon {
 }
 
 /// A trained model with the MD5 of its file.
-#[derive(Debug)]
-pub struct LoadedModel {
-    /// The model.
-    pub model: CannonModel,
-    /// The MD5 of its file (32 hex digits).
-    pub md5: String,
-}
+pub type LoadedModel = ModelFile<CannonModel>;
 
 /// The `thecannon` plugin.
 #[derive(Debug)]
@@ -140,19 +135,23 @@ impl Plugin for TheCannonPlugin {
     }
 
     fn load_model(source: ModelSource<'_>) -> PluginResult<LoadedModel> {
-        let ModelSource::File(path) = source else {
-            return Err("The Cannon needs a trained model: give its file with --model".into());
-        };
-        let model = CannonModel::load(path)?;
-        if model.n_labels() != N_LABELS {
-            return Err(format!(
-                "the model {path:?} has {} labels; this plugin's results hold {N_LABELS}",
-                model.n_labels()
-            )
-            .into());
-        }
-        let md5 = astra_targets::fs::file_md5(path).map_err(|e| format!("reading {path:?}: {e}"))?;
-        Ok(LoadedModel { model, md5 })
+        ModelFile::load(
+            source,
+            "The Cannon needs a trained model: give its file with --model",
+            |path| {
+                let model = CannonModel::load(path)?;
+                if model.n_labels() != N_LABELS {
+                    return Err::<_, BoxError>(
+                        format!(
+                            "the model {path:?} has {} labels; this plugin's results hold {N_LABELS}",
+                            model.n_labels()
+                        )
+                        .into(),
+                    );
+                }
+                Ok(model)
+            },
+        )
     }
 
     fn task(model: &LoadedModel, input: &Input<'_>) -> PluginResult<TheCannon> {

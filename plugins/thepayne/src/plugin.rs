@@ -14,7 +14,9 @@
 //! task id names the network (the MD5 of its file), so a new network is new work.
 
 use astra_targets::ndarray::{Array1, Array2, ArrayView1, Axis};
-use astra_targets::plugin::{Analysis, AnalysisImages, Image, Input, ModelSource, Outputs, Plugin, PluginResult};
+use astra_targets::plugin::{
+    Analysis, AnalysisImages, BoxError, Image, Input, ModelFile, ModelSource, Outputs, Plugin, PluginResult,
+};
 use astra_targets::spectrum::WavelengthGrid;
 use astra_targets::{AstraResults, AstraTask};
 use astra_thecannon::continuum::{APOGEE_CHIPS, Continuum};
@@ -84,14 +86,8 @@ pub struct ThePayne {
     pub v_rad_tolerance: f64,
 }
 
-/// A network with the MD5 of its file.
-#[derive(Debug)]
-pub struct LoadedNetwork {
-    /// The network.
-    pub network: Network,
-    /// The MD5 of its file (32 hex digits).
-    pub md5: String,
-}
+/// A trained network with the MD5 of its file.
+pub type LoadedNetwork = ModelFile<Network>;
 
 /// The `thepayne` plugin.
 #[derive(Debug)]
@@ -187,21 +183,25 @@ impl Plugin for ThePaynePlugin {
     };
 
     fn load_model(source: ModelSource<'_>) -> PluginResult<LoadedNetwork> {
-        let ModelSource::File(path) = source else {
-            return Err("The Payne needs a trained network: give its .npz file with --model".into());
-        };
-        let network = Network::load(path)?;
-        if network.n_labels() != LABEL_NAMES.len() {
-            return Err(format!(
-                "the network {path:?} has {} labels; this plugin's results hold {} ({})",
-                network.n_labels(),
-                LABEL_NAMES.len(),
-                LABEL_NAMES.join(", ")
-            )
-            .into());
-        }
-        let md5 = astra_targets::fs::file_md5(path).map_err(|e| format!("reading {path:?}: {e}"))?;
-        Ok(LoadedNetwork { network, md5 })
+        ModelFile::load(
+            source,
+            "The Payne needs a trained network: give its .npz file with --model",
+            |path| {
+                let network = Network::load(path)?;
+                if network.n_labels() != LABEL_NAMES.len() {
+                    return Err::<_, BoxError>(
+                        format!(
+                            "the network {path:?} has {} labels; this plugin's results hold {} ({})",
+                            network.n_labels(),
+                            LABEL_NAMES.len(),
+                            LABEL_NAMES.join(", ")
+                        )
+                        .into(),
+                    );
+                }
+                Ok(network)
+            },
+        )
     }
 
     fn task(model: &LoadedNetwork, input: &Input<'_>) -> PluginResult<ThePayne> {
@@ -215,7 +215,7 @@ impl Plugin for ThePaynePlugin {
 
     fn analyse(model: &LoadedNetwork, task: &ThePayne, input: &Input<'_>) -> PluginResult<Analysis<ThePayneResults>> {
         let spectrum = input.spectrum();
-        let network = &model.network;
+        let network = &model.model;
         let (n, p) = spectrum.shape();
         let input_wavelength: Array1<f64> = (0..p).map(|i| spectrum.grid.wavelength(i)).collect();
         // The network's pixels, and how the input maps onto them (None: the same pixels).

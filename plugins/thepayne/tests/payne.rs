@@ -417,7 +417,7 @@ fn a_network_on_another_grid_fits_apstar_spectra() {
         }
     }
     let model = LoadedNetwork {
-        network,
+        model: network,
         md5: "0".repeat(32),
     };
     let input = Input::new(Path::new("in.fits"), &spectrum);
