@@ -160,7 +160,7 @@ pub fn create_table_hdu(
     // The data's checksum from the bytes cfitsio is about to write, not read back.
     let datasum = fits.checksum().then(|| {
         let mut bytes = Vec::new();
-        super::template::table_bytes(rows, columns, &mut bytes);
+        table_bytes(rows, columns, &mut bytes);
         let mut sum = Sum32::default();
         sum.add_bytes(&bytes);
         sum
@@ -266,4 +266,51 @@ fn write_column(fits: &mut FitsWriter, table: &str, n: usize, c: &TableColumn) -
         }
     }
     fits.check(status, || format!("writing column {} of {table}", c.name))
+}
+
+/// The bytes of one table row.
+pub(crate) fn row_width(columns: &[TableColumn]) -> usize {
+    columns.iter().map(cell_width).sum()
+}
+
+fn cell_width(c: &TableColumn) -> usize {
+    let size = match &c.data {
+        ColumnData::Bool(_) | ColumnData::U8(_) => 1,
+        ColumnData::I16(_) => 2,
+        ColumnData::I32(_) | ColumnData::F32(_) => 4,
+        ColumnData::I64(_) | ColumnData::F64(_) => 8,
+        ColumnData::Text { width, .. } => return (*width).max(1),
+    };
+    size * c.repeat
+}
+
+/// Appends the rows of a binary table, as cfitsio writes them: numbers big-endian,
+/// logicals `T`, `F` or a zero byte, text padded with spaces to the column's width.
+pub(crate) fn table_bytes(rows: usize, columns: &[TableColumn], out: &mut Vec<u8>) {
+    out.reserve(rows * row_width(columns));
+    for row in 0..rows {
+        for c in columns {
+            let cell = row * c.repeat..(row + 1) * c.repeat;
+            match &c.data {
+                ColumnData::Bool(v) => out.extend(v[cell].iter().map(|b| match b {
+                    Some(true) => b'T',
+                    Some(false) => b'F',
+                    None => 0,
+                })),
+                ColumnData::U8(v) => out.extend_from_slice(&v[cell]),
+                ColumnData::I16(v) => v[cell].iter().for_each(|x| out.extend_from_slice(&x.to_be_bytes())),
+                ColumnData::I32(v) => v[cell].iter().for_each(|x| out.extend_from_slice(&x.to_be_bytes())),
+                ColumnData::I64(v) => v[cell].iter().for_each(|x| out.extend_from_slice(&x.to_be_bytes())),
+                ColumnData::F32(v) => v[cell].iter().for_each(|x| out.extend_from_slice(&x.to_be_bytes())),
+                ColumnData::F64(v) => v[cell].iter().for_each(|x| out.extend_from_slice(&x.to_be_bytes())),
+                ColumnData::Text { width, values } => {
+                    let text = values[row].as_bytes();
+                    let width = (*width).max(1);
+                    let n = text.len().min(width);
+                    out.extend_from_slice(&text[..n]);
+                    out.resize(out.len() + width - n, b' ');
+                }
+            }
+        }
+    }
 }

@@ -14,7 +14,7 @@
 use super::card::{self, Formatted};
 use super::checksum::{Sum32, encode};
 use super::image::{Dtype, ImageData, Pixels, pixels};
-use super::table::{ColumnData, TableColumn};
+use super::table::{TableColumn, row_width, table_bytes};
 
 const RECORD: usize = 80;
 const BLOCK: usize = 2880;
@@ -166,6 +166,12 @@ fn header_len(layout: &HduLayout, cards: &[Formatted]) -> Option<usize> {
     Some(padded(records * RECORD))
 }
 
+/// Whether every HDU's own cards are whole records (none in the long-string convention):
+/// only such files teach a layout or are assembled.
+pub(crate) fn in_records(hdus: &[HduSource<'_>]) -> bool {
+    hdus.iter().all(|h| record_count(h.cards).is_some())
+}
+
 /// The records of an HDU's own cards, or `None` if one uses the long-string convention.
 fn own_records(cards: &[Formatted]) -> Option<Vec<&str>> {
     let mut out = Vec::with_capacity(cards.len());
@@ -242,22 +248,6 @@ fn data_len(unit: &DataUnit<'_>) -> usize {
     }
 }
 
-/// The bytes of one table row.
-pub(crate) fn row_width(columns: &[TableColumn]) -> usize {
-    columns.iter().map(cell_width).sum()
-}
-
-fn cell_width(c: &TableColumn) -> usize {
-    let size = match &c.data {
-        ColumnData::Bool(_) | ColumnData::U8(_) => 1,
-        ColumnData::I16(_) => 2,
-        ColumnData::I32(_) | ColumnData::F32(_) => 4,
-        ColumnData::I64(_) | ColumnData::F64(_) => 8,
-        ColumnData::Text { width, .. } => return (*width).max(1),
-    };
-    size * c.repeat
-}
-
 /// Appends a data unit's bytes (unpadded) to `out`, or `None` for pixels that cannot be
 /// written as the image's type.
 fn serialize(unit: &DataUnit<'_>, out: &mut Vec<u8>) -> Option<()> {
@@ -277,43 +267,13 @@ fn serialize(unit: &DataUnit<'_>, out: &mut Vec<u8>) -> Option<()> {
     Some(())
 }
 
-/// Appends the rows of a binary table, as cfitsio writes them: numbers big-endian,
-/// logicals `T`, `F` or a zero byte, text padded with spaces to the column's width.
-pub(crate) fn table_bytes(rows: usize, columns: &[TableColumn], out: &mut Vec<u8>) {
-    out.reserve(rows * row_width(columns));
-    for row in 0..rows {
-        for c in columns {
-            let cell = row * c.repeat..(row + 1) * c.repeat;
-            match &c.data {
-                ColumnData::Bool(v) => out.extend(v[cell].iter().map(|b| match b {
-                    Some(true) => b'T',
-                    Some(false) => b'F',
-                    None => 0,
-                })),
-                ColumnData::U8(v) => out.extend_from_slice(&v[cell]),
-                ColumnData::I16(v) => v[cell].iter().for_each(|x| out.extend_from_slice(&x.to_be_bytes())),
-                ColumnData::I32(v) => v[cell].iter().for_each(|x| out.extend_from_slice(&x.to_be_bytes())),
-                ColumnData::I64(v) => v[cell].iter().for_each(|x| out.extend_from_slice(&x.to_be_bytes())),
-                ColumnData::F32(v) => v[cell].iter().for_each(|x| out.extend_from_slice(&x.to_be_bytes())),
-                ColumnData::F64(v) => v[cell].iter().for_each(|x| out.extend_from_slice(&x.to_be_bytes())),
-                ColumnData::Text { width, values } => {
-                    let text = values[row].as_bytes();
-                    let width = (*width).max(1);
-                    let n = text.len().min(width);
-                    out.extend_from_slice(&text[..n]);
-                    out.resize(out.len() + width - n, b' ');
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use ndarray::Array2;
 
     use super::*;
     use crate::fits::card::{Card, CardValue, format, history, int, real, string};
+    use crate::fits::table::ColumnData;
     use crate::fits::{ExtName, FitsWriter, create_image_hdu, create_table_hdu};
 
     /// Everything one test file holds; `seed` changes every value (and the number of

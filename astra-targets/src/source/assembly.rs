@@ -11,7 +11,7 @@ use std::ops::Deref;
 use std::rc::Rc;
 
 use crate::Result;
-use crate::fits::template::{HduSource, Layout};
+use crate::fits::template::{HduSource, Layout, in_records};
 use crate::fits::{FitsBytes, KEEP_LIMIT};
 
 /// The layouts a thread keeps; more are forgotten all at once.
@@ -88,7 +88,8 @@ pub(super) fn file_bytes(
         keep(buffer);
     }
     let written = write()?;
-    if known.is_none() {
+    // A file with a card in the long-string convention says nothing of its layout.
+    if known.is_none() && in_records(hdus) {
         let layout = Layout::learn(&written, hdus).map(Rc::new);
         LAYOUTS.with(|l| {
             let mut l = l.borrow_mut();

@@ -446,7 +446,7 @@ fn estimate_size(product: &Product<'_, '_>, options: &WriteOptions) -> usize {
     let images = 5 * block(n * p * float) + block(n * p * mask) + 6 * 2 * 2880;
     let primary = block((product.primary.len() + 16) * 80 * 2);
     let table = |cols: &[TableColumn], rows: usize| {
-        let width = crate::fits::template::row_width(cols);
+        let width = crate::fits::table::row_width(cols);
         block(rows * width) + block((cols.len() * 6 + 20) * 80)
     };
     images + primary + table(&product.parameters, 64) + table(&product.results, n) + 4 * 2880
