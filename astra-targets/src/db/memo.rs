@@ -7,7 +7,8 @@
 //! read), the task id and the astraSource path it made. A later run whose input has the
 //! same stamp takes the task from the memo; an input whose stamp changed is read again.
 //! The memo only names tasks: whether a task is complete is still decided by its result
-//! row and its file.
+//! row and its file. Once a task's row is committed, its entry also holds the stamp of
+//! its astraSource file, so a later run checks the file with one `stat`.
 
 use std::collections::HashMap;
 
@@ -30,6 +31,9 @@ pub struct InputMemo {
     pub task_id: String,
     /// The astraSource file of the task (empty for a plugin writing rows only).
     pub output: String,
+    /// The astraSource file's stamp when its task's row was committed (empty when not
+    /// known): a file with that stamp is the one committed, whole.
+    pub output_stamp: String,
 }
 
 impl InputMemo {
@@ -39,16 +43,28 @@ impl InputMemo {
             stamp: stamp.into(),
             task_id: task_id.into(),
             output: output.into(),
+            output_stamp: String::new(),
         }
     }
 
+    /// The entry with the astraSource file's stamp at commit.
+    pub fn with_output_stamp(mut self, stamp: impl Into<String>) -> Self {
+        self.output_stamp = stamp.into();
+        self
+    }
+
+    // Stamps and task ids hold no tab; the output path comes last, whatever it holds.
     fn pack(&self) -> String {
-        format!("{}\t{}\t{}", self.stamp, self.task_id, self.output)
+        format!(
+            "{}\t{}\t{}\t{}",
+            self.stamp, self.task_id, self.output_stamp, self.output
+        )
     }
 
     fn unpack(text: &str) -> Option<InputMemo> {
-        let mut parts = text.splitn(3, '\t');
-        Some(InputMemo::new(parts.next()?, parts.next()?, parts.next()?))
+        let mut parts = text.splitn(4, '\t');
+        let (stamp, task_id, output_stamp, output) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        Some(InputMemo::new(stamp, task_id, output).with_output_stamp(output_stamp))
     }
 }
 

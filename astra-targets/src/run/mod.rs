@@ -30,6 +30,10 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod check;
+
+use check::{check_threads, output_complete, par_map, stamp};
+
 use crate::Result;
 use crate::db::InputMemo;
 use crate::db::StatusCode;
@@ -188,13 +192,20 @@ impl std::fmt::Debug for Runner<'_> {
     }
 }
 
+/// A job run on a worker, with the memo entry to record once its row is committed.
+struct Finished {
+    run: JobRun,
+    memo: Option<InputMemo>,
+}
+
 /// A prepared job (or why it could not be), with its input's position.
 type Prepared = (usize, Result<Box<dyn Job>>);
 
 /// A chunk's tasks, classified.
 #[derive(Default)]
 struct Classified {
-    pending: Vec<(Box<dyn Job>, Pending)>,
+    /// Tasks to run, with their inputs' stamps.
+    pending: Vec<(Box<dyn Job>, Pending, Option<String>)>,
     done: Vec<(usize, PlannedTask)>,
     failed_before: usize,
 }
@@ -312,7 +323,7 @@ impl<'a> Runner<'a> {
                 plan.duplicates += duplicates;
                 plan.failed_before += classified.failed_before;
                 done.extend(classified.done);
-                for (job, why) in &classified.pending {
+                for (job, why, _) in &classified.pending {
                     if budget == 0 {
                         plan.beyond_limit += 1;
                     } else {
@@ -359,17 +370,17 @@ impl<'a> Runner<'a> {
                 let mut skipped = classified.done.len() + duplicates + bad.len() + classified.failed_before;
                 report.bad_inputs.extend(bad);
                 let mut jobs = Vec::new();
-                for (job, _) in classified.pending {
+                for (job, _, input_stamp) in classified.pending {
                     if budget == 0 {
                         report.beyond_limit += 1;
                         skipped += 1;
                     } else {
                         budget -= 1;
-                        jobs.push(job);
+                        jobs.push((job, input_stamp));
                     }
                 }
                 self.observer.skipped(skipped);
-                self.analyse_all(&model, jobs, &cleaned, &mut report)?;
+                self.analyse_all(&model, &context, jobs, &cleaned, &mut report)?;
             }
         }
         if self.stopped() {
@@ -386,8 +397,8 @@ impl<'a> Runner<'a> {
     /// positions in the block), the positions of the inputs to read with their stamps,
     /// and the number of duplicates.
     fn known(&self, context: &str, block: &[PathBuf], seen: &mut HashSet<String>) -> Result<Known> {
-        let stamps: Vec<Option<(&str, String)>> =
-            block.iter().map(|path| Some((path.to_str()?, stamp(path)?))).collect();
+        let threads = check_threads().max(self.workers);
+        let stamps: Vec<Option<(&str, String)>> = par_map(block, threads, |path| Some((path.to_str()?, stamp(path)?)));
         let asked: Vec<&str> = stamps.iter().flatten().map(|(p, _)| *p).collect();
         let mut memos = self.db.input_memos(self.plugin.name, context, &asked)?.into_iter();
         let mut candidates: Vec<(usize, InputMemo)> = Vec::new();
@@ -401,11 +412,17 @@ impl<'a> Runner<'a> {
         }
         let ids: Vec<&str> = candidates.iter().map(|(_, m)| m.task_id.as_str()).collect();
         let has_row = self.plugin.exists_ids(self.db, &ids)?;
+        let with_row: Vec<(usize, InputMemo)> = candidates
+            .into_iter()
+            .zip(has_row)
+            .filter_map(|(candidate, has_row)| has_row.then_some(candidate))
+            .collect();
+        let whole = par_map(&with_row, threads, |(_, memo)| output_complete(memo));
         let mut read = vec![true; block.len()];
         let mut known = Known::default();
-        for ((i, memo), has_row) in candidates.into_iter().zip(has_row) {
+        for ((i, memo), whole) in with_row.into_iter().zip(whole) {
             let output = (!memo.output.is_empty()).then(|| PathBuf::from(&memo.output));
-            if has_row && output.as_deref().is_none_or(looks_complete) {
+            if whole {
                 read[i] = false;
                 if seen.insert(memo.task_id.clone()) {
                     let input = block[i].clone();
@@ -461,7 +478,7 @@ impl<'a> Runner<'a> {
                         remembered.push((path, InputMemo::new(stamp.clone(), job.task_id(), output)));
                     }
                     if seen.insert(job.task_id().to_string()) {
-                        jobs.push((*i, job));
+                        jobs.push((*i, job, stamp.clone()));
                     } else {
                         duplicates += 1;
                     }
@@ -475,7 +492,7 @@ impl<'a> Runner<'a> {
         if remember && !self.db.is_read_only() {
             self.db.put_input_memos(self.plugin.name, context, &remembered)?;
         }
-        let refs: Vec<&dyn Job> = jobs.iter().map(|(_, j)| j.as_ref()).collect();
+        let refs: Vec<&dyn Job> = jobs.iter().map(|(_, j, _)| j.as_ref()).collect();
         let rows = self.plugin.exists_many(self.db, &refs)?;
         let failed = if self.retry_failed {
             vec![false; jobs.len()]
@@ -483,7 +500,7 @@ impl<'a> Runner<'a> {
             self.plugin.failed_many(self.db, &refs)?
         };
         let mut classified = Classified::default();
-        for (((i, job), has_row), failed) in jobs.into_iter().zip(rows).zip(failed) {
+        for (((i, job, input_stamp), has_row), failed) in jobs.into_iter().zip(rows).zip(failed) {
             if failed {
                 classified.failed_before += 1;
                 continue;
@@ -491,8 +508,8 @@ impl<'a> Runner<'a> {
             let file_ok = job.output().is_none_or(looks_complete);
             match (has_row, file_ok) {
                 (true, true) => classified.done.push((i, planned(job.as_ref(), None))),
-                (true, false) => classified.pending.push((job, Pending::FileMissing)),
-                (false, _) => classified.pending.push((job, Pending::NoResult)),
+                (true, false) => classified.pending.push((job, Pending::FileMissing, input_stamp)),
+                (false, _) => classified.pending.push((job, Pending::NoResult, input_stamp)),
             }
         }
         Ok((classified, bad, duplicates))
@@ -530,17 +547,18 @@ impl<'a> Runner<'a> {
     fn analyse_all(
         &self,
         model: &Model,
-        jobs: Vec<Box<dyn Job>>,
+        context: &str,
+        jobs: Vec<(Box<dyn Job>, Option<String>)>,
         cleaned: &Mutex<HashSet<PathBuf>>,
         report: &mut RunReport,
     ) -> Result<()> {
         if jobs.is_empty() {
             return Ok(());
         }
-        let refs: Vec<&dyn Job> = jobs.iter().map(|j| j.as_ref()).collect();
+        let refs: Vec<&dyn Job> = jobs.iter().map(|(j, _)| j.as_ref()).collect();
         self.plugin.mark_status(self.db, &refs, StatusCode::Running)?;
         let queue = Mutex::new(jobs.into_iter());
-        let (sender, receiver) = mpsc::channel::<JobRun>();
+        let (sender, receiver) = mpsc::channel::<Finished>();
         let abort = AtomicBool::new(false);
         std::thread::scope(|s| {
             for _ in 0..self.workers {
@@ -552,7 +570,7 @@ impl<'a> Runner<'a> {
                             break;
                         }
                         let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                        let Some(mut job) = next else { break };
+                        let Some((mut job, input_stamp)) = next else { break };
                         if let Some(folder) = job.output().and_then(Path::parent) {
                             // Temporary files left there by a killed writer, once per
                             // folder and run: later temporaries are this process's own
@@ -578,11 +596,24 @@ impl<'a> Runner<'a> {
                                 Some(format!("the analysis panicked: {}", panic_message(&panic))),
                             ),
                         };
-                        let run = JobRun {
-                            job,
-                            status,
-                            duration: started.elapsed().as_secs_f64(),
-                            message: message.map(|m| m.replace('\0', " ")),
+                        // The memo entry of a file-writing task that succeeded, with
+                        // its file's stamp, recorded once its row is committed.
+                        let memo = match (&status, input_stamp, job.output()) {
+                            (StatusCode::Success, Some(input_stamp), Some(output)) => {
+                                stamp(output).zip(output.to_str()).map(|(output_stamp, output)| {
+                                    InputMemo::new(input_stamp, job.task_id(), output).with_output_stamp(output_stamp)
+                                })
+                            }
+                            _ => None,
+                        };
+                        let run = Finished {
+                            run: JobRun {
+                                job,
+                                status,
+                                duration: started.elapsed().as_secs_f64(),
+                                message: message.map(|m| m.replace('\0', " ")),
+                            },
+                            memo,
                         };
                         if sender.send(run).is_err() {
                             break;
@@ -591,7 +622,7 @@ impl<'a> Runner<'a> {
                 });
             }
             drop(sender);
-            let result = self.commit_loop(&receiver, report);
+            let result = self.commit_loop(context, &receiver, report);
             if result.is_err() {
                 abort.store(true, Ordering::SeqCst);
                 // Let the workers end: drain what they still send.
@@ -600,7 +631,11 @@ impl<'a> Runner<'a> {
             result
         })?;
         // Tasks an interrupted run did not start were never running.
-        let left: Vec<Box<dyn Job>> = queue.into_inner().unwrap_or_else(|e| e.into_inner()).collect();
+        let left: Vec<Box<dyn Job>> = queue
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .map(|(job, _)| job)
+            .collect();
         if !left.is_empty() {
             let refs: Vec<&dyn Job> = left.iter().map(|j| j.as_ref()).collect();
             self.plugin.mark_status(self.db, &refs, StatusCode::Created)?;
@@ -610,8 +645,8 @@ impl<'a> Runner<'a> {
 
     /// Receives finished jobs and commits them every [`BATCH_TASKS`] tasks or
     /// [`BATCH_INTERVAL`].
-    fn commit_loop(&self, receiver: &mpsc::Receiver<JobRun>, report: &mut RunReport) -> Result<()> {
-        let mut batch: Vec<JobRun> = Vec::with_capacity(BATCH_TASKS);
+    fn commit_loop(&self, context: &str, receiver: &mpsc::Receiver<Finished>, report: &mut RunReport) -> Result<()> {
+        let mut batch: Vec<Finished> = Vec::with_capacity(BATCH_TASKS);
         let mut oldest: Option<Instant> = None;
         loop {
             let wait = oldest.map_or(BATCH_INTERVAL, |t| BATCH_INTERVAL.saturating_sub(t.elapsed()));
@@ -620,19 +655,19 @@ impl<'a> Runner<'a> {
                     oldest.get_or_insert_with(Instant::now);
                     batch.push(run);
                     if batch.len() >= BATCH_TASKS {
-                        self.commit(&mut batch, report)?;
+                        self.commit(context, &mut batch, report)?;
                         oldest = None;
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if !batch.is_empty() {
-                        self.commit(&mut batch, report)?;
+                        self.commit(context, &mut batch, report)?;
                     }
                     oldest = None;
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     if !batch.is_empty() {
-                        self.commit(&mut batch, report)?;
+                        self.commit(context, &mut batch, report)?;
                     }
                     return Ok(());
                 }
@@ -640,9 +675,21 @@ impl<'a> Runner<'a> {
         }
     }
 
-    fn commit(&self, batch: &mut Vec<JobRun>, report: &mut RunReport) -> Result<()> {
-        self.plugin.record(self.db, batch)?;
-        for run in batch.drain(..) {
+    /// Commits a batch: the rows, status codes and durations, then the memo entries of
+    /// the files written (with their stamps).
+    fn commit(&self, context: &str, batch: &mut Vec<Finished>, report: &mut RunReport) -> Result<()> {
+        let (runs, memos): (Vec<JobRun>, Vec<Option<InputMemo>>) = batch.drain(..).map(|f| (f.run, f.memo)).unzip();
+        self.plugin.record(self.db, &runs)?;
+        let inputs: Vec<Option<&str>> = runs.iter().map(|r| r.job.input().to_str()).collect();
+        let entries: Vec<(&str, InputMemo)> = inputs
+            .into_iter()
+            .zip(memos)
+            .filter_map(|(input, memo)| Some((input?, memo?)))
+            .collect();
+        if !entries.is_empty() {
+            self.db.put_input_memos(self.plugin.name, context, &entries)?;
+        }
+        for run in runs {
             let ok = run.message.is_none();
             if ok {
                 report.succeeded += 1;
@@ -666,14 +713,6 @@ fn planned(job: &dyn Job, pending: Option<Pending>) -> PlannedTask {
         output: job.output().map(Path::to_path_buf),
         pending,
     }
-}
-
-/// An input file's stamp: its size, modification time (ns) and inode, which change
-/// when the file is replaced or rewritten. `None` when it cannot be read.
-fn stamp(path: &Path) -> Option<String> {
-    use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(path).ok()?;
-    Some(format!("{}:{}.{:09}:{}", m.size(), m.mtime(), m.mtime_nsec(), m.ino()))
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
