@@ -137,7 +137,11 @@ pub(crate) fn write(keywords: &[(&str, Value)]) -> String {
             Value::Int(i) => i.to_string(),
             Value::Real(x) => {
                 let s = format!("{x:?}");
-                if s.contains('.') || s.contains('e') { s } else { format!("{s}.") }
+                if s.contains('.') || s.contains('e') {
+                    s
+                } else {
+                    format!("{s}.")
+                }
             }
             Value::Ints(list) => list.iter().map(i64::to_string).collect::<Vec<_>>().join(" "),
             Value::Str(s) => format!("'{s}'"),

@@ -93,15 +93,25 @@ impl GridHeader {
             let key = format!("LABEL({d})");
             let (line, label) = get(&key)?;
             let parameter = Parameter::from_ferre_label(label).ok_or_else(|| {
-                let known: Vec<String> = Parameter::ALL.iter().map(|p| format!("'{}'", p.ferre_label())).collect();
+                let known: Vec<String> = Parameter::ALL
+                    .iter()
+                    .map(|p| format!("'{}'", p.ferre_label()))
+                    .collect();
                 FerreError::line(
                     path,
                     *line,
-                    format!("{key} = '{label}' is not one of ASPCAP's parameters ({})", known.join(", ")),
+                    format!(
+                        "{key} = '{label}' is not one of ASPCAP's parameters ({})",
+                        known.join(", ")
+                    ),
                 )
             })?;
             if parameters.contains(&parameter) {
-                return Err(FerreError::line(path, *line, format!("{key} = '{label}' names a dimension twice")));
+                return Err(FerreError::line(
+                    path,
+                    *line,
+                    format!("{key} = '{label}' names a dimension twice"),
+                ));
             }
             parameters.push(parameter);
         }

@@ -113,7 +113,10 @@ impl FerreRun {
             None | Some("0") => false,
             Some("1") => true,
             Some(other) => {
-                return Err(FerreError::keyword(control.path(), format!("COVPRINT = {other} is not 0 or 1")));
+                return Err(FerreError::keyword(
+                    control.path(),
+                    format!("COVPRINT = {other} is not 0 or 1"),
+                ));
             }
         };
 
@@ -136,15 +139,18 @@ impl FerreRun {
         let flux = pixel_rows(&sffile, &hash(&sffile)?, header.npix())?;
         let md5 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
 
-        let initial_by_name: HashMap<&str, &Vec<f64>> =
-            initial.iter().map(|r| (r.name.as_str(), &r.values)).collect();
+        let initial_by_name: HashMap<&str, &Vec<f64>> = initial.iter().map(|r| (r.name.as_str(), &r.values)).collect();
         let mut fits = HashMap::with_capacity(outputs.len());
         for (output_index, row) in outputs.iter().enumerate() {
             let Some(start) = initial_by_name.get(row.name.as_str()) else {
                 return Err(FerreError::line(
                     &opfile,
                     row.line,
-                    format!("the spectrum {} is not in the parameter input {}", row.name, pfile.display()),
+                    format!(
+                        "the spectrum {} is not in the parameter input {}",
+                        row.name,
+                        pfile.display()
+                    ),
                 ));
             };
             let v = &row.values;
@@ -262,7 +268,11 @@ fn read_rows(path: &Path, text: &str, n: usize) -> Result<Vec<Row>> {
         let mut values = Vec::with_capacity(n);
         for (k, word) in words.enumerate() {
             let x = parse_number(word).ok_or_else(|| {
-                FerreError::line(path, line_no, format!("value {} of {name}, {word:?}, is not a number", k + 1))
+                FerreError::line(
+                    path,
+                    line_no,
+                    format!("value {} of {name}, {word:?}, is not a number", k + 1),
+                )
             })?;
             values.push(x);
         }

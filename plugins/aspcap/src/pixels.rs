@@ -80,6 +80,9 @@ mod tests {
         let row: Vec<usize> = pixels.select(|i| i);
         assert_eq!((row[0], row[3028], row[7513]), (246, 3585, 8334));
         let back = pixels.unmask(&row, usize::MAX);
-        assert_eq!((back[245], back[246], back[8334], back[8335]), (usize::MAX, 246, 8334, usize::MAX));
+        assert_eq!(
+            (back[245], back[246], back[8334], back[8335]),
+            (usize::MAX, 246, 8334, usize::MAX)
+        );
     }
 }

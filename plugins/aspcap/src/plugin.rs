@@ -116,7 +116,14 @@ pub struct AspcapResults {
 
 impl AspcapResults {
     /// Sets the columns of `parameter`.
-    pub fn set(&mut self, parameter: Parameter, initial: Option<f64>, value: Option<f64>, error: Option<f64>, frozen: bool) {
+    pub fn set(
+        &mut self,
+        parameter: Parameter,
+        initial: Option<f64>,
+        value: Option<f64>,
+        error: Option<f64>,
+        frozen: bool,
+    ) {
         match parameter {
             Parameter::Teff => {
                 self.initial_teff = initial;
@@ -290,7 +297,11 @@ impl Plugin for AspcapPlugin {
             let (Some(fit), Some(model), Some(normalized)) =
                 (run.fit(&name), run.model_flux(&name), run.normalized_flux(&name))
             else {
-                let missing: Vec<String> = run.missing_from(&name).iter().map(|p| p.display().to_string()).collect();
+                let missing: Vec<String> = run
+                    .missing_from(&name)
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect();
                 let reason = if run.input_names().contains(&name) {
                     "FERRE left it out"
                 } else {

@@ -163,9 +163,17 @@ fn bad_spectra_and_settings_are_refused_by_name() {
     let mut batch = batch(dir.path());
     let p = Point::new();
     let cases: [(&str, &[f32], &str); 4] = [
-        ("2M00001023-0000126_0", &[1.0; 5], "the batch already has a spectrum of this name"),
+        (
+            "2M00001023-0000126_0",
+            &[1.0; 5],
+            "the batch already has a spectrum of this name",
+        ),
         ("a b", &[1.0; 5], "the name has the character ' '"),
-        (&"x".repeat(41), &[1.0; 5], "the name has 41 characters, FERRE's files hold at most 40"),
+        (
+            &"x".repeat(41),
+            &[1.0; 5],
+            "the name has 41 characters, FERRE's files hold at most 40",
+        ),
         ("short", &[1.0; 4], "4 flux and 4 inverse variance values"),
     ];
     for (name, flux, expected) in cases {
@@ -174,7 +182,12 @@ fn bad_spectra_and_settings_are_refused_by_name() {
         assert!(err.to_string().contains(expected), "{err}");
     }
     let err = batch
-        .push("nan", &Point::new().with(Parameter::Teff, f64::NAN), &[1.0; 5], &[1.0; 5])
+        .push(
+            "nan",
+            &Point::new().with(Parameter::Teff, f64::NAN),
+            &[1.0; 5],
+            &[1.0; 5],
+        )
         .unwrap_err();
     assert_eq!(err.to_string(), "spectrum nan: the initial teff is NaN");
     assert_eq!(batch.len(), 2);
@@ -253,7 +266,12 @@ fn a_spectrum_ferre_left_out_is_missing_from_the_files_that_lack_it() {
     let run_dir = dir.path().join("run");
     let control = batch(dir.path()).write(&run_dir).unwrap();
     std::fs::copy(dir.path().join("grid.hdr"), run_dir.join("grid.hdr")).unwrap();
-    let only_first = |text: &str| -> String { text.lines().filter(|l| l.contains("_0 ")).map(|l| format!("{l}\n")).collect() };
+    let only_first = |text: &str| -> String {
+        text.lines()
+            .filter(|l| l.contains("_0 "))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
     write_outputs(&run_dir, &only_first(OPFILE), OFFILE, &only_first(SFFILE));
     let run = FerreRun::read(&control).unwrap();
     assert!(run.fit("2M00001023-0000126_0").is_some());
@@ -330,7 +348,10 @@ fn truncated_and_malformed_outputs_name_the_file_and_the_line() {
     std::fs::remove_file(run_dir.join(names::FLUX_OUTPUT)).unwrap();
     let err = FerreRun::read(&control).unwrap_err();
     assert!(matches!(err, FerreError::Io { .. }), "{err}");
-    assert!(err.to_string().starts_with(&run_dir.join("rectified_flux.output").display().to_string()));
+    assert!(
+        err.to_string()
+            .starts_with(&run_dir.join("rectified_flux.output").display().to_string())
+    );
     let cut = dir.path().join("cut.nml");
     let text = std::fs::read_to_string(&control).unwrap();
     std::fs::write(&cut, &text[..text.len() - 3]).unwrap();
