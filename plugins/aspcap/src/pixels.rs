@@ -25,7 +25,7 @@ impl FerrePixels {
         let ranges = if *grid == WavelengthGrid::APOGEE {
             APOGEE_DETECTORS.to_vec()
         } else {
-            vec![0..grid.npix]
+            std::iter::once(0..grid.npix).collect()
         };
         FerrePixels {
             npix: grid.npix,

@@ -69,7 +69,7 @@ fn batch(dir: &Path) -> FerreBatch {
                 .with(Parameter::Teff, 4800.0)
                 .with(Parameter::Logg, 2.5)
                 .with(Parameter::MH, -0.75)
-                .with(Parameter::Log10VMicro, 0.30103),
+                .with(Parameter::Log10VMicro, 0.3),
             &[1000.0, 950.5, f32::NAN, 1012.25, 1e-3],
             &[1e-4, 4e-4, 1.0, 0.0, 1e6],
         )
@@ -96,7 +96,7 @@ fn a_batch_is_written_in_ferres_formats() {
 
     assert_eq!(
         read(names::PARAMETERS),
-        "2M00001023-0000126_0                         0.30103    -0.75000     2.50000  4800.00000\n\
+        "2M00001023-0000126_0                         0.30000    -0.75000     2.50000  4800.00000\n\
          2M00001023-0000126_1                         0.30103    -2.48000     2.50000  6470.00000\n"
     );
     assert_eq!(
@@ -212,8 +212,8 @@ fn write_outputs(run: &Path, opfile: &str, offile: &str, sffile: &str) {
 }
 
 const OPFILE: &str = "\
-2M00001023-0000126_1 0.30103 -2.1 -9999. 6400.5 0.0 0.05 -999.0 35.2 0.95 3.1 NaN
-2M00001023-0000126_0  .30103E+00 -.4912E+00 0.2611E+01 0.4811E+04 0. 0.012 0.031 12.5 1.0 4.3 0.12
+2M00001023-0000126_1 0.3 -2.1 -9999. 6400.5 0.0 0.05 -999.0 35.2 0.95 3.1 NaN
+2M00001023-0000126_0  .30000E+00 -.4912E+00 0.2611E+01 0.4811E+04 0. 0.012 0.031 12.5 1.0 4.3 0.12
 ";
 const OFFILE: &str = "\
 2M00001023-0000126_1 1.0 0.99 NaN 0.97 -9999.
@@ -238,8 +238,8 @@ fn outputs_are_matched_by_name_with_missing_values() {
 
     let first = run.fit("2M00001023-0000126_0").unwrap();
     assert_eq!(first.output_index, 1);
-    assert_eq!(first.initial, [0.30103, -0.75, 2.5, 4800.0]);
-    assert_eq!(first.values, [Some(0.30103), Some(-0.4912), Some(2.611), Some(4811.0)]);
+    assert_eq!(first.initial, [0.3, -0.75, 2.5, 4800.0]);
+    assert_eq!(first.values, [Some(0.3), Some(-0.4912), Some(2.611), Some(4811.0)]);
     // An error of 0 is no error.
     assert_eq!(first.errors, [None, Some(0.012), Some(0.031), Some(12.5)]);
     assert_eq!(
@@ -250,7 +250,7 @@ fn outputs_are_matched_by_name_with_missing_values() {
     let second = run.fit("2M00001023-0000126_1").unwrap();
     assert_eq!(second.output_index, 0);
     // -9999 (logg) and -999 (an error) are missing, as is the NaN chi-squared.
-    assert_eq!(second.values, [Some(0.30103), Some(-2.1), None, Some(6400.5)]);
+    assert_eq!(second.values, [Some(0.3), Some(-2.1), None, Some(6400.5)]);
     assert_eq!(second.errors, [None, Some(0.05), None, Some(35.2)]);
     assert_eq!(second.log_chisq_fit, None);
     let model = run.model_flux("2M00001023-0000126_1").unwrap();
