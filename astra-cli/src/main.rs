@@ -3,6 +3,7 @@
 //! `astra_targets::cli`.
 
 mod demo;
+mod ferre_prepare;
 #[allow(dead_code)] // The task is declared for its metadata (`astra tasks`, `astra path`).
 mod line_strength;
 
@@ -16,5 +17,6 @@ use astra_thepayne as _;
 fn main() -> std::process::ExitCode {
     astra_targets::cli::Program::new()
         .command(demo::command(), demo::run)
+        .command(ferre_prepare::command(), ferre_prepare::run)
         .main()
 }

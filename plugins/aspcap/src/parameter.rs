@@ -73,6 +73,11 @@ impl Parameter {
         Parameter::ALL.into_iter().find(|p| p.ferre_label() == label.trim())
     }
 
+    /// The parameter whose results name ([`Parameter::name`]) is `name`.
+    pub fn from_name(name: &str) -> Option<Parameter> {
+        Parameter::ALL.into_iter().find(|p| p.name() == name)
+    }
+
     /// The parameter's position in [`Parameter::ALL`].
     pub const fn index(self) -> usize {
         self as usize
