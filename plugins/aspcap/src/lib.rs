@@ -11,7 +11,7 @@
 //! - [`output`]: FERRE's outputs read and matched to the inputs by name ([`FerreRun`]).
 //! - [`control`]: the control file's namelist ([`Control`]).
 //! - [`pixels`]: the pixels of an input spectrum FERRE sees ([`FerrePixels`]).
-//! - [`format`]: numbers as FERRE's text files hold them, and its sentinel values.
+//! - [`format`](mod@format): numbers as FERRE's text files hold them, and its sentinel values.
 //! - [`plugin`]: the `aspcap` plugin of the `astra` program, and [`prepare`], which
 //!   writes a FERRE batch for a set of input files.
 
