@@ -46,6 +46,8 @@ struct Product<'s, 'i> {
     bitmask: Bitmask<'s>,
     parameters: Vec<TableColumn>,
     results: Vec<TableColumn>,
+    /// The RESULTS header's cards naming the bits of bitmask columns.
+    results_header: Vec<Card>,
     rows: usize,
 }
 
@@ -200,10 +202,12 @@ fn prepare<'s, 'i, T: AstraTask>(
         .map(card::format)
         .collect::<Result<Vec<_>>>()?;
     let wcs = wcs_cards(spectrum);
-    for c in &wcs {
+    let results_header = tables::results_flag_cards(T::META);
+    for c in wcs.iter().chain(&results_header) {
         card::format(c)?;
     }
     Ok(Product {
+        results_header,
         primary,
         wcs,
         images,
@@ -344,7 +348,13 @@ fn write_hdus(
         comment: HDUS[i].meaning,
     };
     create_table_hdu(fits, name(TASK_PARAMETERS), rows, &product.parameters, &[])?;
-    create_table_hdu(fits, name(RESULTS), product.rows, &product.results, &[])
+    create_table_hdu(
+        fits,
+        name(RESULTS),
+        product.rows,
+        &product.results,
+        &product.results_header,
+    )
 }
 
 /// The number of rows of the `TASK_PARAMETERS` table (one per parameter).
