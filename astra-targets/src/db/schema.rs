@@ -116,11 +116,14 @@ pub(crate) async fn create_task_tables<DB: Backend>(p: &Pools<DB>) -> Result<()>
     .await
 }
 
-/// A key naming a result table with its declared columns and types.
+/// A key naming a result table with its declared columns, types and named bits.
 pub(crate) fn table_key(meta: &TaskMeta) -> String {
     let mut key = meta.table.to_string();
     for c in meta.results {
         key.push_str(&format!(":{}/{:?}/{:?}", c.name, c.ty, c.shape));
+        for f in c.flags {
+            key.push_str(&format!("/{}={}={}", f.bit, f.name, f.description));
+        }
     }
     key
 }
