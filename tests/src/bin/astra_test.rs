@@ -8,8 +8,10 @@
 //! - `failsome` writes rows only, and fails on inputs whose `SYNSEED` card is a multiple
 //!   of 4.
 //!
-//! The workspace's own plugins (`thecannon`, `thepayne`, `classifier`) are linked in too.
+//! The workspace's own plugins (`thecannon`, `thepayne`, `classifier`, `apogeenet`) are
+//! linked in too.
 
+use astra_apogeenet as _;
 use astra_classifier as _;
 use astra_targets::ndarray::{Array2, Axis};
 use astra_targets::plugin::{Analysis, AnalysisImages, Image, Input, ModelSource, Outputs, Plugin, PluginResult};
