@@ -170,11 +170,7 @@ pub fn column_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ColumnAttrs {
                     );
                 }
                 "flags" => {
-                    let mut bits = Vec::new();
-                    meta.parse_nested_meta(|bit| {
-                        bits.push(flag_attr(&bit)?);
-                        Ok(())
-                    })?;
+                    let bits = flag_attrs(&meta)?;
                     set_once(cx, &mut out.flags, (meta.path.clone(), bits), &meta.path);
                 }
                 _ => return Err(unknown(&meta.path, COLUMN_KEYS)),
@@ -188,16 +184,36 @@ pub fn column_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ColumnAttrs {
     out
 }
 
-/// Reads one bit of `flags(...)`: `NAME = (bit, "description")`.
-fn flag_attr(meta: &syn::meta::ParseNestedMeta) -> syn::Result<FlagAttr> {
-    let name = meta.path.clone();
-    let input = meta.value().map_err(|_| {
-        syn::Error::new_spanned(
-            &name,
-            format!("a bit is written `{} = (BIT, \"description\")`", path_name(&name)),
-        )
-    })?;
+/// Reads the bits of `flags(NAME = (BIT, "description"), ...)`; `flags()` reads as no
+/// bit (refused by the validation, which names the column).
+fn flag_attrs(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Vec<FlagAttr>> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(syn::Error::new_spanned(
+            &meta.path,
+            "named bits are written `flags(NAME = (BIT, \"description\"), ...)`",
+        ));
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let mut bits = Vec::new();
+    while !content.is_empty() {
+        let name = content.call(syn::Path::parse_mod_style)?;
+        bits.push(flag_attr(name, &content)?);
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<syn::Token![,]>()?;
+    }
+    Ok(bits)
+}
+
+/// Reads one bit of `flags(...)` after its name: `= (BIT, "description")`.
+fn flag_attr(name: syn::Path, input: syn::parse::ParseStream) -> syn::Result<FlagAttr> {
     let form = || format!("a bit is written `{} = (BIT, \"description\")`", path_name(&name));
+    if !input.peek(syn::Token![=]) {
+        return Err(input.error(form()));
+    }
+    input.parse::<syn::Token![=]>()?;
     if !input.peek(syn::token::Paren) {
         return Err(input.error(form()));
     }

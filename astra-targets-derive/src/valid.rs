@@ -102,7 +102,7 @@ fn flags(
     column: &crate::ast::Column,
     name: &str,
     ctype: Option<&ColumnType>,
-    constants: &mut Vec<String>,
+    constants: &mut Vec<(String, String)>,
 ) -> Vec<ValidFlag> {
     let Some((key, bits)) = &column.attrs.flags else {
         return Vec::new();
@@ -213,15 +213,19 @@ fn flags(
             fine = false;
         }
         let constant = format!("{}_{bit_name}", name.to_ascii_uppercase());
-        if good_name && twice.is_none() && constants.contains(&constant) {
+        if let Some((_, other)) = constants.iter().find(|(c, _)| *c == constant)
+            && good_name
+            && twice.is_none()
+        {
             cx.error_spanned_by(
                 &b.name,
                 format!(
-                    "bit `{bit_name}` of column `{name}` makes the constant `{constant}`, which another bit makes too"
+                    "bit `{bit_name}` of column `{name}` makes the constant `{constant}`, which {other} makes too: \
+                     rename one of the two"
                 ),
             );
         }
-        constants.push(constant.clone());
+        constants.push((constant.clone(), format!("bit `{bit_name}` of column `{name}`")));
         if good_name && bit < 64 {
             out.push(ValidFlag {
                 name: bit_name,
@@ -500,7 +504,7 @@ fn spec_problem(spec: &Spec, kind: ParamKind) -> Option<String> {
 pub fn results(cx: &mut Ctxt, results: &Results) -> ValidResults {
     let mut columns: Vec<(String, ColumnType)> = Vec::new();
     let mut all_flags: Vec<Vec<ValidFlag>> = Vec::new();
-    let mut constants: Vec<String> = Vec::new();
+    let mut constants: Vec<(String, String)> = Vec::new();
     let mut seen: Vec<(String, Span)> = Vec::new();
     for c in &results.columns {
         let name = c.name();
