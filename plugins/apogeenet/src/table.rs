@@ -23,7 +23,7 @@
 //! Anything else is refused with an [`ApogeeNetError::Table`] naming the file and the
 //! line; the table is read whole before any task uses it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::ApogeeNetError;
@@ -54,7 +54,9 @@ pub struct NetworkRow {
 #[derive(Debug, Clone)]
 pub struct OutputTable {
     path: PathBuf,
-    rows: HashMap<(String, usize), NetworkRow>,
+    /// By file name, then by spectrum row.
+    rows: HashMap<String, BTreeMap<usize, NetworkRow>>,
+    len: usize,
 }
 
 impl OutputTable {
@@ -116,7 +118,7 @@ impl OutputTable {
                 }
             }
         }
-        let mut rows = HashMap::new();
+        let mut rows: HashMap<String, BTreeMap<usize, NetworkRow>> = HashMap::new();
         let mut first_line: HashMap<(String, usize), usize> = HashMap::new();
         for (number, line) in lines {
             let fields: Vec<&str> = line.split(',').map(str::trim).collect();
@@ -175,12 +177,13 @@ impl OutputTable {
                     format!("spectrum row {row} of {spectrum} is already on line {first}"),
                 ));
             }
-            first_line.insert(key.clone(), number);
-            rows.insert(key, network);
+            first_line.insert(key, number);
+            rows.entry(spectrum.to_string()).or_default().insert(row, network);
         }
         Ok(OutputTable {
             path: path.to_path_buf(),
             rows,
+            len: first_line.len(),
         })
     }
 
@@ -191,30 +194,25 @@ impl OutputTable {
 
     /// The number of spectrum rows in the table.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.len
     }
 
     /// Whether the table has no spectrum row.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.len == 0
     }
 
     /// The network's output for spectrum row `row` of the input file named `spectrum`.
     pub fn get(&self, spectrum: &str, row: usize) -> Option<&NetworkRow> {
-        self.rows.get(&(spectrum.to_string(), row))
+        self.rows.get(spectrum)?.get(&row)
     }
 
     /// The network's outputs for the `rows` spectrum rows of the input file named
     /// `spectrum`, in row order: an error naming the first row the table lacks, or a row
     /// beyond `rows` that the table has (then the table is of other inputs).
     pub fn rows_of(&self, spectrum: &str, rows: usize) -> Result<Vec<NetworkRow>, ApogeeNetError> {
-        if let Some(extra) = self
-            .rows
-            .keys()
-            .filter(|(s, r)| s == spectrum && *r >= rows)
-            .map(|(_, r)| *r)
-            .min()
-        {
+        let of_file = self.rows.get(spectrum);
+        if let Some((&extra, _)) = of_file.and_then(|r| r.range(rows..).next()) {
             return Err(ApogeeNetError::ExtraRow {
                 table: self.path.clone(),
                 spectrum: spectrum.to_string(),
