@@ -1,6 +1,6 @@
 //! Result columns: the one declaration of a result column's name, type, unit and
-//! description, from which the database schema, the FITS RESULTS table and the docs are
-//! all built.
+//! description (and, for a bitmask column, the names of its bits: [`FlagBit`]), from which
+//! the database schema, the FITS RESULTS table and the docs are all built.
 
 use crate::value::Value;
 
