@@ -9,6 +9,7 @@ mod line_strength;
 
 // Every workspace plugin is named here, so that the linker keeps its registration
 // (`tests/program.rs` checks that none is missing).
+use astra_apogeenet as _;
 use astra_aspcap as _;
 use astra_classifier as _;
 use astra_thecannon as _;

@@ -163,6 +163,7 @@ fn every_workspace_plugin_is_linked_into_the_program() {
     }
     assert!(listing.contains("thecannon 0.1.0 (crate astra-thecannon)"), "{listing}");
     assert!(listing.contains("thepayne 0.1.0 (crate astra-thepayne)"), "{listing}");
+    assert!(listing.contains("apogeenet 0.1.0 (crate astra-apogeenet)"), "{listing}");
     assert!(
         listing.contains("classifier 0.1.0 (crate astra-classifier)"),
         "{listing}"

@@ -32,6 +32,7 @@ pub struct Results<'a> {
 /// A result field: a column.
 pub struct Column<'a> {
     pub ident: &'a Ident,
+    pub vis: &'a syn::Visibility,
     pub ty: &'a Type,
     pub attrs: ColumnAttrs,
     pub doc: String,
@@ -122,6 +123,7 @@ impl<'a> Results<'a> {
                 let (doc, doc_attr) = attr::doc(&f.attrs);
                 Column {
                     ident: f.ident.as_ref().unwrap(),
+                    vis: &f.vis,
                     ty: &f.ty,
                     attrs: attr::column_attrs(cx, &f.attrs),
                     doc,

@@ -35,6 +35,19 @@ pub struct ColumnAttrs {
     pub unit: Option<LitStr>,
     pub width: Option<Spanned<usize>>,
     pub name: Option<LitStr>,
+    /// `flags(NAME = (bit, "description"), ...)`: the named bits of a bitmask column, with
+    /// the `flags` key to span errors about the column at.
+    pub flags: Option<(syn::Path, Vec<FlagAttr>)>,
+}
+
+/// One named bit of a bitmask column: `NAME = (bit, "description")`.
+pub struct FlagAttr {
+    /// The bit's name, as written.
+    pub name: syn::Path,
+    /// The bit number (0 is the least significant bit).
+    pub bit: LitInt,
+    /// What the bit means.
+    pub description: LitStr,
 }
 
 /// The attributes of a parameter enum.
@@ -51,7 +64,7 @@ pub struct VariantAttrs {
 
 const TASK_KEYS: &str = "family, namespace, version, path, results, table";
 const PARAM_KEYS: &str = "insignificant, default, enum";
-const COLUMN_KEYS: &str = "unit, width, name";
+const COLUMN_KEYS: &str = "unit, width, name, flags";
 const ENUM_KEYS: &str = "rename_all";
 const VARIANT_KEYS: &str = "rename";
 
@@ -156,6 +169,10 @@ pub fn column_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ColumnAttrs {
                         &meta.path,
                     );
                 }
+                "flags" => {
+                    let bits = flag_attrs(&meta)?;
+                    set_once(cx, &mut out.flags, (meta.path.clone(), bits), &meta.path);
+                }
                 _ => return Err(unknown(&meta.path, COLUMN_KEYS)),
             }
             Ok(())
@@ -165,6 +182,57 @@ pub fn column_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ColumnAttrs {
         }
     }
     out
+}
+
+/// Reads the bits of `flags(NAME = (BIT, "description"), ...)`; `flags()` reads as no
+/// bit (refused by the validation, which names the column).
+fn flag_attrs(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Vec<FlagAttr>> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(syn::Error::new_spanned(
+            &meta.path,
+            "named bits are written `flags(NAME = (BIT, \"description\"), ...)`",
+        ));
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let mut bits = Vec::new();
+    while !content.is_empty() {
+        let name = content.call(syn::Path::parse_mod_style)?;
+        bits.push(flag_attr(name, &content)?);
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<syn::Token![,]>()?;
+    }
+    Ok(bits)
+}
+
+/// Reads one bit of `flags(...)` after its name: `= (BIT, "description")`.
+fn flag_attr(name: syn::Path, input: syn::parse::ParseStream) -> syn::Result<FlagAttr> {
+    let form = || format!("a bit is written `{} = (BIT, \"description\")`", path_name(&name));
+    if !input.peek(syn::Token![=]) {
+        return Err(input.error(form()));
+    }
+    input.parse::<syn::Token![=]>()?;
+    if !input.peek(syn::token::Paren) {
+        return Err(input.error(form()));
+    }
+    let content;
+    syn::parenthesized!(content in input);
+    let parsed = (|| -> syn::Result<(LitInt, LitStr)> {
+        let bit: LitInt = content.parse()?;
+        content.parse::<syn::Token![,]>()?;
+        let description: LitStr = content.parse()?;
+        if content.peek(syn::Token![,]) {
+            content.parse::<syn::Token![,]>()?;
+        }
+        if !content.is_empty() {
+            return Err(content.error("unexpected tokens"));
+        }
+        Ok((bit, description))
+    })();
+    let (bit, description) = parsed.map_err(|e| syn::Error::new(e.span(), form()))?;
+    Ok(FlagAttr { name, bit, description })
 }
 
 /// Reads the attributes of a parameter enum.

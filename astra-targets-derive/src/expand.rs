@@ -29,8 +29,11 @@ pub fn results(input: &DeriveInput) -> TokenStream {
     let checked = model.as_ref().map(|r| valid::results(&mut cx, r));
     match (cx.check(), model, checked) {
         (Ok(()), Some(model), Some(checked)) => results_impl(&model, &checked),
-        (Err(errors), _, _) => fallback::results(&input.ident, errors),
-        (Ok(()), _, _) => fallback::results(&input.ident, no_model(input)),
+        (Err(errors), model, _) => {
+            let stubs = model.as_ref().map(fallback::flag_constants).unwrap_or_default();
+            fallback::results(&input.ident, errors, stubs)
+        }
+        (Ok(()), _, _) => fallback::results(&input.ident, no_model(input), TokenStream::new()),
     }
 }
 
@@ -301,22 +304,33 @@ fn segment_tokens(segment: &Segment) -> TokenStream {
 
 fn results_impl(results: &Results, v: &valid::ValidResults) -> TokenStream {
     let ident = results.ident;
-    let metas = results.columns.iter().zip(&v.columns).map(|(c, (name, ctype))| {
-        let scalar = format_ident!("{}", ctype.scalar.variant());
-        let shape = &ctype.shape;
-        let nullable = ctype.nullable;
-        let width = c.attrs.width.as_ref().map(|w| w.value).unwrap_or(0);
-        let unit = c.attrs.unit.as_ref().map(|u| u.value()).unwrap_or_default();
-        let doc = &c.doc;
-        quote! {
-            ::astra_targets::ColumnMeta {
-                name: #name, ty: ::astra_targets::ScalarType::#scalar, shape: &[#(#shape),*],
-                nullable: #nullable, width: #width, unit: #unit, description: #doc,
+    let metas = results
+        .columns
+        .iter()
+        .zip(&v.columns)
+        .zip(&v.flags)
+        .map(|((c, (name, ctype)), flags)| {
+            let scalar = format_ident!("{}", ctype.scalar.variant());
+            let shape = &ctype.shape;
+            let nullable = ctype.nullable;
+            let width = c.attrs.width.as_ref().map(|w| w.value).unwrap_or(0);
+            let unit = c.attrs.unit.as_ref().map(|u| u.value()).unwrap_or_default();
+            let doc = &c.doc;
+            let bits = flags.iter().map(|f| {
+                let (name, bit, description) = (&f.name, f.bit, &f.description);
+                quote!(::astra_targets::FlagBit { name: #name, bit: #bit, description: #description })
+            });
+            quote! {
+                ::astra_targets::ColumnMeta {
+                    name: #name, ty: ::astra_targets::ScalarType::#scalar, shape: &[#(#shape),*],
+                    nullable: #nullable, width: #width, unit: #unit, description: #doc,
+                    flags: &[#(#bits),*],
+                }
             }
-        }
-    });
+        });
     let fields: Vec<_> = results.columns.iter().map(|c| c.ident).collect();
     let names: Vec<&String> = v.columns.iter().map(|(n, _)| n).collect();
+    let masks = flag_constants(results, v);
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -334,6 +348,52 @@ fn results_impl(results: &Results, v: &valid::ValidResults) -> TokenStream {
                     })
                 }
             }
+            #masks
         };
+    }
+}
+
+/// The mask of every named bit as an associated constant `{COLUMN}_{NAME}` of the result
+/// struct, of the column's integer type, with the field's visibility and the bit's
+/// description as its doc.
+fn flag_constants(results: &Results, v: &valid::ValidResults) -> TokenStream {
+    let ident = results.ident;
+    let consts: Vec<TokenStream> = results
+        .columns
+        .iter()
+        .zip(&v.columns)
+        .zip(&v.flags)
+        .flat_map(|((c, (_, ctype)), flags)| {
+            let ty = format_ident!("{}", ty_name(ctype.scalar));
+            let vis = c.vis;
+            flags.iter().map(move |f| {
+                let (constant, bit) = (&f.constant, f.bit);
+                let doc = format!("Bit {bit} of `{}`: {}.", c.name(), f.description);
+                quote! {
+                    #[doc = #doc]
+                    #vis const #constant: #ty = 1 << #bit;
+                }
+            })
+        })
+        .collect();
+    if consts.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        #[automatically_derived]
+        impl #ident {
+            #(#consts)*
+        }
+    }
+}
+
+/// The Rust name of an integer scalar.
+fn ty_name(scalar: crate::ty::Scalar) -> &'static str {
+    use crate::ty::Scalar;
+    match scalar {
+        Scalar::U8 => "u8",
+        Scalar::I16 => "i16",
+        Scalar::I32 => "i32",
+        _ => "i64",
     }
 }

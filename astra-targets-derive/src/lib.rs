@@ -47,8 +47,18 @@ pub fn derive_task(input: TokenStream) -> TokenStream {
 ///
 /// Field attributes, in `#[astra(...)]`: `unit = "..."` (a FITS unit), `width = N` (the
 /// FITS width of a `String` column, required for strings), `name = "..."` (the column
-/// name, default the field name). The field's doc comment is the column's description
+/// name, default the field name), `flags(NAME = (BIT, "description"), ...)` (the named
+/// bits of a bitmask column). The field's doc comment is the column's description
 /// (required, at most 68 printable ASCII characters).
+///
+/// A bitmask column is an integer column (`u8`, `i16`, `i32`, `i64`, or an `Option` of
+/// one) whose bits are named once here: each name is 1 to 18 upper-case letters, digits
+/// and `_` (starting with a letter), each bit number fits the type (0 to 63 for `i64`),
+/// names and numbers are distinct, and each description is at most 47 printable ASCII
+/// characters (the comment of the bit's FITS card). The derive adds to the struct one
+/// associated constant per bit, `{COLUMN}_{NAME}` of the column's type, holding its mask
+/// (`1 << BIT`); the bits reach `ColumnMeta::flags`, the database's `astra_flag` table,
+/// the RESULTS header of the astraSource file and the docs.
 #[proc_macro_derive(AstraResults, attributes(astra))]
 pub fn derive_results(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -59,9 +59,186 @@ const ASTRA_RULES: &[&str] = &[
     "kebab-case",
 ];
 
-/// A validated result struct: each column's type and name.
+/// A validated result struct: each column's type and name, and the named bits of each
+/// (none for a column that is not a bitmask).
 pub struct ValidResults {
     pub columns: Vec<(String, ColumnType)>,
+    pub flags: Vec<Vec<ValidFlag>>,
+}
+
+/// A validated bit of a bitmask column.
+pub struct ValidFlag {
+    pub name: String,
+    pub bit: u8,
+    pub description: String,
+    /// The name of the associated constant holding the bit's mask: `{COLUMN}_{NAME}`.
+    pub constant: syn::Ident,
+}
+
+/// The longest bit name: the value of the bit's FITS card, with room left for the
+/// description as the card's comment.
+pub const MAX_FLAG_NAME: usize = 18;
+
+/// The longest bit description: the comment of the bit's FITS card, whole.
+pub const MAX_FLAG_DESCRIPTION: usize = 47;
+
+/// The number of bits of a bitmask column's integer type; `None` for other types.
+fn bit_width(ctype: &ColumnType) -> Option<u32> {
+    if !ctype.shape.is_empty() {
+        return None;
+    }
+    match ctype.scalar {
+        Scalar::U8 => Some(8),
+        Scalar::I16 => Some(16),
+        Scalar::I32 => Some(32),
+        Scalar::I64 => Some(64),
+        _ => None,
+    }
+}
+
+/// Validates the named bits of column `name` against its type (when it is known).
+fn flags(
+    cx: &mut Ctxt,
+    column: &crate::ast::Column,
+    name: &str,
+    ctype: Option<&ColumnType>,
+    constants: &mut Vec<(String, String)>,
+) -> Vec<ValidFlag> {
+    let Some((key, bits)) = &column.attrs.flags else {
+        return Vec::new();
+    };
+    let width = match ctype.map(bit_width) {
+        Some(Some(w)) => Some(w),
+        Some(None) => {
+            cx.error_spanned_by(
+                key,
+                format!(
+                    "column `{name}` has named bits but its type is `{}`: `flags` is for integer columns (u8, i16, \
+                     i32, i64 or an Option of one)",
+                    column.ty.to_token_stream().to_string().replace(' ', ""),
+                ),
+            );
+            None
+        }
+        None => None,
+    };
+    if bits.is_empty() {
+        cx.error_spanned_by(key, format!("`flags` of column `{name}` names no bit"));
+    }
+    let mut out: Vec<ValidFlag> = Vec::new();
+    let mut fine = true;
+    for b in bits {
+        let bit_name = match b.name.get_ident() {
+            Some(i) => i.to_string(),
+            None => {
+                cx.error_spanned_by(&b.name, "a bit's name is one identifier");
+                fine = false;
+                continue;
+            }
+        };
+        let good_name = bit_name.len() <= MAX_FLAG_NAME
+            && bit_name.starts_with(|c: char| c.is_ascii_uppercase())
+            && bit_name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if !good_name {
+            cx.error_spanned_by(
+                &b.name,
+                format!(
+                    "bit name `{bit_name}` of column `{name}`: a bit's name is 1 to {MAX_FLAG_NAME} upper-case \
+                     letters, digits and `_`, starting with a letter (as `LOW_SNR`)"
+                ),
+            );
+            fine = false;
+        }
+        let bit = match b.bit.base10_parse::<u32>() {
+            Ok(n) => n,
+            Err(_) => {
+                cx.error_spanned_by(
+                    &b.bit,
+                    format!("bit `{bit_name}`: the bit number is a non-negative integer"),
+                );
+                fine = false;
+                continue;
+            }
+        };
+        if let Some(w) = width
+            && bit >= w
+        {
+            cx.error_spanned_by(
+                &b.bit,
+                format!(
+                    "bit `{bit_name}` is bit {bit}, beyond column `{name}`'s {w} bits (0 to {})",
+                    w - 1
+                ),
+            );
+            fine = false;
+        }
+        let description = b.description.value();
+        if description.is_empty() {
+            cx.error_spanned_by(&b.description, format!("bit `{bit_name}` needs a description"));
+        }
+        if let Some(c) = description.chars().find(|c| !(' '..='~').contains(c)) {
+            cx.error_spanned_by(
+                &b.description,
+                format!("the description of bit `{bit_name}` holds {c:?}: FITS text is printable ASCII only"),
+            );
+        }
+        let len = description.chars().count();
+        if len > MAX_FLAG_DESCRIPTION {
+            cx.error_spanned_by(
+                &b.description,
+                format!(
+                    "the description of bit `{bit_name}` is {len} characters long; the comment of its FITS card \
+                     holds at most {MAX_FLAG_DESCRIPTION}"
+                ),
+            );
+        }
+        let twice = out.iter().find(|f| f.name == bit_name).map(|f| f.bit);
+        if let Some(first) = twice {
+            cx.error_spanned_by(
+                &b.name,
+                format!("column `{name}` names two bits `{bit_name}` (bits {first} and {bit})"),
+            );
+            fine = false;
+        }
+        if let Some(first) = out.iter().find(|f| u32::from(f.bit) == bit) {
+            cx.error_spanned_by(
+                &b.bit,
+                format!(
+                    "bit {bit} of column `{name}` is named twice: `{}` and `{bit_name}`",
+                    first.name
+                ),
+            );
+            fine = false;
+        }
+        let constant = format!("{}_{bit_name}", name.to_ascii_uppercase());
+        if let Some((_, other)) = constants.iter().find(|(c, _)| *c == constant)
+            && good_name
+            && twice.is_none()
+        {
+            cx.error_spanned_by(
+                &b.name,
+                format!(
+                    "bit `{bit_name}` of column `{name}` makes the constant `{constant}`, which {other} makes too: \
+                     rename one of the two"
+                ),
+            );
+        }
+        constants.push((constant.clone(), format!("bit `{bit_name}` of column `{name}`")));
+        if good_name && bit < 64 {
+            out.push(ValidFlag {
+                name: bit_name,
+                bit: bit as u8,
+                description,
+                constant: syn::Ident::new(&constant, b.name.get_ident().map_or_else(Span::call_site, |i| i.span())),
+            });
+        }
+    }
+    if !fine {
+        out.clear();
+    }
+    out
 }
 
 fn check_description(cx: &mut Ctxt, doc: &str, spanned: impl ToTokens, what: &str) {
@@ -326,6 +503,8 @@ fn spec_problem(spec: &Spec, kind: ParamKind) -> Option<String> {
 /// Validates a result-row declaration.
 pub fn results(cx: &mut Ctxt, results: &Results) -> ValidResults {
     let mut columns: Vec<(String, ColumnType)> = Vec::new();
+    let mut all_flags: Vec<Vec<ValidFlag>> = Vec::new();
+    let mut constants: Vec<(String, String)> = Vec::new();
     let mut seen: Vec<(String, Span)> = Vec::new();
     for c in &results.columns {
         let name = c.name();
@@ -369,9 +548,11 @@ pub fn results(cx: &mut Ctxt, results: &Results) -> ValidResults {
             Ok(t) => t,
             Err(reason) => {
                 cx.error_spanned_by(c.ty, format!("column `{name}`: {reason}"));
+                flags(cx, c, &name, None, &mut constants);
                 continue;
             }
         };
+        all_flags.push(flags(cx, c, &name, Some(&ctype), &mut constants));
         match (&c.attrs.width, ctype.scalar) {
             (None, Scalar::Text) => cx.error_spanned_by(
                 c.ident,
@@ -387,7 +568,10 @@ pub fn results(cx: &mut Ctxt, results: &Results) -> ValidResults {
         }
         columns.push((name, ctype));
     }
-    ValidResults { columns }
+    ValidResults {
+        columns,
+        flags: all_flags,
+    }
 }
 
 /// serde's `rename_all` rules.

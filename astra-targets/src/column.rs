@@ -1,6 +1,6 @@
 //! Result columns: the one declaration of a result column's name, type, unit and
-//! description, from which the database schema, the FITS RESULTS table and the docs are
-//! all built.
+//! description (and, for a bitmask column, the names of its bits: [`FlagBit`]), from which
+//! the database schema, the FITS RESULTS table and the docs are all built.
 
 use crate::value::Value;
 
@@ -95,6 +95,34 @@ pub struct ColumnMeta {
     pub unit: &'static str,
     /// The description (doc comment): `TTYPEn` comment, `TCOMMn`, SQL comment and docs.
     pub description: &'static str,
+    /// The named bits of a bitmask column (`#[astra(flags(...))]`), in declaration order;
+    /// empty for other columns.
+    pub flags: &'static [FlagBit],
+}
+
+/// One named bit of a bitmask column, declared once in the result struct
+/// (`#[astra(flags(LOW_SNR = (1, "signal-to-noise ratio below 20")))]`) and recorded in the
+/// database (`astra_flag`), the RESULTS header of the astraSource file and the docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FlagBit {
+    /// The bit's name: upper-case letters, digits and `_`, at most 18 characters.
+    pub name: &'static str,
+    /// The bit number: 0 is the least significant bit.
+    pub bit: u8,
+    /// What the bit means, at most 47 printable ASCII characters.
+    pub description: &'static str,
+}
+
+impl FlagBit {
+    /// The bit's mask, `1 << bit`, as an `i64` (bit 63 is `i64::MIN`).
+    pub fn mask(&self) -> i64 {
+        1i64.wrapping_shl(u32::from(self.bit))
+    }
+
+    /// Whether the bit is set in `value`.
+    pub fn is_set(&self, value: i64) -> bool {
+        self.bit < 64 && value & self.mask() != 0
+    }
 }
 
 impl ColumnMeta {
@@ -171,6 +199,30 @@ impl ColumnMeta {
         }
     }
 
+    /// The named bit called `name`, if the column is a bitmask with such a bit.
+    pub fn flag(&self, name: &str) -> Option<&'static FlagBit> {
+        self.flags.iter().find(|f| f.name == name)
+    }
+
+    /// The named bits set in `value`, in bit order. Set bits without a name are left out
+    /// (see [`unnamed_bits`](Self::unnamed_bits)).
+    pub fn set_flags(&self, value: i64) -> Vec<&'static FlagBit> {
+        let mut set: Vec<&'static FlagBit> = self.flags.iter().filter(|f| f.is_set(value)).collect();
+        set.sort_by_key(|f| f.bit);
+        set
+    }
+
+    /// The names of the named bits set in `value`, in bit order: a flags value decoded
+    /// for a reader (`5` is `["TEFF_EDGE", "LARGE_ERROR"]` when those are bits 0 and 2).
+    pub fn flag_names(&self, value: i64) -> Vec<&'static str> {
+        self.set_flags(value).into_iter().map(|f| f.name).collect()
+    }
+
+    /// The bits set in `value` that have no name (0 when every set bit is named).
+    pub fn unnamed_bits(&self, value: i64) -> i64 {
+        self.flags.iter().fold(value, |rest, f| rest & !f.mask())
+    }
+
     /// A description of the Rust type, for docs: `f32`, `Option<i32>`, `[[f32; 3]; 3]`.
     pub fn rust_type(&self) -> String {
         let mut t = self.ty.rust_name().to_string();
@@ -223,7 +275,47 @@ mod tests {
         width: 0,
         unit: "",
         description: "",
+        flags: &[],
     };
+
+    const FLAGS: ColumnMeta = ColumnMeta {
+        name: "flags",
+        ty: ScalarType::I64,
+        shape: &[],
+        nullable: false,
+        width: 0,
+        unit: "",
+        description: "Quality flags",
+        flags: &[
+            FlagBit {
+                name: "LARGE_ERROR",
+                bit: 2,
+                description: "an error above its limit",
+            },
+            FlagBit {
+                name: "TEFF_EDGE",
+                bit: 0,
+                description: "teff near the edge of the grid",
+            },
+            FlagBit {
+                name: "SIGN",
+                bit: 63,
+                description: "the highest bit",
+            },
+        ],
+    };
+
+    #[test]
+    fn flags_decode_into_names() {
+        assert_eq!(FLAGS.flag_names(0), Vec::<&str>::new());
+        assert_eq!(FLAGS.flag_names(5), ["TEFF_EDGE", "LARGE_ERROR"]);
+        assert_eq!(FLAGS.flag_names(1 | 2), ["TEFF_EDGE"]);
+        assert_eq!(FLAGS.unnamed_bits(1 | 2 | 8), 2 | 8);
+        assert_eq!(FLAGS.flag_names(i64::MIN | 4), ["LARGE_ERROR", "SIGN"]);
+        assert_eq!(FLAGS.flag("SIGN").map(FlagBit::mask), Some(i64::MIN));
+        assert!(FLAGS.flag("NOPE").is_none());
+        assert!(COV.flags.is_empty());
+    }
 
     #[test]
     fn tform_and_tdim() {

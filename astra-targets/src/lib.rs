@@ -54,7 +54,7 @@ pub mod template;
 pub mod value;
 
 pub use astra_targets_derive::{AstraParamEnum, AstraResults, AstraTask};
-pub use column::{AstraResults, ColumnMeta, ScalarType};
+pub use column::{AstraResults, ColumnMeta, FlagBit, ScalarType};
 pub use error::{Error, Result};
 pub use meta::{Params, TaskMeta};
 pub use param::{ParamEnum, ParamKind, ParamMeta, ParamValue};

@@ -25,6 +25,7 @@ const fn col(name: &'static str, ty: ScalarType, shape: &'static [usize], nullab
         width: if matches!(ty, ScalarType::Text) { 32 } else { 0 },
         unit: "",
         description: "",
+        flags: &[],
     }
 }
 
@@ -396,6 +397,44 @@ star_task!(
 star_task!(
     /// A family with its own table, for tests of other tables.
     Other, PayneResults, "Other", "other_result"
+);
+
+/// Results with a bitmask column whose bits are named.
+#[derive(Debug, Clone, PartialEq, AstraResults)]
+pub struct FlaggedResults {
+    /// Effective temperature
+    #[astra(unit = "K")]
+    pub teff: f32,
+    /// Quality flags
+    #[astra(flags(
+        TEFF_EDGE = (0, "teff near the edge of the grid"),
+        LOW_SNR = (1, "signal-to-noise ratio below 20"),
+        SIGN = (63, "the highest bit, for the sign's sake"),
+    ))]
+    pub flags: i64,
+}
+
+/// The same table with one bit renamed and one bit gone (a newer result struct).
+#[derive(Debug, Clone, PartialEq, AstraResults)]
+pub struct FlaggedResultsV2 {
+    /// Effective temperature
+    #[astra(unit = "K")]
+    pub teff: f32,
+    /// Quality flags
+    #[astra(flags(
+        TEFF_EDGE = (0, "teff near the edge of the grid"),
+        VERY_LOW_SNR = (1, "signal-to-noise ratio below 10"),
+    ))]
+    pub flags: i64,
+}
+
+star_task!(
+    /// A family whose results have named bits.
+    Flagged, FlaggedResults, "Flagged", "flagged_result"
+);
+star_task!(
+    /// The same family with a newer result struct (bits changed).
+    FlaggedV2, FlaggedResultsV2, "Flagged", "flagged_result"
 );
 
 /// A sample result row, varied by `i`.

@@ -69,6 +69,7 @@ contract!(
     nan_rules,
     read_only_open,
     record_runs_commits_rows_status_and_messages,
+    named_bits_are_recorded,
 );
 
 fn star(h: i64) -> Star {
@@ -920,5 +921,62 @@ async fn record_runs_commits_rows_status_and_messages(url: &str) {
         db.target(&ok[1]).task_row().await.unwrap().unwrap().status,
         StatusCode::Success
     );
+    db.close().await;
+}
+
+/// The named bits of a bitmask column are recorded in `astra_flag`, one row per bit, and
+/// follow the result struct when its bits change; the flags values round-trip.
+async fn named_bits_are_recorded(url: &str) {
+    let db = Database::connect(url).await.unwrap();
+    let rows = [
+        FlaggedResults {
+            teff: 5000.0,
+            flags: FlaggedResults::FLAGS_LOW_SNR | FlaggedResults::FLAGS_SIGN,
+        },
+        FlaggedResults { teff: 6000.0, flags: 0 },
+    ];
+    db.target(&Flagged(star(500))).write(&rows).await.unwrap();
+    assert_eq!(db.target(&Flagged(star(500))).read().await.unwrap(), rows);
+    let flags = &<FlaggedResults as astra_targets::AstraResults>::COLUMNS[1];
+    assert_eq!(flags.flag_names(rows[0].flags), ["LOW_SNR", "SIGN"]);
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM astra_flag").await, 3);
+    for (bit, name, description) in [
+        (0, "TEFF_EDGE", "teff near the edge of the grid"),
+        (1, "LOW_SNR", "signal-to-noise ratio below 20"),
+        (63, "SIGN", "the highest bit, for the sign's sake"),
+    ] {
+        let sql = format!(
+            "SELECT count(*) FROM astra_flag WHERE table_name = 'flagged_result' AND column_name = 'flags' \
+             AND bit = {bit} AND name = '{name}' AND description = '{}'",
+            description.replace('\'', "''")
+        );
+        assert_eq!(scalar_i64(url, &sql).await, 1, "{sql}");
+    }
+    // The flags value with bit 63 set is stored as the negative integer it is.
+    assert_eq!(
+        scalar_i64(url, "SELECT count(*) FROM flagged_result WHERE flags < 0").await,
+        1
+    );
+    // A newer struct renames bit 1 and drops bit 63: the recorded bits follow it.
+    db.target(&FlaggedV2(star(501)))
+        .write(&[FlaggedResultsV2 {
+            teff: 4000.0,
+            flags: FlaggedResultsV2::FLAGS_VERY_LOW_SNR,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM astra_flag").await, 2);
+    assert_eq!(
+        scalar_i64(
+            url,
+            "SELECT count(*) FROM astra_flag WHERE bit = 1 AND name = 'VERY_LOW_SNR' \
+             AND description = 'signal-to-noise ratio below 10'"
+        )
+        .await,
+        1
+    );
+    // Tables without bitmask columns record none.
+    db.target(&Payne(star(502))).write(&[payne_row(0)]).await.unwrap();
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM astra_flag").await, 2);
     db.close().await;
 }

@@ -322,6 +322,42 @@ fn check_one(kind: SpectrumKind, n: usize, options: &WriteOptions, round: u64) {
         "text parameter columns are sized to the value"
     );
 
+    // The named bits of FLAGS (column 5): a comment, then one card per bit, in bit order,
+    // each as the documented model lists them.
+    assert_eq!(column("FLAGS"), 5);
+    for (bit, name, description) in [
+        (0, "CLIPPED_PIXELS", "pixels were clipped"),
+        (3, "NO_CONVERGENCE", "the optimizer did not converge"),
+        (15, "SIGN", "the highest bit of an i16, set by negatives"),
+    ] {
+        let card = &keys[&format!("F5_{bit}")];
+        assert_eq!((card[4].as_str(), card[5].as_str()), (name, description), "F5_{bit}");
+    }
+    assert_eq!(keys.keys().filter(|k| k.starts_with("F5_")).count(), 3);
+    assert_eq!(
+        keys["COMMENT"][4],
+        "Bits of column 5 (FLAGS): keyword F5_b names bit b (value 2**b)"
+    );
+    let doc = astra_targets::docs::model::task_doc(SourceFit::META, None).unwrap();
+    let results_doc = &doc.product.as_ref().unwrap().hdus[8];
+    let documented: Vec<&str> = results_doc.header.iter().map(|c| c.key.as_str()).collect();
+    let mut written: Vec<String> = facts
+        .iter()
+        .filter(|f| f[0] == "key" && f[1] == "8" && (f[2].starts_with("F5_") || f[2] == "COMMENT"))
+        .map(|f| f[2].clone())
+        .collect();
+    written.sort();
+    let mut flag_cards: Vec<&str> = documented
+        .iter()
+        .copied()
+        .filter(|k| k.starts_with("F5_") || *k == "COMMENT")
+        .collect();
+    flag_cards.sort();
+    assert_eq!(
+        written, flag_cards,
+        "the documented RESULTS header lists the written bit cards"
+    );
+
     let join = |v: Vec<String>| v.join(" ");
     let each = |f: &dyn Fn(&FitResults) -> Vec<String>| join(rows.iter().flat_map(f).collect());
     let expect = [
@@ -406,4 +442,71 @@ fn boss_three_spectra() {
 #[test]
 fn float64_images() {
     check_file(SpectrumKind::Apogee, 3, &WriteOptions::default().dtype(FloatType::F64));
+}
+
+/// The docs list the named bits of a bitmask column under it (Markdown, HTML, YAML), and
+/// the datamodel diff reports a bit that was removed or renamed.
+#[test]
+fn docs_list_the_named_bits() {
+    use astra_targets::docs::{self, ChangeKind, Format};
+    let doc = docs::model::task_doc(SourceFit::META, None).unwrap();
+    let files = docs::render(std::slice::from_ref(&doc), &Format::ALL);
+    let file = |suffix: &str| {
+        files
+            .iter()
+            .find(|(name, _)| name.ends_with(suffix) && !name.starts_with("index.md"))
+            .map(|(_, text)| text.clone())
+            .unwrap_or_else(|| panic!("no {suffix} in {:?}", files.iter().map(|f| &f.0).collect::<Vec<_>>()))
+    };
+    let md = file("SourceFit.md");
+    for line in [
+        "Bits of `flags` (also in the table `astra_flag`; a value is the sum of 2**bit of its set bits):",
+        "Bits of `FLAGS`, each named by the card `F5_b` (b the bit):",
+        "| 0 | 1 | `CLIPPED_PIXELS` | pixels were clipped |",
+        "| 3 | 8 | `NO_CONVERGENCE` | the optimizer did not converge |",
+        "| 15 | 32768 | `SIGN` | the highest bit of an i16, set by negatives |",
+    ] {
+        assert!(md.contains(line), "{line:?} not in\n{md}");
+    }
+    assert_eq!(
+        md.matches("| 3 | 8 | `NO_CONVERGENCE` |").count(),
+        2,
+        "database and RESULTS"
+    );
+    let html = file("index.html");
+    assert!(html.contains("<td><code>NO_CONVERGENCE</code></td>"), "{html}");
+    let yaml = file("SourceFit.yaml");
+    assert!(
+        yaml.contains(
+            "            flags:\n              - bit: 0\n                name: \"CLIPPED_PIXELS\"\n                description: \"pixels were clipped\"\n"
+        ),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("          - key: \"F5_3\"\n            value: \"NO_CONVERGENCE\"\n"),
+        "{yaml}"
+    );
+    // Against itself: no change. A release whose bit 3 had another name: changed.
+    let parsed = docs::yaml::parse(&yaml).unwrap();
+    let today = docs::diff::model(&parsed).unwrap();
+    assert!(docs::diff::diff(&today, &today).is_empty());
+    let older_text = yaml.replace("\"NO_CONVERGENCE\"", "\"NOT_CONVERGED\"");
+    let older_yaml = docs::yaml::parse(&older_text).unwrap();
+    let older = docs::diff::model(&older_yaml).unwrap();
+    let changes = docs::diff::diff(&older, &today);
+    let lines: Vec<(ChangeKind, &str)> = changes.iter().map(|c| (c.kind, c.line.as_str())).collect();
+    assert!(
+        lines.contains(&(
+            ChangeKind::Changed,
+            "SourceFit HDU RESULTS column FLAGS bit 3: changed from \"NOT_CONVERGED\" (\"the optimizer did not converge\") to \"NO_CONVERGENCE\" (\"the optimizer did not converge\")"
+        )),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.contains(&(
+            ChangeKind::Changed,
+            "SourceFit HDU RESULTS card F5_3: value changed from \"NOT_CONVERGED\" to \"NO_CONVERGENCE\""
+        )),
+        "{lines:#?}"
+    );
 }

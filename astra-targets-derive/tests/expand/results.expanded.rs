@@ -11,6 +11,7 @@ const _: () = {
                 width: 0usize,
                 unit: "K",
                 description: "Effective temperature",
+                flags: &[],
             },
             ::astra_targets::ColumnMeta {
                 name: "v_rad",
@@ -20,6 +21,7 @@ const _: () = {
                 width: 0usize,
                 unit: "km/s",
                 description: "Radial velocity, when measured",
+                flags: &[],
             },
             ::astra_targets::ColumnMeta {
                 name: "covariance",
@@ -29,6 +31,7 @@ const _: () = {
                 width: 0usize,
                 unit: "",
                 description: "Label covariance",
+                flags: &[],
             },
             ::astra_targets::ColumnMeta {
                 name: "grid_name",
@@ -38,6 +41,7 @@ const _: () = {
                 width: 12usize,
                 unit: "",
                 description: "Model grid name",
+                flags: &[],
             },
         ];
         fn to_values(&self) -> ::std::vec::Vec<::astra_targets::Value> {

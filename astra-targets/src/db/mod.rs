@@ -56,6 +56,8 @@
 //!   column's declared type (scalar type or array shape: `f64` to `f32`, `[f32; 3]` to
 //!   `[f32; 4]`) never changes: any change is refused the same way on both backends
 //!   ([`Error::Schema`](crate::Error::Schema), naming table, column, old and new types).
+//! - `astra_flag(table_name, column_name, bit, name, description)`: the named bits of
+//!   each bitmask column (`#[astra(flags(...))]`), as the result struct declares them.
 //!
 //! # Operations
 //!

@@ -6,6 +6,11 @@
 //! `astra_column(table_name, column_name, scalar_type, shape)`, so that a change the
 //! backend would store alike (`f64` to `f32` are both `REAL` on SQLite; `[f32; 3]` to
 //! `[f32; 4]` are one BLOB or array type on both) is refused the same way on both.
+//!
+//! The named bits of bitmask columns are kept in
+//! `astra_flag(table_name, column_name, bit, name, description)`, one row per bit, as the
+//! result struct declares them now: each check of a result table replaces the rows of its
+//! bitmask columns when they differ from the declaration.
 
 use super::backend::{Backend, query};
 use super::dialect;
@@ -18,13 +23,14 @@ use crate::task::TaskMeta;
 use crate::{Error, Result};
 
 /// The tables every database has; result tables may not take these names.
-pub const TASK_TABLES: [&str; 6] = [
+pub const TASK_TABLES: [&str; 7] = [
     "output_interface",
     "task",
     "parameter",
     "task_parameter",
     "astra_column",
     "astra_input",
+    "astra_flag",
 ];
 
 /// The key columns that begin every result table, before the result columns: name, SQL
@@ -72,6 +78,10 @@ fn task_tables_ddl<DB: Backend>() -> Vec<String> {
         "CREATE TABLE IF NOT EXISTS astra_input (plugin TEXT NOT NULL, context TEXT NOT NULL, \
          path TEXT NOT NULL, memo TEXT NOT NULL, PRIMARY KEY (plugin, context, path))"
             .into(),
+        "CREATE TABLE IF NOT EXISTS astra_flag (table_name TEXT NOT NULL, column_name TEXT NOT NULL, \
+         bit INTEGER NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL, \
+         PRIMARY KEY (table_name, column_name, bit))"
+            .into(),
     ]
 }
 
@@ -106,11 +116,14 @@ pub(crate) async fn create_task_tables<DB: Backend>(p: &Pools<DB>) -> Result<()>
     .await
 }
 
-/// A key naming a result table with its declared columns and types.
+/// A key naming a result table with its declared columns, types and named bits.
 pub(crate) fn table_key(meta: &TaskMeta) -> String {
     let mut key = meta.table.to_string();
     for c in meta.results {
         key.push_str(&format!(":{}/{:?}/{:?}", c.name, c.ty, c.shape));
+        for f in c.flags {
+            key.push_str(&format!("/{}={}={}", f.bit, f.name, f.description));
+        }
     }
     key
 }
@@ -309,6 +322,7 @@ pub(crate) async fn ensure_result_table<DB: Backend>(p: &Pools<DB>, meta: &'stat
                 .await
                 .map_err(db_err(action("recording the column types of")))?;
         }
+        record_flags::<DB>(&mut tx, meta).await?;
         tx.commit().await.map_err(db_err(action("committing")))
     })
     .await
@@ -339,6 +353,73 @@ pub(crate) async fn check_result_table<DB: Backend>(p: &Pools<DB>, meta: &'stati
         });
     }
     Ok(true)
+}
+
+/// Records the named bits of the bitmask columns of `meta` in `astra_flag`: a column whose
+/// recorded bits differ from its declared ones has its rows replaced; a column that is no
+/// longer a bitmask keeps none.
+async fn record_flags<DB: Backend>(conn: &mut DB::Connection, meta: &'static TaskMeta) -> Result<()> {
+    let action = || format!("recording the named bits of result table `{}`", meta.table);
+    let q = DB::bind_text(
+        query::<DB>(
+            "SELECT column_name, name, description, CAST(bit AS TEXT) FROM astra_flag WHERE table_name = $1 \
+             ORDER BY column_name, bit"
+                .into(),
+        ),
+        meta.table,
+    );
+    let mut stored: Vec<(String, String)> = Vec::new();
+    for row in DB::fetch_all(&mut *conn, q).await.map_err(db_err(action()))? {
+        let text = |i| {
+            DB::get_text(&row, i)
+                .map(Option::unwrap_or_default)
+                .map_err(db_err(action()))
+        };
+        stored.push((text(0)?, format!("{}:{}:{}", text(3)?, text(1)?, text(2)?)));
+    }
+    let mut columns: Vec<&str> = stored.iter().map(|(c, _)| c.as_str()).collect();
+    columns.extend(meta.results.iter().filter(|c| !c.flags.is_empty()).map(|c| c.name));
+    columns.sort_unstable();
+    columns.dedup();
+    let columns: Vec<String> = columns.into_iter().map(str::to_string).collect();
+    for column in columns {
+        let declared = meta
+            .results
+            .iter()
+            .find(|c| c.name == column)
+            .map_or(&[][..], |c| c.flags);
+        let mut want: Vec<String> = declared
+            .iter()
+            .map(|f| format!("{}:{}:{}", f.bit, f.name, f.description))
+            .collect();
+        let mut have: Vec<String> = stored
+            .iter()
+            .filter(|(c, _)| *c == column)
+            .map(|(_, bit)| bit.clone())
+            .collect();
+        want.sort();
+        have.sort();
+        if want == have {
+            continue;
+        }
+        let q = query::<DB>("DELETE FROM astra_flag WHERE table_name = $1 AND column_name = $2".into());
+        DB::execute(&mut *conn, DB::bind_text(DB::bind_text(q, meta.table), &column))
+            .await
+            .map_err(db_err(action()))?;
+        for f in declared {
+            let q = query::<DB>(
+                "INSERT INTO astra_flag (table_name, column_name, bit, name, description) \
+                 VALUES ($1, $2, $3, $4, $5)"
+                    .into(),
+            );
+            let q = DB::bind_text(DB::bind_text(q, meta.table), &column);
+            let q = DB::bind_text(DB::bind_i64(q, i64::from(f.bit)), f.name);
+            DB::execute(&mut *conn, DB::bind_text(q, f.description))
+                .await
+                .map_err(db_err(action()))?;
+        }
+    }
+    Ok(())
 }
 
 fn column_ddl<DB: Backend>(c: &ColumnMeta) -> String {

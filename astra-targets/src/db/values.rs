@@ -188,6 +188,7 @@ mod tests {
         width: 0,
         unit: "",
         description: "",
+        flags: &[],
     };
 
     #[test]

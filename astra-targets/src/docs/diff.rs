@@ -105,6 +105,17 @@ fn columns(h: &Yaml) -> Vec<(String, &Yaml)> {
     }
 }
 
+/// The named bits of a column: (bit, (name, description)).
+fn bits(c: &Yaml) -> Vec<(String, (String, String))> {
+    match c.get("flags") {
+        Some(Yaml::Seq(items)) => items
+            .iter()
+            .map(|b| (text(b.get("bit")), (text(b.get("name")), text(b.get("description")))))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The names of `a` that are in `b`, in `a`'s order.
 fn common<T>(a: &[(String, T)], b: &[(String, T)]) -> Vec<String> {
     a.iter()
@@ -205,6 +216,31 @@ pub fn diff(old: &Model<'_>, new: &Model<'_>) -> Vec<Change> {
                     push(
                         ChangeKind::Changed,
                         format!("{p} HDU {name} column {col}: {field} changed from {a:?} to {b:?}"),
+                    );
+                }
+            }
+            let (obits, nbits) = (bits(c), bits(nc));
+            for (bit, old_bit) in &obits {
+                match nbits.iter().find(|(b, _)| b == bit) {
+                    None => push(
+                        ChangeKind::Removed,
+                        format!("{p} HDU {name} column {col} bit {bit}: removed (was {})", old_bit.0),
+                    ),
+                    Some((_, new_bit)) if new_bit != old_bit => push(
+                        ChangeKind::Changed,
+                        format!(
+                            "{p} HDU {name} column {col} bit {bit}: changed from {:?} ({:?}) to {:?} ({:?})",
+                            old_bit.0, old_bit.1, new_bit.0, new_bit.1
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            }
+            for (bit, new_bit) in &nbits {
+                if !obits.iter().any(|(b, _)| b == bit) {
+                    push(
+                        ChangeKind::Added,
+                        format!("{p} HDU {name} column {col} bit {bit}: added ({})", new_bit.0),
                     );
                 }
             }

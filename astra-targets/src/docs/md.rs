@@ -145,6 +145,14 @@ pub fn page(d: &TaskDoc) -> String {
             cell(c.description)
         );
     }
+    for c in d.table.columns.iter().filter(|c| !c.flags.is_empty()) {
+        let _ = writeln!(
+            out,
+            "\nBits of `{}` (also in the table `astra_flag`; a value is the sum of 2**bit of its set bits):\n",
+            c.name
+        );
+        bits_table(&mut out, c.flags);
+    }
     if let Some(product) = &d.product {
         out.push_str("\n## FITS product (astraSource)\n\n");
         let _ = writeln!(
@@ -201,5 +209,29 @@ fn hdu_section(out: &mut String, i: usize, h: &HduDoc) {
                 cell(c.description)
             );
         }
+        for (n, c) in h.columns.iter().enumerate().filter(|(_, c)| !c.flags.is_empty()) {
+            let _ = writeln!(
+                out,
+                "\nBits of `{}`, each named by the card `F{}_b` (b the bit):\n",
+                c.name,
+                n + 1
+            );
+            bits_table(out, c.flags);
+        }
+    }
+}
+
+/// The named bits of a bitmask column as a table, in bit order.
+fn bits_table(out: &mut String, flags: &'static [crate::column::FlagBit]) {
+    out.push_str("| Bit | Value | Name | Description |\n|---|---|---|---|\n");
+    for f in super::model::bits_in_order(flags) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | `{}` | {} |",
+            f.bit,
+            (f.mask() as u64),
+            f.name,
+            cell(f.description)
+        );
     }
 }

@@ -3,14 +3,15 @@
 //! columns, the database's key columns and SQL types), then rendered by the formats.
 
 use crate::Result;
-use crate::column::{ColumnMeta, ScalarType, SqlDialect};
+use crate::column::{ColumnMeta, FlagBit, ScalarType, SqlDialect};
 use crate::db::RESULT_KEY_COLUMNS;
+use crate::fits::CardValue;
 use crate::identity;
 use crate::meta::{Params, TaskMeta};
 use crate::param::{ParamKind, ParamValue};
 use crate::plugin::{Outputs, PluginDescriptor};
 use crate::source::layout::{FLUX_UNIT, HDUS, PROVENANCE_CARDS, RESULTS, TASK_PARAMETERS, WCS_CARDS};
-use crate::source::tables::{TASK_PARAMETER_COLUMNS, VERSION_DESCRIPTIONS, integer_null};
+use crate::source::tables::{TASK_PARAMETER_COLUMNS, VERSION_DESCRIPTIONS, integer_null, results_flag_cards};
 use crate::value::Value;
 
 /// The environment variable of the output root, the `$` prefix of documented paths.
@@ -79,6 +80,9 @@ pub struct DbColumn {
     pub unit: &'static str,
     /// The description.
     pub description: &'static str,
+    /// The named bits of a bitmask column (also in the table `astra_flag`); empty for
+    /// other columns.
+    pub flags: &'static [FlagBit],
 }
 
 /// The astraSource FITS product of a task.
@@ -118,7 +122,7 @@ pub struct HduDoc {
 #[non_exhaustive]
 pub struct CardDoc {
     /// The key.
-    pub key: &'static str,
+    pub key: String,
     /// The value.
     pub value: CardValueDoc,
     /// The comment the writer sets (empty when cfitsio sets its own).
@@ -170,6 +174,9 @@ pub struct FitsColumn {
     pub dtype: &'static str,
     /// `TCOMMn` (and the `TTYPEn` comment).
     pub description: &'static str,
+    /// The named bits of a bitmask column, each named in a card of the table's header;
+    /// empty for other columns.
+    pub flags: &'static [FlagBit],
 }
 
 /// The documentation of every task linked into the program, by family, each with its
@@ -253,6 +260,7 @@ fn table(meta: &'static TaskMeta) -> TableDoc {
             nullable: false,
             unit: "",
             description,
+            flags: &[],
         })
         .collect();
     columns.extend(meta.results.iter().map(|c| DbColumn {
@@ -263,6 +271,7 @@ fn table(meta: &'static TaskMeta) -> TableDoc {
         nullable: c.nullable,
         unit: c.unit,
         description: c.description,
+        flags: c.flags,
     }));
     TableDoc {
         name: meta.table,
@@ -274,9 +283,9 @@ fn varies(what: &str) -> CardValueDoc {
     CardValueDoc::Varies(what.to_string())
 }
 
-fn card(key: &'static str, value: CardValueDoc, comment: &str) -> CardDoc {
+fn card(key: &str, value: CardValueDoc, comment: &str) -> CardDoc {
     CardDoc {
-        key,
+        key: key.to_string(),
         value,
         comment: comment.to_string(),
     }
@@ -359,6 +368,7 @@ fn product(
                             tnull: None,
                             dtype: "char",
                             description,
+                            flags: &[],
                         })
                         .collect()
                 } else {
@@ -380,6 +390,12 @@ fn product(
                     card("TFIELDS", CardValueDoc::Int(columns.len() as i64), ""),
                     card("EXTNAME", CardValueDoc::Str(spec.name.into()), spec.meaning),
                 ];
+                if i == RESULTS {
+                    header.extend(results_flag_cards(meta).into_iter().map(|c| match c.value {
+                        CardValue::Str(value) => card(&c.key, CardValueDoc::Str(value), &c.comment),
+                        _ => card(&c.key, CardValueDoc::Str(c.comment), ""),
+                    }));
+                }
                 header.extend(checksum_cards());
                 HduDoc {
                     name: spec.name,
@@ -492,6 +508,7 @@ fn results_columns(meta: &'static TaskMeta, params: &Params) -> Vec<FitsColumn> 
             tnull: None,
             dtype,
             description,
+            flags: &[],
         });
     }
     out
@@ -510,5 +527,13 @@ fn result_column(c: &ColumnMeta) -> FitsColumn {
         },
         dtype: dtype_of(c.ty),
         description: c.description,
+        flags: c.flags,
     }
+}
+
+/// The named bits of a bitmask column in bit order.
+pub fn bits_in_order(flags: &'static [FlagBit]) -> Vec<&'static FlagBit> {
+    let mut bits: Vec<&'static FlagBit> = flags.iter().collect();
+    bits.sort_by_key(|f| f.bit);
+    bits
 }

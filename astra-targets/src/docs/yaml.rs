@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use super::model::{CardValueDoc, OUTPUT_ENV, TaskDoc};
+use super::model::{CardValueDoc, OUTPUT_ENV, TaskDoc, bits_in_order};
 
 /// A string as a double-quoted YAML scalar.
 pub fn quote(s: &str) -> String {
@@ -96,7 +96,7 @@ pub fn datamodel(d: &TaskDoc) -> Option<String> {
                 CardValueDoc::Str(s) => quote(s),
                 CardValueDoc::Varies(_) => quote(&c.value.text()),
             };
-            let _ = writeln!(o, "          - key: {}", quote(c.key));
+            let _ = writeln!(o, "          - key: {}", quote(&c.key));
             let _ = writeln!(o, "            value: {value}");
             let _ = writeln!(o, "            comment: {}", quote(&c.comment));
         }
@@ -117,6 +117,14 @@ pub fn datamodel(d: &TaskDoc) -> Option<String> {
             );
             let _ = writeln!(o, "            unit: {}", quote(c.unit));
             let _ = writeln!(o, "            description: {}", quote(c.description));
+            if !c.flags.is_empty() {
+                o.push_str("            flags:\n");
+                for f in bits_in_order(c.flags) {
+                    let _ = writeln!(o, "              - bit: {}", f.bit);
+                    let _ = writeln!(o, "                name: {}", quote(f.name));
+                    let _ = writeln!(o, "                description: {}", quote(f.description));
+                }
+            }
         }
     }
     Some(o)

@@ -4,7 +4,8 @@
 //! ([`layout::HDUS`]): the input's primary header with provenance cards, the normalized
 //! flux and inverse variance, the input's bitmask, the continuum, the model flux and
 //! inverse variance, a `TASK_PARAMETERS` table and a `RESULTS` table with one row per
-//! spectrum. Every HDU is checksummed; the file is written to a temporary name beside the
+//! spectrum (its header names the bits of bitmask columns, one card `F{n}_{bit}` per bit:
+//! [`tables::results_flag_cards`]). Every HDU is checksummed; the file is written to a temporary name beside the
 //! destination and renamed over it only when complete.
 //!
 //! Files up to [`MEMORY_LIMIT`] are made in memory. The first file of each layout (image

@@ -2,7 +2,8 @@
 //! task's metadata and values.
 
 use crate::column::{AstraResults, ColumnMeta, ScalarType};
-use crate::fits::{ColumnData, TableColumn};
+use crate::fits::{Card, ColumnData, TableColumn, card};
+use crate::meta::TaskMeta;
 use crate::param::ParamKind;
 use crate::task::AstraTask;
 use crate::value::Value;
@@ -100,6 +101,40 @@ pub fn results<T: AstraTask>(task: &T, rows: &[T::Results]) -> Result<Vec<TableC
         columns.push(parameter_column::<T>(name, value, rows.len())?);
     }
     Ok(columns)
+}
+
+/// The keyword of the card naming bit `bit` of the RESULTS table's column `n` (1-based,
+/// the `n` of `TTYPEn`): `F{n}_{bit}`, as `F5_0`, at most 7 characters.
+pub fn flag_keyword(n: usize, bit: u8) -> String {
+    format!("F{n}_{bit}")
+}
+
+/// The cards of the RESULTS header that name the bits of its bitmask columns: for each
+/// such column (the result columns are the table's first columns, in declaration order),
+/// a `COMMENT` saying which keywords follow, then one card per bit in bit order, keyword
+/// [`flag_keyword`], value the bit's name, comment its description.
+pub fn results_flag_cards(meta: &TaskMeta) -> Vec<Card> {
+    let mut cards = Vec::new();
+    for (j, column) in meta.results.iter().enumerate() {
+        if column.flags.is_empty() {
+            continue;
+        }
+        let n = j + 1;
+        cards.push(Card {
+            key: "COMMENT".into(),
+            value: crate::fits::CardValue::None,
+            comment: format!(
+                "Bits of column {n} ({}): keyword F{n}_b names bit b (value 2**b)",
+                column.ttype()
+            ),
+        });
+        let mut bits: Vec<_> = column.flags.iter().collect();
+        bits.sort_by_key(|f| f.bit);
+        for f in bits {
+            cards.push(card::string(&flag_keyword(n, f.bit), f.name, f.description));
+        }
+    }
+    cards
 }
 
 /// The null stand-in of a nullable integer column (`TNULLn`).

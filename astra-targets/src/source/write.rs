@@ -51,6 +51,10 @@ struct Product<'s, 'i> {
     bitmask: Bitmask<'s>,
     parameters: Vec<TableColumn>,
     results: Vec<TableColumn>,
+    /// The RESULTS header's cards naming the bits of bitmask columns.
+    results_header: Vec<Card>,
+    /// The `RESULTS` header cards formatted (for files assembled without cfitsio).
+    results_header_formatted: Vec<card::Formatted>,
     rows: usize,
 }
 
@@ -214,7 +218,11 @@ fn prepare<'s, 'i, T: AstraTask>(
         .collect::<Result<Vec<_>>>()?;
     let wcs = wcs_cards(spectrum);
     let wcs_formatted = wcs.iter().map(card::format).collect::<Result<Vec<_>>>()?;
+    let results_header = tables::results_flag_cards(T::META);
+    let results_header_formatted = results_header.iter().map(card::format).collect::<Result<Vec<_>>>()?;
     Ok(Product {
+        results_header,
+        results_header_formatted,
         primary,
         wcs,
         wcs_formatted,
@@ -356,7 +364,13 @@ fn write_hdus(
         comment: HDUS[i].meaning,
     };
     create_table_hdu(fits, name(TASK_PARAMETERS), rows, &product.parameters, &[])?;
-    create_table_hdu(fits, name(RESULTS), product.rows, &product.results, &[])
+    create_table_hdu(
+        fits,
+        name(RESULTS),
+        product.rows,
+        &product.results,
+        &product.results_header,
+    )
 }
 
 /// The nine HDUs as [`write_hdus`] writes them, for files assembled without cfitsio.
@@ -388,7 +402,7 @@ fn hdu_sources<'p>(product: &'p Product<'_, '_>, options: &WriteOptions) -> Vec<
             data: DataUnit::Table(parameter_rows(&product.parameters), &product.parameters),
         },
         HduSource {
-            cards: &[],
+            cards: &product.results_header_formatted,
             data: DataUnit::Table(product.rows, &product.results),
         },
     ]

@@ -8,8 +8,10 @@
 //! - `failsome` writes rows only, and fails on inputs whose `SYNSEED` card is a multiple
 //!   of 4.
 //!
-//! The workspace's own plugins (`thecannon`, `thepayne`, `aspcap`, `classifier`) are linked in too.
+//! The workspace's own plugins (`thecannon`, `thepayne`, `aspcap`, `apogeenet`,
+//! `classifier`) are linked in too.
 
+use astra_apogeenet as _;
 use astra_aspcap as _;
 use astra_classifier as _;
 use astra_targets::ndarray::{Array2, Axis};

@@ -26,6 +26,11 @@ pub struct FitResults {
     /// Optimizer iterations, when the fit ran
     pub n_iter: Option<i32>,
     /// Bit flags
+    #[astra(flags(
+        CLIPPED_PIXELS = (0, "pixels were clipped"),
+        NO_CONVERGENCE = (3, "the optimizer did not converge"),
+        SIGN = (15, "the highest bit of an i16, set by negatives"),
+    ))]
     pub flags: i16,
     /// Source primary key, when known
     pub source_pk: Option<i64>,
