@@ -398,29 +398,48 @@ impl<'a> Runner<'a> {
     /// and the number of duplicates.
     fn known(&self, context: &str, block: &[PathBuf], seen: &mut HashSet<String>) -> Result<Known> {
         let threads = check_threads().max(self.workers);
-        let stamps: Vec<Option<(&str, String)>> = par_map(block, threads, |path| Some((path.to_str()?, stamp(path)?)));
-        let asked: Vec<&str> = stamps.iter().flatten().map(|(p, _)| *p).collect();
-        let mut memos = self.db.input_memos(self.plugin.name, context, &asked)?.into_iter();
+        // The file system and the database answer at once: the inputs' stamps while the
+        // memo is read, the files' checks while the result rows are asked for.
+        let paths: Vec<Option<&str>> = block.iter().map(|p| p.to_str()).collect();
+        let asked: Vec<&str> = paths.iter().flatten().copied().collect();
+        let (stamps, memos) = std::thread::scope(|s| {
+            let stamps = s.spawn(|| {
+                par_map(&paths, threads, |path| {
+                    let path = (*path)?;
+                    Some((path, stamp(Path::new(path))?))
+                })
+            });
+            let memos = self.db.input_memos(self.plugin.name, context, &asked);
+            (joined(stamps), memos)
+        });
+        let mut memos = memos?.into_iter();
         let mut candidates: Vec<(usize, InputMemo)> = Vec::new();
-        for (i, entry) in stamps.iter().enumerate() {
-            let Some((_, stamp)) = entry else { continue };
-            if let Some(Some(memo)) = memos.next()
+        for (i, (path, entry)) in paths.iter().zip(&stamps).enumerate() {
+            if path.is_none() {
+                continue;
+            }
+            let memo = memos.next().flatten();
+            if let (Some((_, stamp)), Some(memo)) = (entry, memo)
                 && memo.stamp == *stamp
             {
                 candidates.push((i, memo));
             }
         }
         let ids: Vec<&str> = candidates.iter().map(|(_, m)| m.task_id.as_str()).collect();
-        let has_row = self.plugin.exists_ids(self.db, &ids)?;
-        let with_row: Vec<(usize, InputMemo)> = candidates
+        let (whole, has_row) = std::thread::scope(|s| {
+            let whole = s.spawn(|| par_map(&candidates, threads, |(_, memo)| output_complete(memo)));
+            let has_row = self.plugin.exists_ids(self.db, &ids);
+            (joined(whole), has_row)
+        });
+        let with_row: Vec<((usize, InputMemo), bool)> = candidates
             .into_iter()
-            .zip(has_row)
+            .zip(whole)
+            .zip(has_row?)
             .filter_map(|(candidate, has_row)| has_row.then_some(candidate))
             .collect();
-        let whole = par_map(&with_row, threads, |(_, memo)| output_complete(memo));
         let mut read = vec![true; block.len()];
         let mut known = Known::default();
-        for ((i, memo), whole) in with_row.into_iter().zip(whole) {
+        for ((i, memo), whole) in with_row {
             let output = (!memo.output.is_empty()).then(|| PathBuf::from(&memo.output));
             if whole {
                 read[i] = false;
@@ -713,6 +732,11 @@ fn planned(job: &dyn Job, pending: Option<Pending>) -> PlannedTask {
         output: job.output().map(Path::to_path_buf),
         pending,
     }
+}
+
+/// The result of a scoped thread, its panic passed on.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
