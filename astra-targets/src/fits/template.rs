@@ -295,7 +295,7 @@ mod tests {
             real("RA", 123.25 + f64::from(seed), "Right ascension (deg)"),
             Card {
                 key: "SYNTHET".into(),
-                value: CardValue::Bool(seed % 2 == 0),
+                value: CardValue::Bool(seed.is_multiple_of(2)),
                 comment: "Synthetic".into(),
             },
             history("a first history card"),
