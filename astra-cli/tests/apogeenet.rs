@@ -4,7 +4,7 @@
 //! before anything is written.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use astra_apogeenet::plugin::{ApogeeNet, ApogeeNetPlugin, ApogeeNetResults as R};
 use astra_targets::AstraResults;
@@ -12,19 +12,10 @@ use astra_targets::db::blocking::Database;
 use astra_targets::fits::CardValue;
 use astra_targets::plugin::{ModelSource, Plugin};
 use astra_targets::spectrum::synthetic::{self, Labels};
+use astra_targets_tests::program::{self, text};
 
 fn astra(dir: &Path, url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_astra"))
-        .current_dir(dir)
-        .env("ASTRA_DATABASE_URL", url)
-        .env("ASTRA_OUTPUT_DIR", dir.join("out"))
-        .args(args)
-        .output()
-        .expect("running astra")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    program::run_at(env!("CARGO_BIN_EXE_astra"), dir, url, args)
 }
 
 /// Writes `in/apStar-{k}.fits` for each S/N, and returns each input's task (for `md5`).

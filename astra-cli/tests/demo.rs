@@ -1,31 +1,15 @@
 //! `astra demo` as a user runs it: in an empty folder, then again.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use astra_targets::AstraTask;
+use astra_targets_tests::program::{self, ok};
 use astra_targets_tests::{fitsverify, run_python};
 use astra_thecannon::plugin::TheCannon;
 
 fn astra(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_astra"))
-        .current_dir(dir)
-        .env_remove("ASTRA_OUTPUT_DIR")
-        .env_remove("ASTRA_DATABASE_URL")
-        .args(args)
-        .output()
-        .expect("running astra")
-}
-
-fn ok(out: &Output) -> String {
-    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "exit {:?}\n{shown}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    shown
+    program::run(env!("CARGO_BIN_EXE_astra"), dir, args)
 }
 
 /// The bias and scatter printed for `label` of `instrument`'s block of the label table.

@@ -2,22 +2,13 @@
 //! `aspcap` plugin reads them back; mistakes are one sentence.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use astra_targets::spectrum::synthetic::{self, Labels};
+use astra_targets_tests::program::{self, text};
 
 fn astra(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_astra"))
-        .current_dir(dir)
-        .env_remove("ASTRA_OUTPUT_DIR")
-        .env_remove("ASTRA_DATABASE_URL")
-        .args(args)
-        .output()
-        .expect("running astra")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    program::run(env!("CARGO_BIN_EXE_astra"), dir, args)
 }
 
 const HEADER: &str = " &SYNTH

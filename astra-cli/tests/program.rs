@@ -1,20 +1,11 @@
 //! The `astra` program run as a user runs it: the binary, in a temporary folder.
 
+use astra_targets_tests::program::{self, text};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn astra(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_astra"))
-        .current_dir(dir)
-        .env_remove("ASTRA_OUTPUT_DIR")
-        .env_remove("ASTRA_DATABASE_URL")
-        .args(args)
-        .output()
-        .expect("running astra")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    program::run(env!("CARGO_BIN_EXE_astra"), dir, args)
 }
 
 /// A user's mistake: non-zero exit, one line on standard error naming what was wrong,

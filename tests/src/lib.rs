@@ -7,6 +7,7 @@
 
 pub mod db_support;
 pub mod postgres;
+pub mod program;
 pub mod python;
 pub mod rng;
 pub mod tools;

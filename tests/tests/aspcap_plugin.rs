@@ -8,7 +8,7 @@
 //! Needs the test venv's Python and `fitsverify`: run through `scripts/test.sh`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use astra_aspcap::input::names;
 use astra_aspcap::plugin::spectrum_name;
@@ -18,25 +18,13 @@ use astra_targets::plugin::{ModelSource, Plugin};
 use astra_targets::spectrum::synthetic::{self, Labels};
 use astra_targets::{AstraTask, OutputRoot};
 use astra_targets_tests::db_support::scalar_i64;
+use astra_targets_tests::program::{self, text};
 use astra_targets_tests::{fitsverify, run_python};
 
 const BIN: &str = env!("CARGO_BIN_EXE_astra-test");
 
 fn astra(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .current_dir(dir)
-        .env(
-            "ASTRA_DATABASE_URL",
-            format!("sqlite://{}", dir.join("astra.db").display()),
-        )
-        .env("ASTRA_OUTPUT_DIR", dir.join("out"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    program::run_sqlite(BIN, dir, args)
 }
 
 /// The header of a grid like ASPCAP's giants' grid (seven dimensions, no rotation, in

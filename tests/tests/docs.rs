@@ -18,6 +18,7 @@ use std::process::{Command, Output};
 use astra_targets::ndarray::{Array2, Axis};
 use astra_targets::spectrum::synthetic::{self, Labels};
 use astra_targets_tests::db_support::{fresh_pg_database, fresh_sqlite_database};
+use astra_targets_tests::program::{self, ok, text};
 use astra_targets_tests::{run_python, workspace_root};
 use astra_thecannon::Trainer;
 use astra_thecannon::continuum::{APOGEE_CHIPS, Continuum};
@@ -36,29 +37,7 @@ fn labels_of(seed: u64) -> Labels {
 
 /// Runs `astra-test` in `dir` with the database `url` and the output root `dir/out`.
 fn astra(dir: &Path, url: &str, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .current_dir(dir)
-        .env("ASTRA_DATABASE_URL", url)
-        .env("ASTRA_OUTPUT_DIR", dir.join("out"))
-        .env_remove("ASTRA_TEST_DELAY_MS")
-        .args(args)
-        .output()
-        .expect("running astra-test")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Succeeds or fails the test with both outputs; the standard output.
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "astra-test failed:\n{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
+    program::run_at(BIN, dir, url, args)
 }
 
 /// Two synthetic APOGEE inputs in `dir/in`.

@@ -16,6 +16,7 @@ use astra_targets::fits::CardValue;
 use astra_targets::spectrum::synthetic::{self, Labels};
 use astra_targets::spectrum::{SpectrumKind, WavelengthGrid};
 use astra_targets_tests::fitsverify;
+use astra_targets_tests::program::{ok, text};
 
 /// The workspace's root folder, the parent of this test's package: read when this file is
 /// compiled, so that the example built is the one of the checkout this test comes from.
@@ -70,22 +71,6 @@ fn my_astra() -> &'static Path {
         Ok(path) => path,
         Err(report) => panic!("{report}"),
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// The standard output of a run that succeeded (else a failure showing both streams).
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
 }
 
 /// A temporary folder where `my-astra` runs, with its database and output root.

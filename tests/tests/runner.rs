@@ -10,6 +10,7 @@ use astra_targets::db::StatusCode;
 use astra_targets::db::blocking::Database;
 use astra_targets::spectrum::synthetic::{self, Labels};
 use astra_targets_tests::fitsverify;
+use astra_targets_tests::program::{ok, text};
 
 const BIN: &str = env!("CARGO_BIN_EXE_astra-test");
 
@@ -109,21 +110,6 @@ impl Site {
             .map(|c| c.count)
             .sum()
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
 }
 
 /// A user's mistake: non-zero exit, one line on standard error naming what was wrong, no

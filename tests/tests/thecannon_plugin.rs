@@ -3,13 +3,14 @@
 //! over other synthetic inputs with known labels.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use astra_targets::AstraTask;
 use astra_targets::db::blocking::Database;
 use astra_targets::ndarray::{Array2, Axis};
 use astra_targets::spectrum::synthetic::{self, Labels};
 use astra_targets_tests::fitsverify;
+use astra_targets_tests::program::{self, text};
 use astra_thecannon::Trainer;
 use astra_thecannon::continuum::{APOGEE_CHIPS, Continuum};
 use astra_thecannon::plugin::{CONTINUUM_ORDER, TheCannon};
@@ -26,20 +27,7 @@ fn labels_of(seed: u64) -> Labels {
 }
 
 fn astra(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .current_dir(dir)
-        .env(
-            "ASTRA_DATABASE_URL",
-            format!("sqlite://{}", dir.join("astra.db").display()),
-        )
-        .env("ASTRA_OUTPUT_DIR", dir.join("out"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    program::run_sqlite(BIN, dir, args)
 }
 
 #[test]

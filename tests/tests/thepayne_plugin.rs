@@ -7,7 +7,7 @@
 //! Needs the test venv's Python and `fitsverify`: run through `scripts/test.sh`.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use astra_targets::db::blocking::Database;
 use astra_targets::fits::CardValue;
@@ -16,6 +16,7 @@ use astra_targets::plugin::{ModelSource, Plugin};
 use astra_targets::spectrum::WavelengthGrid;
 use astra_targets::spectrum::synthetic::{self, Labels, Rng};
 use astra_targets::{AstraTask, OutputRoot};
+use astra_targets_tests::program::{self, text};
 use astra_targets_tests::{fitsverify, run_python};
 use astra_thepayne::network::Network;
 use astra_thepayne::plugin::{ThePayne, ThePaynePlugin};
@@ -97,20 +98,7 @@ fn a_numpy_network_is_evaluated_as_numpy_evaluates_it() {
 }
 
 fn astra(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .current_dir(dir)
-        .env(
-            "ASTRA_DATABASE_URL",
-            format!("sqlite://{}", dir.join("astra.db").display()),
-        )
-        .env("ASTRA_OUTPUT_DIR", dir.join("out"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    program::run_sqlite(BIN, dir, args)
 }
 
 /// A network on the apStar grid, with The Payne's shape.

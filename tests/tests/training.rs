@@ -4,26 +4,17 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use astra_targets::plugin::{ModelSource, Plugin};
 use astra_targets::spectrum::synthetic::{self, Labels, Rng};
+use astra_targets_tests::program::{self, text};
 use astra_thecannon::plugin::TheCannonPlugin;
 
 const BIN: &str = env!("CARGO_BIN_EXE_astra-test");
 
 fn astra(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .current_dir(dir)
-        .env_remove("ASTRA_OUTPUT_DIR")
-        .env_remove("ASTRA_DATABASE_URL")
-        .args(args)
-        .output()
-        .expect("running astra-test")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    program::run(BIN, dir, args)
 }
 
 /// A user's mistake: non-zero exit, one line on standard error naming what was wrong, no
