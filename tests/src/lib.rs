@@ -5,6 +5,7 @@
 //! Every helper fails loudly when its tool is missing, naming the variable or package and
 //! how to get it: a test never skips silently.
 
+pub mod cannon;
 pub mod db_support;
 pub mod postgres;
 pub mod program;

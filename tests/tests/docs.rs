@@ -15,25 +15,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use astra_targets::ndarray::{Array2, Axis};
-use astra_targets::spectrum::synthetic::{self, Labels};
+use astra_targets::spectrum::synthetic;
+use astra_targets_tests::cannon::labels_of;
 use astra_targets_tests::db_support::{fresh_pg_database, fresh_sqlite_database};
 use astra_targets_tests::program::{self, ok, text};
 use astra_targets_tests::{run_python, workspace_root};
-use astra_thecannon::Trainer;
-use astra_thecannon::continuum::{APOGEE_CHIPS, Continuum};
-use astra_thecannon::plugin::CONTINUUM_ORDER;
 
 const BIN: &str = env!("CARGO_BIN_EXE_astra-test");
-
-fn labels_of(seed: u64) -> Labels {
-    let mut rng = synthetic::Rng::new(seed);
-    Labels {
-        teff: rng.range(4200.0, 5200.0),
-        logg: rng.range(1.5, 3.5),
-        fe_h: rng.range(-1.0, 0.2),
-    }
-}
 
 /// Runs `astra-test` in `dir` with the database `url` and the output root `dir/out`.
 fn astra(dir: &Path, url: &str, args: &[&str]) -> Output {
@@ -51,30 +39,8 @@ fn write_inputs(dir: &Path) {
 
 /// A Cannon model trained on 30 synthetic spectra, saved in `dir`.
 fn cannon_model(dir: &Path) -> PathBuf {
-    let continuum = Continuum::new(CONTINUUM_ORDER).regions(APOGEE_CHIPS);
-    let n = 30;
-    let mut flux = Array2::<f64>::zeros((n, 8575));
-    let mut ivar = Array2::<f64>::zeros((n, 8575));
-    let mut labels = Array2::<f64>::zeros((n, 3));
-    for i in 0..n {
-        let seed = 1000 + i as u64;
-        let l = labels_of(seed);
-        let s = synthetic::apogee(seed, l, 150.0, 1).unwrap();
-        let f = s.flux.index_axis(Axis(0), 0).mapv(f64::from);
-        let w = s.ivar.index_axis(Axis(0), 0).mapv(f64::from);
-        let normalized = continuum.normalize(f.view(), w.view()).unwrap();
-        flux.row_mut(i).assign(&normalized.flux);
-        ivar.row_mut(i).assign(&normalized.ivar);
-        labels
-            .row_mut(i)
-            .assign(&astra_targets::ndarray::arr1(&[l.teff, l.logg, l.fe_h]));
-    }
-    let names = vec!["teff".to_string(), "logg".to_string(), "fe_h".to_string()];
-    let model = Trainer::new(names, labels.view(), flux.view(), ivar.view())
-        .train()
-        .unwrap();
     let path = dir.join("cannon-model.fits");
-    model.save(&path).unwrap();
+    astra_targets_tests::cannon::cannon_model(&path, 30);
     path
 }
 

@@ -7,24 +7,13 @@ use std::process::Output;
 
 use astra_targets::AstraTask;
 use astra_targets::db::blocking::Database;
-use astra_targets::ndarray::{Array2, Axis};
-use astra_targets::spectrum::synthetic::{self, Labels};
+use astra_targets::spectrum::synthetic;
+use astra_targets_tests::cannon::{cannon_model, labels_of};
 use astra_targets_tests::fitsverify;
 use astra_targets_tests::program::{self, text};
-use astra_thecannon::Trainer;
-use astra_thecannon::continuum::{APOGEE_CHIPS, Continuum};
-use astra_thecannon::plugin::{CONTINUUM_ORDER, TheCannon};
+use astra_thecannon::plugin::TheCannon;
 
 const BIN: &str = env!("CARGO_BIN_EXE_astra-test");
-
-fn labels_of(seed: u64) -> Labels {
-    let mut rng = synthetic::Rng::new(seed);
-    Labels {
-        teff: rng.range(4200.0, 5200.0),
-        logg: rng.range(1.5, 3.5),
-        fe_h: rng.range(-1.0, 0.2),
-    }
-}
 
 fn astra(dir: &Path, args: &[&str]) -> Output {
     program::run_sqlite(BIN, dir, args)
@@ -33,31 +22,9 @@ fn astra(dir: &Path, args: &[&str]) -> Output {
 #[test]
 fn thecannon_runs_with_a_trained_model() {
     let dir = tempfile::tempdir().unwrap();
-    let continuum = Continuum::new(CONTINUUM_ORDER).regions(APOGEE_CHIPS);
     // Training set: 40 spectra with their true labels.
-    let n_train = 40;
-    let mut flux = Array2::<f64>::zeros((n_train, 8575));
-    let mut ivar = Array2::<f64>::zeros((n_train, 8575));
-    let mut labels = Array2::<f64>::zeros((n_train, 3));
-    for i in 0..n_train {
-        let seed = 1000 + i as u64;
-        let l = labels_of(seed);
-        let s = synthetic::apogee(seed, l, 150.0, 1).unwrap();
-        let f = s.flux.index_axis(Axis(0), 0).mapv(f64::from);
-        let w = s.ivar.index_axis(Axis(0), 0).mapv(f64::from);
-        let normalized = continuum.normalize(f.view(), w.view()).unwrap();
-        flux.row_mut(i).assign(&normalized.flux);
-        ivar.row_mut(i).assign(&normalized.ivar);
-        labels
-            .row_mut(i)
-            .assign(&astra_targets::ndarray::arr1(&[l.teff, l.logg, l.fe_h]));
-    }
-    let names = vec!["teff".to_string(), "logg".to_string(), "fe_h".to_string()];
-    let model = Trainer::new(names, labels.view(), flux.view(), ivar.view())
-        .train()
-        .unwrap();
     let model_path = dir.path().join("cannon-model.fits");
-    model.save(&model_path).unwrap();
+    cannon_model(&model_path, 40);
 
     std::fs::create_dir(dir.path().join("in")).unwrap();
     for seed in 1..=3u64 {
@@ -126,16 +93,8 @@ fn thecannon_runs_with_a_trained_model() {
 
     // Another model is other work.
     let retrained = dir.path().join("cannon-model-2.fits");
-    let names = vec!["teff".to_string(), "logg".to_string(), "fe_h".to_string()];
-    let again = Trainer::new(
-        names,
-        labels.slice(astra_targets::ndarray::s![..30, ..]),
-        flux.slice(astra_targets::ndarray::s![..30, ..]),
-        ivar.slice(astra_targets::ndarray::s![..30, ..]),
-    )
-    .train()
-    .unwrap();
-    again.save(&retrained).unwrap();
+    // Trained on the first 30 of the same spectra.
+    cannon_model(&retrained, 30);
     let plan = text(
         &astra(
             dir.path(),

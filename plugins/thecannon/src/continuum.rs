@@ -17,6 +17,7 @@
 
 use std::ops::Range;
 
+use astra_targets::spectrum::WavelengthGrid;
 use ndarray::{Array1, ArrayView1};
 
 use crate::error::CannonError;
@@ -54,6 +55,16 @@ pub struct Normalized {
 }
 
 impl Continuum {
+    /// The normalization of Chebyshev degree `order` for spectra on `grid`: per APOGEE
+    /// detector ([`APOGEE_CHIPS`]) on the apStar grid, over the whole spectrum otherwise.
+    pub fn for_grid(order: usize, grid: &WavelengthGrid) -> Self {
+        if *grid == WavelengthGrid::APOGEE {
+            Continuum::new(order).regions(APOGEE_CHIPS)
+        } else {
+            Continuum::new(order)
+        }
+    }
+
     /// A Chebyshev continuum of degree `order` over the whole spectrum.
     pub fn new(order: usize) -> Self {
         Self {

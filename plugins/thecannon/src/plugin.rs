@@ -19,7 +19,7 @@ use astra_targets::plugin::{
 use astra_targets::spectrum::WavelengthGrid;
 use astra_targets::{AstraResults, AstraTask};
 
-use crate::continuum::{APOGEE_CHIPS, Continuum};
+use crate::continuum::Continuum;
 use crate::synthetic::LABEL_NAMES;
 use crate::{CannonModel, Fitter, Trainer};
 
@@ -76,11 +76,7 @@ pub struct TheCannonPlugin;
 /// The continuum normalization of a spectrum on `grid`: per APOGEE detector on the
 /// apStar grid, over the whole spectrum otherwise.
 pub fn continuum_for(grid: &WavelengthGrid) -> Continuum {
-    if *grid == WavelengthGrid::APOGEE {
-        Continuum::new(CONTINUUM_ORDER).regions(APOGEE_CHIPS)
-    } else {
-        Continuum::new(CONTINUUM_ORDER)
-    }
+    Continuum::for_grid(CONTINUUM_ORDER, grid)
 }
 
 /// The labelled spectrum of each training input (its first spectrum row),

@@ -19,7 +19,7 @@ use astra_targets::plugin::{
 };
 use astra_targets::spectrum::WavelengthGrid;
 use astra_targets::{AstraResults, AstraTask};
-use astra_thecannon::continuum::{APOGEE_CHIPS, Continuum};
+use astra_thecannon::continuum::Continuum;
 
 use crate::fit::{DEFAULT_V_RAD_TOLERANCE, Fitter};
 use crate::network::Network;
@@ -96,11 +96,7 @@ pub struct ThePaynePlugin;
 /// The continuum normalization of a spectrum on `grid`: per APOGEE detector on the
 /// apStar grid, over the whole spectrum otherwise.
 pub fn continuum_for(grid: &WavelengthGrid) -> Continuum {
-    if *grid == WavelengthGrid::APOGEE {
-        Continuum::new(CONTINUUM_ORDER).regions(APOGEE_CHIPS)
-    } else {
-        Continuum::new(CONTINUUM_ORDER)
-    }
+    Continuum::for_grid(CONTINUUM_ORDER, grid)
 }
 
 /// Where each pixel of `to` falls on the increasing grid `from`: the left neighbour and
