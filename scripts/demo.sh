@@ -2,9 +2,10 @@
 # The main job: `astra demo`, on SQLite and a local folder (no server).
 #
 # Builds the `astra` program (release) and runs its demo: synthetic APOGEE and BOSS
-# spectrum files of stars with known labels, The Cannon and the classifier trained on a
-# labelled subset, `thecannon` run on the other spectra and `classifier` on all of them,
-# then a table of recovered against true labels. Everything goes to ./astra-demo/ (or the
+# spectrum files of stars with known labels, The Cannon, The Payne's network and the
+# classifier trained on a labelled subset, `thecannon` and `thepayne` run on the other
+# spectra and `classifier` on all of them, then both methods' recovered labels side by
+# side against the true ones. Everything goes to ./astra-demo/ (or the
 # folder given as the first argument); running it again finds the work done.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -7,13 +7,22 @@ use astra_targets::AstraTask;
 use astra_targets_tests::program::{self, ok};
 use astra_targets_tests::{fitsverify, run_python};
 use astra_thecannon::plugin::TheCannon;
+use astra_thepayne::plugin::ThePayne;
 
 fn astra(dir: &Path, args: &[&str]) -> Output {
     program::run(env!("CARGO_BIN_EXE_astra"), dir, args)
 }
 
-/// The bias and scatter printed for `label` of `instrument`'s block of the label table.
-fn bias_and_scatter(shown: &str, instrument: &str, label: &str) -> (f64, f64) {
+/// The methods of the label table, in the order of its columns.
+const METHODS: [&str; 2] = ["The Cannon", "The Payne"];
+
+/// The bias and scatter printed for `label` of `instrument`'s block of the label table,
+/// in the columns of `method`.
+fn bias_and_scatter(shown: &str, instrument: &str, label: &str, method: &str) -> (f64, f64) {
+    let column = 2 * METHODS
+        .iter()
+        .position(|m| *m == method)
+        .expect("a method of the table");
     let mut in_block = false;
     for line in shown.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -24,7 +33,7 @@ fn bias_and_scatter(shown: &str, instrument: &str, label: &str) -> (f64, f64) {
         }
         if in_block && let Some(at) = words.iter().position(|w| *w == label) {
             let number = |i: usize| words[i].parse::<f64>().unwrap_or_else(|_| panic!("{line}"));
-            return (number(at + 1), number(at + 2));
+            return (number(at + 1 + column), number(at + 2 + column));
         }
     }
     panic!("no {label} row for {instrument} in\n{shown}");
@@ -36,16 +45,25 @@ fn demo_recovers_the_labels_then_finds_the_work_done() {
     let shown = ok(&astra(dir.path(), &["demo"]));
     let demo = dir.path().join("astra-demo");
 
-    // The analysis works: recovered labels close to the true ones, on both instruments.
-    for instrument in ["APOGEE", "BOSS"] {
-        for (label, max_bias, max_scatter) in [("teff", 60.0, 250.0), ("logg", 0.15, 0.5), ("fe_h", 0.05, 0.15)] {
-            let (bias, scatter) = bias_and_scatter(&shown, instrument, label);
-            assert!(
-                bias.abs() < max_bias && scatter > 0.0 && scatter < max_scatter,
-                "{instrument} {label}: bias {bias}, scatter {scatter}\n{shown}"
-            );
+    // The analyses work: labels recovered close to the true ones by both methods, on
+    // both instruments.
+    for method in METHODS {
+        for instrument in ["APOGEE", "BOSS"] {
+            for (label, max_bias, max_scatter) in [("teff", 60.0, 250.0), ("logg", 0.15, 0.5), ("fe_h", 0.05, 0.15)] {
+                let (bias, scatter) = bias_and_scatter(&shown, instrument, label, method);
+                assert!(
+                    bias.abs() < max_bias && scatter > 0.0 && scatter < max_scatter,
+                    "{method}, {instrument} {label}: bias {bias}, scatter {scatter}\n{shown}"
+                );
+            }
         }
     }
+    // Both methods' labels of the first test stars, side by side with the true ones.
+    let star = shown
+        .lines()
+        .find(|l| l.contains("apStar-demo-0160"))
+        .unwrap_or_else(|| panic!("no line for the first APOGEE test star\n{shown}"));
+    assert_eq!(star.matches(" | ").count(), 6, "{star}");
     for instrument in ["APOGEE", "BOSS"] {
         let line = shown
             .lines()
@@ -59,25 +77,41 @@ fn demo_recovers_the_labels_then_finds_the_work_done() {
             .unwrap_or_else(|| panic!("{line}"));
         assert!(percent > 80.0, "{line}");
     }
-    assert!(
-        shown.contains("80 test spectra: 0 already done, 80 run, 0 failed"),
-        "{shown}"
-    );
+    for method in ["thecannon", "thepayne"] {
+        assert_eq!(
+            shown
+                .lines()
+                .filter(|l| l.trim_start().starts_with(method)
+                    && l.contains("80 test spectra: 0 already done, 80 run, 0 failed"))
+                .count(),
+            2,
+            "{shown}"
+        );
+    }
+    // The Payne's networks were trained by the program, and saved in The Payne's layout.
+    for instrument in ["apogee", "boss"] {
+        let network = astra_thepayne::Network::load(demo.join(format!("models/thepayne-{instrument}.npz"))).unwrap();
+        assert_eq!(network.n_labels(), 3);
+    }
 
-    // Where it went: a SQLite database and 160 astraSource files under the demo's folder.
+    // Where it went: a SQLite database and 320 astraSource files under the demo's folder.
     assert!(demo.join("astra.db").is_file());
-    assert!(shown.contains("(160 files)"), "{shown}");
+    assert!(shown.contains("(320 files)"), "{shown}");
     let db = astra_targets::db::blocking::Database::connect(&format!("sqlite://{}", demo.join("astra.db").display()))
         .unwrap();
     let counts = db.status_counts().unwrap();
     let total = |family: &str| -> i64 { counts.iter().filter(|c| c.family == family).map(|c| c.count).sum() };
-    assert_eq!((total("TheCannon"), total("Classifier")), (160, 480), "{counts:?}");
+    assert_eq!(
+        (total("TheCannon"), total("ThePayne"), total("Classifier")),
+        (160, 160, 480),
+        "{counts:?}"
+    );
 
     // Its files pass fitsverify and read back in astropy with the declared units and
-    // descriptions of The Cannon's results.
+    // descriptions of each method's results.
     let mut files: Vec<_> = walk(&demo.join("output"));
     files.sort();
-    assert_eq!(files.len(), 160);
+    assert_eq!(files.len(), 320);
     for file in files.iter().step_by(40) {
         let (passed, report) = fitsverify(file);
         assert!(passed, "{report}");
@@ -91,16 +125,22 @@ with fits.open(sys.argv[1], checksum=True) as h:
     for i, c in enumerate(r.columns, 1):
         print(c.name, "|", c.unit or "", "|", r.header.get(f"TCOMM{i}", ""), "|", len(r.data))
 "#;
-    let read = run_python(script, &[files[0].to_str().unwrap()], None);
-    for column in TheCannon::META.results {
-        let line = read
-            .lines()
-            .find(|l| l.split(" | ").next() == Some(column.ttype().as_str()))
-            .unwrap_or_else(|| panic!("no column {} in\n{read}", column.name));
-        let fields: Vec<&str> = line.split(" | ").collect();
-        assert_eq!(fields[1], column.unit, "{line}");
-        assert_eq!(fields[2], column.description, "{line}");
-        assert_eq!(fields[3], "1", "{line}");
+    for (namespace, meta) in [("thecannon", TheCannon::META), ("thepayne", ThePayne::META)] {
+        let file = files
+            .iter()
+            .find(|f| f.components().any(|c| c.as_os_str() == namespace))
+            .unwrap_or_else(|| panic!("no {namespace} file among {files:?}"));
+        let read = run_python(script, &[file.to_str().unwrap()], None);
+        for column in meta.results {
+            let line = read
+                .lines()
+                .find(|l| l.split(" | ").next() == Some(column.ttype().as_str()))
+                .unwrap_or_else(|| panic!("no column {} in\n{read}", column.name));
+            let fields: Vec<&str> = line.split(" | ").collect();
+            assert_eq!(fields[1], column.unit, "{line}");
+            assert_eq!(fields[2], column.description, "{line}");
+            assert_eq!(fields[3], "1", "{line}");
+        }
     }
 
     // A second run finds everything done, runs nothing and prints the table again.
@@ -108,10 +148,12 @@ with fits.open(sys.argv[1], checksum=True) as h:
     assert!(again.contains("Everything was already done"), "{again}");
     assert!(again.contains("80 test spectra: 80 already done, 0 run"), "{again}");
     assert!(again.contains("model already trained"), "{again}");
-    assert_eq!(
-        bias_and_scatter(&again, "APOGEE", "teff"),
-        bias_and_scatter(&shown, "APOGEE", "teff")
-    );
+    for method in METHODS {
+        assert_eq!(
+            bias_and_scatter(&again, "APOGEE", "teff", method),
+            bias_and_scatter(&shown, "APOGEE", "teff", method)
+        );
+    }
 }
 
 fn walk(folder: &Path) -> Vec<std::path::PathBuf> {

@@ -103,15 +103,11 @@ fn astra(dir: &Path, args: &[&str]) -> Output {
 
 /// A network on the apStar grid, with The Payne's shape.
 fn apogee_network() -> Network {
-    RandomNetwork {
-        x_min: array![3500.0, 0.0, -2.0],
-        x_max: array![6500.0, 5.0, 0.5],
-        hidden: (32, 32),
-        wavelength: (0..WavelengthGrid::APOGEE.npix)
+    RandomNetwork::stellar(
+        (0..WavelengthGrid::APOGEE.npix)
             .map(|i| WavelengthGrid::APOGEE.wavelength(i))
             .collect(),
-        depth: 0.04,
-    }
+    )
     .build(3)
     .unwrap()
 }
@@ -315,17 +311,11 @@ fn thepayne_recovers_the_labels_of_apstar_inputs() {
 
     // Another network is other work.
     let other = dir.path().join("payne-2.npz");
-    RandomNetwork {
-        x_min: array![3500.0, 0.0, -2.0],
-        x_max: array![6500.0, 5.0, 0.5],
-        hidden: (32, 32),
-        wavelength: network.wavelength().unwrap().to_owned(),
-        depth: 0.04,
-    }
-    .build(4)
-    .unwrap()
-    .save(&other)
-    .unwrap();
+    RandomNetwork::stellar(network.wavelength().unwrap().to_owned())
+        .build(4)
+        .unwrap()
+        .save(&other)
+        .unwrap();
     let plan = text(
         &astra(
             dir.path(),

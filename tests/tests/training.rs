@@ -10,6 +10,7 @@ use astra_targets::plugin::{ModelSource, Plugin};
 use astra_targets::spectrum::synthetic::{self, Labels, Rng};
 use astra_targets_tests::program::{self, text};
 use astra_thecannon::plugin::TheCannonPlugin;
+use astra_thepayne::plugin::ThePaynePlugin;
 
 const BIN: &str = env!("CARGO_BIN_EXE_astra-test");
 
@@ -94,6 +95,15 @@ fn train_writes_a_model_the_plugin_loads() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(dir.path().join("classifier-model.fits").is_file());
 
+    // The Payne's network is a NumPy archive: the default name says so, and it is a
+    // network of the plugin's labels on the inputs' pixels and wavelengths.
+    let out = astra(dir.path(), &["train", "thepayne", "--labels", "labels.csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let network = ThePaynePlugin::load_model(ModelSource::File(&dir.path().join("thepayne-model.npz"))).unwrap();
+    assert_eq!((network.model.n_labels(), network.model.n_pixels()), (3, 8575));
+    let wavelength = network.model.wavelength().expect("the inputs' wavelengths");
+    assert!((wavelength[0] - 15_100.8).abs() < 1.0, "{}", wavelength[0]);
+
     let listed = text(&astra(dir.path(), &["plugins"]).stdout);
     assert!(
         listed.contains("trained by `astra train thecannon` on labels: teff, logg, fe_h"),
@@ -101,6 +111,10 @@ fn train_writes_a_model_the_plugin_loads() {
     );
     assert!(
         listed.contains("trained by `astra train classifier` on labels: teff"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("trained by `astra train thepayne` on labels: teff, logg, fe_h"),
         "{listed}"
     );
 }
@@ -178,6 +192,10 @@ fn train_mistakes_are_one_sentence_and_write_nothing() {
 
     // Too few spectra for a quadratic model in three labels: The Cannon says so.
     assert_refused(p, &train("thecannon", "labels.csv"), &["thecannon", "training"]);
+
+    // One spectrum is no range of labels for The Payne's network.
+    write("one.csv", "file,teff,logg,fe_h\nin/apStar-01.fits,4500,2.5,0\n");
+    assert_refused(p, &train("thepayne", "one.csv"), &["thepayne", "at least 2"]);
 
     // A star outside the classifier's classes.
     write("hot.csv", "file,teff,logg,fe_h\nin/apStar-01.fits,8100,4.0,0\n");

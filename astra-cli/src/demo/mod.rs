@@ -1,10 +1,11 @@
 //! `astra demo`: a real pipeline on synthetic data, with no server.
 //!
 //! It writes synthetic APOGEE and BOSS spectrum files of stars with known labels (from
-//! a line model that is not The Cannon's; S/N stated per instrument), trains The Cannon
-//! and the classifier on a labelled subset of each instrument's spectra, runs
-//! `thecannon` on the other spectra and `classifier` on all of them, and ends with a
-//! table of recovered against true labels. Rows go to a SQLite database and astraSource
+//! a line model that is neither The Cannon's nor The Payne's; S/N stated per
+//! instrument), trains The Cannon, The Payne's network and the classifier on a labelled
+//! subset of each instrument's spectra, runs `thecannon` and `thepayne` on the other
+//! spectra and `classifier` on all of them, and ends with the two methods' recovered
+//! labels side by side against the true ones. Rows go to a SQLite database and astraSource
 //! files under the demo's folder. Every step keeps what an earlier run made, so a second
 //! run finds the work done.
 
@@ -31,7 +32,10 @@ const N_TEST: usize = 80;
 /// The `demo` command's definition.
 pub fn command() -> Command {
     Command::new("demo")
-        .about("Run the demo: The Cannon and the classifier trained and run on synthetic APOGEE and BOSS spectra")
+        .about(
+            "Run the demo: The Cannon, The Payne and the classifier trained and run on synthetic APOGEE and BOSS \
+             spectra",
+        )
         .arg(
             Arg::new("dir")
                 .long("dir")
@@ -48,6 +52,17 @@ pub fn command() -> Command {
                 .value_parser(value_parser!(u32).range(1..=256))
                 .help("Worker threads"),
         )
+}
+
+/// The model files of one instrument.
+#[derive(Debug, Clone)]
+pub struct Models {
+    /// The Cannon's model.
+    pub cannon: PathBuf,
+    /// The Payne's network.
+    pub payne: PathBuf,
+    /// The classifier's model.
+    pub classifier: PathBuf,
 }
 
 fn failed(what: impl std::fmt::Display) -> CliError {
@@ -83,21 +98,25 @@ pub fn run(args: &ArgMatches, settings: &Settings) -> Result<ExitCode> {
         step_inputs(d, workers)?;
     }
     let cannon = astra_targets::plugin::find_trainable("thecannon")?;
+    let payne = astra_targets::plugin::find_trainable("thepayne")?;
     let classifier = astra_targets::plugin::find_trainable("classifier")?;
     let mut models = Vec::new();
     for d in &data {
-        let cannon_model = step_train(cannon, d, &dir)?;
-        let classifier_model = step_train(classifier, d, &dir)?;
-        models.push((cannon_model, classifier_model));
+        models.push(Models {
+            cannon: step_train(cannon, d, &dir)?,
+            payne: step_train(payne, d, &dir)?,
+            classifier: step_train(classifier, d, &dir)?,
+        });
     }
 
     let db = Database::connect(&database)?;
     let mut all_done = true;
     let mut any_failed = false;
-    for (d, (cannon_model, classifier_model)) in data.iter().zip(&models) {
+    for (d, m) in data.iter().zip(&models) {
         for (plugin, model, inputs, what) in [
-            (cannon, cannon_model, d.test_inputs(), "test"),
-            (classifier, classifier_model, d.all_inputs(), "all"),
+            (cannon, &m.cannon, d.test_inputs(), "test"),
+            (payne, &m.payne, d.test_inputs(), "test"),
+            (classifier, &m.classifier, d.all_inputs(), "all"),
         ] {
             let report = step_run(plugin, &db, &root, model, &inputs, workers)?;
             println!(
@@ -172,7 +191,12 @@ fn step_inputs(d: &InstrumentData, workers: usize) -> Result<()> {
 fn step_train(plugin: &'static PluginDescriptor, d: &InstrumentData, dir: &Path) -> Result<PathBuf> {
     let models = dir.join("models");
     std::fs::create_dir_all(&models).map_err(|e| failed(format!("creating {models:?}: {e}")))?;
-    let path = models.join(format!("{}-{}.fits", plugin.name, d.instrument.key()));
+    let path = models.join(format!(
+        "{}-{}.{}",
+        plugin.name,
+        d.instrument.key(),
+        plugin.model_extension
+    ));
     if path.is_file() {
         println!(
             "  train      {:<10} {:<6} model already trained",

@@ -1,5 +1,6 @@
-//! The demo's closing tables, read back from the database: The Cannon's recovered
-//! labels against the true ones, and the classifier's classes against the true ones.
+//! The demo's closing tables, read back from the database: The Cannon's and The Payne's
+//! recovered labels against the true ones, and the classifier's classes against the
+//! true ones.
 
 use std::path::{Path, PathBuf};
 
@@ -12,9 +13,10 @@ use astra_targets::plugin::{Input, ModelSource, Plugin};
 use astra_targets::spectrum::{self, synthetic::Labels};
 use astra_thecannon::plugin::TheCannonPlugin;
 use astra_thecannon::synthetic::LABEL_NAMES;
+use astra_thepayne::plugin::ThePaynePlugin;
 
 use super::data::InstrumentData;
-use super::failed;
+use super::{Models, failed};
 
 /// The result rows of `P`'s task for each input (an empty list where there is none).
 fn rows_of<P: Plugin>(
@@ -39,54 +41,125 @@ fn mean_and_std(values: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// The Cannon's recovered labels against the true ones, per instrument and label: bias
-/// (mean difference) and scatter (its standard deviation).
-pub fn labels(db: &Database, data: &[InstrumentData], models: &[(PathBuf, PathBuf)]) -> Result<()> {
-    println!("The Cannon: recovered minus true labels of the test spectra (not used in training)");
+/// What a method recovered for each test star (`None` where it has no row).
+struct Recovered {
+    method: &'static str,
+    labels: Vec<Option<[f64; 3]>>,
+}
+
+/// The Cannon's and The Payne's labels of an instrument's test stars.
+fn recovered(db: &Database, d: &InstrumentData, m: &Models) -> Result<[Recovered; 2]> {
+    let cannon = rows_of::<TheCannonPlugin>(db, &m.cannon, &d.test)?;
+    let payne = rows_of::<ThePaynePlugin>(db, &m.payne, &d.test)?;
+    Ok([
+        Recovered {
+            method: "The Cannon",
+            labels: cannon.iter().map(|rows| rows.first().map(|r| r.labels)).collect(),
+        },
+        Recovered {
+            method: "The Payne",
+            labels: payne
+                .iter()
+                .map(|rows| rows.first().map(|r| [r.teff, r.logg, r.fe_h]))
+                .collect(),
+        },
+    ])
+}
+
+fn truth(l: &Labels) -> [f64; 3] {
+    [l.teff, l.logg, l.fe_h]
+}
+
+/// Decimals a label is shown with: Teff in K to 0.1, the others in dex to 0.001.
+fn digits(k: usize) -> usize {
+    if k == 0 { 1 } else { 3 }
+}
+
+/// The Cannon's and The Payne's recovered labels against the true ones, per instrument
+/// and label, side by side: bias (mean difference) and scatter (its standard
+/// deviation); then the first few test stars' labels from both.
+pub fn labels(db: &Database, data: &[InstrumentData], models: &[Models]) -> Result<()> {
+    println!("The Cannon and The Payne: recovered minus true labels of the test spectra (not used in training)");
+    println!("  {:<25} {:>21}   {:>21}", "", "The Cannon", "The Payne");
     println!(
-        "  {:<10} {:>7}  {:<5} {:>10} {:>10}   true range",
-        "instrument", "spectra", "label", "bias", "scatter"
+        "  {:<10} {:>7}  {:<5} {:>10} {:>10}   {:>10} {:>10}   true range",
+        "instrument", "spectra", "label", "bias", "scatter", "bias", "scatter"
     );
     let units = ["K", "dex", "dex"];
-    for (d, (model, _)) in data.iter().zip(models) {
-        let rows = rows_of::<TheCannonPlugin>(db, model, &d.test)?;
-        let found: Vec<(&Labels, [f64; 3])> = d
-            .test
-            .iter()
-            .zip(&rows)
-            .filter_map(|((_, truth), rows)| rows.first().map(|r| (truth, r.labels)))
-            .collect();
-        if found.is_empty() {
-            println!("  {:<10} no results", d.instrument.name());
-            continue;
-        }
+    let mut all = Vec::new();
+    for (d, m) in data.iter().zip(models) {
+        let methods = recovered(db, d, m)?;
         for (k, name) in LABEL_NAMES.iter().enumerate() {
-            let truth = |l: &Labels| [l.teff, l.logg, l.fe_h][k];
-            let diffs: Vec<f64> = found.iter().map(|(t, r)| r[k] - truth(t)).collect();
-            let (bias, scatter) = mean_and_std(&diffs);
-            let lo = found.iter().map(|(t, _)| truth(t)).fold(f64::INFINITY, f64::min);
-            let hi = found.iter().map(|(t, _)| truth(t)).fold(f64::NEG_INFINITY, f64::max);
+            let digits = digits(k);
+            let columns: Vec<String> = methods
+                .iter()
+                .map(|method| {
+                    let diffs: Vec<f64> = d
+                        .test
+                        .iter()
+                        .zip(&method.labels)
+                        .filter_map(|((_, t), r)| r.map(|r| r[k] - truth(t)[k]))
+                        .collect();
+                    if diffs.is_empty() {
+                        return format!("{:>21}", "no results");
+                    }
+                    let (bias, scatter) = mean_and_std(&diffs);
+                    format!("{bias:>+10.digits$} {scatter:>10.digits$}")
+                })
+                .collect();
+            let lo = d.test.iter().map(|(_, t)| truth(t)[k]).fold(f64::INFINITY, f64::min);
+            let hi = d
+                .test
+                .iter()
+                .map(|(_, t)| truth(t)[k])
+                .fold(f64::NEG_INFINITY, f64::max);
             let (instrument, count) = if k == 0 {
-                (d.instrument.name().to_string(), found.len().to_string())
+                (d.instrument.name().to_string(), d.test.len().to_string())
             } else {
                 (String::new(), String::new())
             };
-            let digits = if k == 0 { 1 } else { 3 };
             println!(
-                "  {instrument:<10} {count:>7}  {name:<5} {:>+10.digits$} {:>10.digits$}   {lo:.digits$} to {hi:.digits$} {}",
-                bias, scatter, units[k]
+                "  {instrument:<10} {count:>7}  {name:<5} {}   {}   {lo:.digits$} to {hi:.digits$} {}",
+                columns[0], columns[1], units[k]
             );
+        }
+        all.push(methods);
+    }
+    println!(
+        "\nThe first test stars: true labels | {} | {}",
+        all[0][0].method, all[0][1].method
+    );
+    for (d, methods) in data.iter().zip(&all) {
+        for (i, (path, t)) in d.test.iter().enumerate().take(STARS_SHOWN) {
+            let star = path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+            let mut line = format!("  {:<6} {star:<17}", d.instrument.name());
+            for (k, name) in LABEL_NAMES.iter().enumerate() {
+                let digits = digits(k);
+                let width = if k == 0 { 7 } else { 6 };
+                let shown = |r: Option<[f64; 3]>| r.map_or_else(|| "-".to_string(), |r| format!("{:.digits$}", r[k]));
+                line.push_str(&format!(
+                    "  {name} {:>width$.digits$} | {:>width$} | {:>width$}",
+                    truth(t)[k],
+                    shown(methods[0].labels[i]),
+                    shown(methods[1].labels[i])
+                ));
+            }
+            println!("{line}");
         }
     }
     Ok(())
 }
 
+/// Test stars per instrument whose labels the demo shows one by one.
+const STARS_SHOWN: usize = 3;
+
 /// The classifier's most probable class against the true one, per instrument.
-pub fn classes(db: &Database, data: &[InstrumentData], models: &[(PathBuf, PathBuf)]) -> Result<()> {
+pub fn classes(db: &Database, data: &[InstrumentData], models: &[Models]) -> Result<()> {
     println!(
         "\nclassifier: most probable class against the true one (M below 4000 K, K below 5200 K, G below 6000 K, F above)"
     );
-    for (d, (_, model)) in data.iter().zip(models) {
+    for (d, m) in data.iter().zip(models) {
+        let model = &m.classifier;
         let inputs: Vec<(PathBuf, Labels)> = d.train.iter().chain(&d.test).cloned().collect();
         let rows = rows_of::<ClassifierPlugin>(db, model, &inputs)?;
         let mut right = 0;
@@ -123,17 +196,18 @@ pub fn classes(db: &Database, data: &[InstrumentData], models: &[(PathBuf, PathB
 }
 
 /// Where everything went, and what to try next.
-pub fn places(dir: &Path, database: &str, root: &OutputRoot, data: &[InstrumentData], models: &[(PathBuf, PathBuf)]) {
+pub fn places(dir: &Path, database: &str, root: &OutputRoot, data: &[InstrumentData], models: &[Models]) {
     let files = count_files(root.path());
     println!("Where everything went:");
     println!("  inputs          {}", dir.join("inputs").display());
     println!("  label tables    {}", dir.join("labels").display());
-    for (d, (cannon, classifier)) in data.iter().zip(models) {
+    for (d, m) in data.iter().zip(models) {
         println!(
-            "  models {:<8} {}, {}",
+            "  models {:<8} {}, {}, {}",
             d.instrument.name(),
-            cannon.display(),
-            classifier.display()
+            m.cannon.display(),
+            m.payne.display(),
+            m.classifier.display()
         );
     }
     println!("  database        {database}");

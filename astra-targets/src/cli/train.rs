@@ -17,8 +17,8 @@ pub(crate) struct TrainArgs {
     /// spectrum files, relative to the table's folder) and the plugin's label columns.
     #[arg(long)]
     labels: PathBuf,
-    /// The model file to write (default: PLUGIN-model.fits); an existing file is not
-    /// replaced.
+    /// The model file to write (default: PLUGIN-model.EXT, with the extension of the
+    /// plugin's model files); an existing file is not replaced.
     #[arg(long)]
     output: Option<PathBuf>,
 }
@@ -27,7 +27,7 @@ pub(crate) fn train(args: TrainArgs) -> Result<ExitCode> {
     let plugin = crate::plugin::find_trainable(&args.plugin)?;
     let output = args
         .output
-        .unwrap_or_else(|| PathBuf::from(format!("{}-model.fits", plugin.name)));
+        .unwrap_or_else(|| PathBuf::from(format!("{}-model.{}", plugin.name, plugin.model_extension)));
     if output.exists() {
         return Err(CliError::Usage(format!(
             "model file {output:?} exists: remove it or choose another --output (tasks name their model by its MD5)"

@@ -107,6 +107,8 @@ pub struct PluginDescriptor {
     pub outputs: Outputs,
     /// The labels its training needs (empty when the program does not train it).
     pub training_labels: &'static [&'static str],
+    /// The extension of its model files (`fits`, `npz`, ...), without the dot.
+    pub model_extension: &'static str,
     train: fn(&TrainingSet, &Path) -> Result<()>,
     load_model: fn(ModelSource<'_>) -> Result<Model>,
     prepare: fn(&Model, &Path, &OutputRoot) -> Result<Box<dyn Job>>,
@@ -148,6 +150,7 @@ impl PluginDescriptor {
             task: <P::Task as AstraTask>::META,
             outputs: P::OUTPUTS,
             training_labels: P::TRAINING_LABELS,
+            model_extension: P::MODEL_EXTENSION,
             train: train::<P>,
             load_model: load_model::<P>,
             prepare: prepare::<P>,

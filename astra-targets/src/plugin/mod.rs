@@ -140,6 +140,11 @@ pub trait Plugin: Send + Sync + 'static {
     /// default) for a method whose model the program does not train.
     const TRAINING_LABELS: &'static [&'static str] = &[];
 
+    /// The extension (without the dot) of the model files [`train`](Self::train) writes,
+    /// for the file names the program makes up (`astra train`'s default output):
+    /// `fits` unless the model has a format of its own.
+    const MODEL_EXTENSION: &'static str = "fits";
+
     /// Trains a model on `set` (which holds the [`TRAINING_LABELS`](Self::TRAINING_LABELS)
     /// columns) and writes it to `output`, atomically; [`load_model`](Self::load_model)
     /// reads it back. The default refuses: a plugin with training labels overrides it.

@@ -87,7 +87,7 @@ impl Plugin for ClassifierPlugin {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let (flux, ivar) = training_spectra(set)?;
+        let (flux, ivar) = training_spectra(set, CONTINUUM_ORDER)?;
         let model = Trainer::new(spectral_classes(), &targets, flux.view(), ivar.view()).train()?;
         model.save(output)?;
         Ok(())

@@ -80,16 +80,17 @@ pub fn continuum_for(grid: &WavelengthGrid) -> Continuum {
 }
 
 /// The labelled spectrum of each training input (its first spectrum row),
-/// continuum-normalized as the plugin normalizes what it analyses: flux and inverse
-/// variance, one row per input.
-pub fn training_spectra(set: &TrainingSet) -> PluginResult<(Array2<f64>, Array2<f64>)> {
+/// continuum-normalized by a Chebyshev series of degree `continuum_order` (per APOGEE
+/// detector on the apStar grid, as [`continuum_for`]): flux and inverse variance, one
+/// row per input. A plugin passes the degree it normalizes what it analyses with.
+pub fn training_spectra(set: &TrainingSet, continuum_order: usize) -> PluginResult<(Array2<f64>, Array2<f64>)> {
     let mut flux = Vec::new();
     let mut ivar = Vec::new();
     let mut n_pixels = 0;
     for (input, _) in set.iter() {
         let spectrum = input.spectrum();
         n_pixels = spectrum.shape().1;
-        let normalized = continuum_for(&spectrum.grid).normalize(
+        let normalized = Continuum::for_grid(continuum_order, &spectrum.grid).normalize(
             spectrum.flux.row(0).mapv(f64::from).view(),
             spectrum.ivar.row(0).mapv(f64::from).view(),
         )?;
@@ -118,7 +119,7 @@ impl Plugin for TheCannonPlugin {
     /// Trains on the first spectrum row of each input, continuum-normalized as
     /// [`analyse`](Plugin::analyse) normalizes, and saves the model.
     fn train(set: &TrainingSet, output: &Path) -> PluginResult<()> {
-        let (flux, ivar) = training_spectra(set)?;
+        let (flux, ivar) = training_spectra(set, CONTINUUM_ORDER)?;
         let model = Trainer::new(
             set.label_names().to_vec(),
             set.labels().view(),

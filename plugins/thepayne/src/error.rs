@@ -89,4 +89,7 @@ pub enum PayneError {
         /// The allowed range.
         reason: &'static str,
     },
+    /// A network cannot be trained on the data or settings given.
+    #[error("training a network: {0}")]
+    Training(String),
 }

@@ -11,6 +11,8 @@
 //!   χ² and S/N in a [`PayneFit`].
 //! - [`plugin`]: the `thepayne` plugin of the `astra` program (rows and an astraSource
 //!   file per input, with a network file given by `--model`).
+//! - [`train`]: [`Trainer`], a network of this shape trained on labelled spectra (the
+//!   plugin's `astra train thepayne`).
 //! - [`synthetic`]: networks with seeded random weights, for tests and demos.
 //!
 //! Linear algebra is faer's (Cholesky factorizations).
@@ -46,7 +48,9 @@ pub mod fit;
 pub mod network;
 pub mod plugin;
 pub mod synthetic;
+pub mod train;
 
 pub use error::PayneError;
 pub use fit::{Fitter, PayneFit};
 pub use network::Network;
+pub use train::Trainer;

@@ -1,5 +1,6 @@
 //! The `thepayne` plugin: The Payne's fitting step run by the `astra` program over input
-//! spectrum files, with a network in The Payne's `.npz` layout given by `--model`.
+//! spectrum files, with a network in The Payne's `.npz` layout given by `--model` (one
+//! of The Payne's, or one `astra train thepayne` trained with [`Trainer`]).
 //!
 //! For each input, every spectrum row is continuum-normalized with The Cannon crate's
 //! [`Continuum`] (a Chebyshev series of degree [`CONTINUUM_ORDER`] per APOGEE detector
@@ -13,16 +14,21 @@
 //! the model inverse variance is absent (NaN), as Astra wrote The Payne's files. The
 //! task id names the network (the MD5 of its file), so a new network is new work.
 
+use std::path::Path;
+
 use astra_targets::ndarray::{Array1, Array2, ArrayView1, Axis};
 use astra_targets::plugin::{
     Analysis, AnalysisImages, BoxError, Image, Input, ModelFile, ModelSource, Outputs, Plugin, PluginResult,
+    TrainingSet,
 };
 use astra_targets::spectrum::WavelengthGrid;
 use astra_targets::{AstraResults, AstraTask};
 use astra_thecannon::continuum::Continuum;
+use astra_thecannon::plugin::training_spectra;
 
 use crate::fit::{DEFAULT_V_RAD_TOLERANCE, Fitter};
 use crate::network::Network;
+use crate::train::Trainer;
 
 /// The degree of the continuum's Chebyshev series (Astra's setting for The Payne).
 pub const CONTINUUM_ORDER: usize = 4;
@@ -177,6 +183,26 @@ impl Plugin for ThePaynePlugin {
     const OUTPUTS: Outputs = Outputs::RowsAndFile {
         images: &[Image::Continuum, Image::ModelFlux],
     };
+
+    const TRAINING_LABELS: &'static [&'static str] = &LABEL_NAMES;
+    const MODEL_EXTENSION: &'static str = "npz";
+
+    /// Trains a network ([`Trainer`], default settings) on the first spectrum row of each
+    /// input, continuum-normalized as [`analyse`](Plugin::analyse) normalizes, and saves
+    /// it with the inputs' wavelength grid.
+    fn train(set: &TrainingSet, output: &Path) -> PluginResult<()> {
+        let (flux, ivar) = training_spectra(set, CONTINUUM_ORDER)?;
+        let wavelength = set.get(0).map(|(input, _)| {
+            let grid = &input.spectrum().grid;
+            (0..flux.ncols()).map(|i| grid.wavelength(i)).collect::<Array1<f64>>()
+        });
+        let mut trainer = Trainer::new(set.labels().view(), flux.view(), ivar.view());
+        if let Some(wavelength) = wavelength {
+            trainer = trainer.wavelength(wavelength);
+        }
+        trainer.train()?.save(output)?;
+        Ok(())
+    }
 
     fn load_model(source: ModelSource<'_>) -> PluginResult<LoadedNetwork> {
         ModelFile::load(

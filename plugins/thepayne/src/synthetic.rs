@@ -49,6 +49,19 @@ fn smooth(w: Array2<f64>, width: f64) -> Array2<f64> {
 }
 
 impl RandomNetwork {
+    /// The shape used for stars: Teff 3,500–6,500 K, log g 0–5 and [Fe/H] −2 to +0.5 (in
+    /// this order), hidden layers of 32 and 32 neurons, features about 4% deep, on the
+    /// pixels of `wavelength`.
+    pub fn stellar(wavelength: Array1<f64>) -> RandomNetwork {
+        RandomNetwork {
+            x_min: Array1::from(vec![3500.0, 0.0, -2.0]),
+            x_max: Array1::from(vec![6500.0, 5.0, 0.5]),
+            hidden: (32, 32),
+            wavelength,
+            depth: 0.04,
+        }
+    }
+
     /// The network drawn from `seed`: weights Gaussian, scaled so that each layer keeps
     /// its inputs' size; output biases 1.
     pub fn build(&self, seed: u64) -> Result<Network, PayneError> {

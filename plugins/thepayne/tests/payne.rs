@@ -16,14 +16,8 @@ use ndarray_npy::NpzWriter;
 const P: usize = 1500;
 
 fn shape() -> RandomNetwork {
-    RandomNetwork {
-        x_min: array![3500.0, 0.0, -2.0],
-        x_max: array![6500.0, 5.0, 0.5],
-        hidden: (32, 32),
-        // A log-linear grid like APOGEE's, 1500 pixels from 15100 Angstrom.
-        wavelength: Array1::from_shape_fn(P, |i| 15_100.0 * 10f64.powf(6e-6 * i as f64)),
-        depth: 0.04,
-    }
+    // A log-linear grid like APOGEE's, 1500 pixels from 15100 Angstrom.
+    RandomNetwork::stellar(Array1::from_shape_fn(P, |i| 15_100.0 * 10f64.powf(6e-6 * i as f64)))
 }
 
 fn network() -> Network {
@@ -373,15 +367,7 @@ fn a_network_on_another_grid_fits_apstar_spectra() {
         .flat_map(|r| r.clone())
         .map(|i| at(i as f64 + 0.5))
         .collect();
-    let network = RandomNetwork {
-        x_min: array![3500.0, 0.0, -2.0],
-        x_max: array![6500.0, 5.0, 0.5],
-        hidden: (32, 32),
-        wavelength: Array1::from(pixels.clone()),
-        depth: 0.04,
-    }
-    .build(9)
-    .unwrap();
+    let network = RandomNetwork::stellar(Array1::from(pixels.clone())).build(9).unwrap();
     let truth = array![5100.0, 2.7, -0.6];
     let v = 1.3;
     let normalized = Fitter::new(&network)
