@@ -469,6 +469,21 @@ async fn bulk_write_and_exists(url: &str) {
     assert_eq!(found.len(), 401);
     assert!(found[..300].iter().all(|b| *b));
     assert!(found[300..].iter().all(|b| !*b));
+    // Past one bound list (50,000 ids), ids repeated and in any order: each answer in
+    // its place.
+    let mut long: Vec<&str> = vec!["Bench_absent"; 60_000];
+    for (i, id) in refs[..300].iter().enumerate() {
+        long[i * 199] = id;
+        long[59_999 - i] = id;
+    }
+    let found = db.exists_many::<Bench>(&long).await.unwrap();
+    assert_eq!(found.len(), 60_000);
+    let expected: Vec<bool> = long.iter().map(|id| *id != "Bench_absent").collect();
+    assert!(
+        found == expected,
+        "{} answers differ",
+        found.iter().zip(&expected).filter(|(a, b)| a != b).count()
+    );
     // Family matters.
     assert!(db.exists_many::<Payne>(&refs[..3]).await.unwrap().iter().all(|b| !*b));
     assert!(db.exists_many::<Bench>(&[]).await.unwrap().is_empty());

@@ -100,6 +100,20 @@ pub(crate) trait Backend: sqlx::Database {
         columns: &[ColumnMeta],
         outputs: &[OutputRows<'_, R>],
     ) -> impl Future<Output = crate::Result<()>> + Send;
+
+    /// The keys of the `(parameter_name, parameter_value)` pairs in `parameter`, in the
+    /// pairs' order, inserting those missing, in the fastest way the backend offers.
+    fn parameter_keys(
+        conn: &mut Self::Connection,
+        pairs: &[(&str, &str)],
+    ) -> impl Future<Output = crate::Result<Vec<i64>>> + Send;
+
+    /// Inserts `(task_pk, parameter_pk)` links into `task_parameter`, keeping those
+    /// already there, in the fastest way the backend offers.
+    fn insert_links(
+        conn: &mut Self::Connection,
+        links: &[(i64, i64)],
+    ) -> impl Future<Output = crate::Result<()>> + Send;
 }
 
 /// Inserts result rows with multi-row `INSERT ... VALUES` statements kept under the

@@ -75,6 +75,17 @@ pub(crate) fn list_source(d: SqlDialect, n: usize, ty: &str) -> String {
     }
 }
 
+/// A row source `v(c1, n)` over a list of texts bound as one parameter `$n` (see
+/// [`in_text_list`]), `n` each element's position in the list, counted from 0.
+pub(crate) fn numbered_text_list(d: SqlDialect, n: usize) -> String {
+    match d {
+        SqlDialect::Sqlite => format!("(SELECT value AS c1, key AS n FROM json_each(${n})) AS v"),
+        SqlDialect::Postgres => {
+            format!("(SELECT c1, n - 1 AS n FROM unnest(${n}::text[]) WITH ORDINALITY AS u(c1, n)) AS v")
+        }
+    }
+}
+
 /// A row source `v(c1, c2)` over a list of pairs bound from `$n` (see
 /// `Backend::bind_text_pairs`): one JSON array of two-element arrays on SQLite, two
 /// arrays `$n`, `$n+1` unnested together on PostgreSQL.

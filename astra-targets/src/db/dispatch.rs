@@ -13,8 +13,8 @@ use crate::{Error, Result};
 
 /// The backend's connections.
 pub(crate) enum Inner {
-    /// A SQLite database, with a C-API connection for single existence checks (files
-    /// opened to write only).
+    /// A SQLite database, with a C-API connection for existence checks (files opened to
+    /// write only).
     Sqlite {
         pools: Pools<Sqlite>,
         lookup: Option<sqlite::lookup::SqliteLookup>,
@@ -55,6 +55,15 @@ impl Inner {
     pub(crate) fn quick_exists(&self, family: &str, task_id: &str) -> Option<bool> {
         match self {
             Inner::Sqlite { lookup: Some(l), .. } => l.exists(family, task_id),
+            _ => None,
+        }
+    }
+
+    /// Whether each task has a result, asked the fastest way the backend offers; `None`
+    /// when that way is not available now (the caller then asks through the pool).
+    pub(crate) fn quick_exists_many(&self, family: &str, task_ids: &[&str]) -> Option<Vec<bool>> {
+        match self {
+            Inner::Sqlite { lookup: Some(l), .. } => l.exists_many(family, task_ids),
             _ => None,
         }
     }

@@ -1,12 +1,13 @@
 //! Existence checks: one task (on the connection held for lookups) or many at once.
 
-use std::collections::HashSet;
-
 use super::backend::{Backend, query};
 use super::dialect;
 use super::error::db_err;
 use super::pool::Pools;
 use crate::Result;
+
+/// Ids per bound list in [`exists_many`].
+const LOOKUP_CHUNK: usize = 50_000;
 
 /// The SQL of one existence check (a constant string: prepared once per connection).
 const EXISTS_SQL: &str = "SELECT 1 FROM task WHERE task_module = $1 AND task_id = $2 AND output_pk IS NOT NULL";
@@ -26,21 +27,27 @@ pub(crate) async fn exists<DB: Backend>(p: &Pools<DB>, family: &str, task_id: &s
 
 /// Which of the task ids have a result, in the order given.
 pub(crate) async fn exists_many<DB: Backend>(p: &Pools<DB>, family: &str, task_ids: &[&str]) -> Result<Vec<bool>> {
-    let mut found: HashSet<String> = HashSet::with_capacity(task_ids.len());
+    let mut found = vec![false; task_ids.len()];
     let mut conn = p.read_conn().await?;
-    // One bound list per statement; chunks keep single messages moderate.
-    for chunk in task_ids.chunks(50_000) {
-        let sql = format!(
-            "SELECT task_id FROM task WHERE task_module = $1 AND {} AND output_pk IS NOT NULL",
-            dialect::in_text_list(DB::DIALECT, "task_id", 2)
-        );
-        let q = DB::bind_text_list(DB::bind_text(query::<DB>(sql), family), chunk);
-        let action = || format!("checking whether {} tasks of {family} exist", task_ids.len());
+    // One bound list per statement; chunks keep single messages moderate. The answer is
+    // the positions of the ids that have a result, not the ids themselves.
+    let sql = format!(
+        "SELECT v.n FROM {} JOIN task t ON t.task_module = $1 AND t.task_id = v.c1 \
+         WHERE t.output_pk IS NOT NULL",
+        dialect::numbered_text_list(DB::DIALECT, 2)
+    );
+    let action = || format!("checking whether {} tasks of {family} exist", task_ids.len());
+    for (c, chunk) in task_ids.chunks(LOOKUP_CHUNK).enumerate() {
+        let q = DB::bind_text_list(DB::bind_text(query::<DB>(sql.clone()), family), chunk);
         for row in DB::fetch_all(&mut conn, q).await.map_err(db_err(action()))? {
-            if let Some(id) = DB::get_text(&row, 0).map_err(db_err(action()))? {
-                found.insert(id);
+            let position = DB::get_i64(&row, 0).map_err(db_err(action()))?.unwrap_or(-1);
+            if let Some(slot) = usize::try_from(position)
+                .ok()
+                .and_then(|i| found.get_mut(c * LOOKUP_CHUNK + i))
+            {
+                *slot = true;
             }
         }
     }
-    Ok(task_ids.iter().map(|id| found.contains(*id)).collect())
+    Ok(found)
 }

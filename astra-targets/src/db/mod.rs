@@ -95,9 +95,10 @@
 //! each task ends with one task row and one result set.
 //!
 //! Rows go to PostgreSQL through binary `COPY` (500 rows and more) and to SQLite through
-//! SQLite's C API on sqlx's own connection (multi-row prepared statements); single
-//! `exists` checks on SQLite use a private C-API connection, on PostgreSQL a connection
-//! held across lookups. SQLite result tables are `WITHOUT ROWID` (stored in key order).
+//! SQLite's C API on sqlx's own connection (multi-row prepared statements; task
+//! parameters and their links likewise); `exists` and `exists_many` on SQLite probe the
+//! index through a private C-API connection, on PostgreSQL a connection held across
+//! lookups answers (`exists_many` with the positions of the ids found). SQLite result tables are `WITHOUT ROWID` (stored in key order).
 //! Result tables carry no foreign key on `output_pk` (keys are always taken from
 //! `output_interface` in the writing transaction; a per-row check would more than halve
 //! bulk-load speed); the `task` and `task_parameter` tables keep theirs.

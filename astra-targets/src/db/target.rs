@@ -289,6 +289,9 @@ impl Database {
         if task_ids.is_empty() {
             return Ok(Vec::new());
         }
+        if let Some(found) = self.inner.quick_exists_many(T::META.family, task_ids) {
+            return Ok(found);
+        }
         dispatch!(self, p => lookup::exists_many(p, T::META.family, task_ids).await)
     }
 }

@@ -117,39 +117,68 @@ async fn link_parameters<DB: Backend>(
     if distinct.is_empty() {
         return Ok(());
     }
+    let keys_in_order = DB::parameter_keys(&mut **tx, &distinct).await?;
+    let pks: HashMap<(&str, &str), i64> = distinct.iter().copied().zip(keys_in_order).collect();
+    let mut links: Vec<(i64, i64)> = Vec::with_capacity(tasks.iter().map(|(_, ps)| ps.len()).sum());
+    for (id, ps) in tasks {
+        let task_pk = keys[*id].pk;
+        for (n, v) in ps.iter() {
+            let parameter_pk = pks
+                .get(&(*n, v.as_str()))
+                .copied()
+                .ok_or_else(|| db_err(format!("reading the key of parameter {n} = {v:?}"))(sqlx::Error::RowNotFound))?;
+            links.push((task_pk, parameter_pk));
+        }
+    }
+    links.sort_unstable();
+    links.dedup();
+    DB::insert_links(&mut **tx, &links).await
+}
+
+/// The keys of `(parameter_name, parameter_value)` pairs, in their order, inserting the
+/// missing ones, with the pairs bound as lists ([`dialect::pair_source`]): two statements
+/// per 50,000.
+pub(crate) async fn parameter_keys_by_lists<DB: Backend>(
+    conn: &mut DB::Connection,
+    pairs: &[(&str, &str)],
+) -> Result<Vec<i64>> {
     let action = "storing task parameters";
-    let pairs = dialect::pair_source(DB::DIALECT, 1, "text");
+    let source = dialect::pair_source(DB::DIALECT, 1, "text");
     let insert = format!(
-        "INSERT INTO parameter (parameter_name, parameter_value) SELECT v.c1, v.c2 FROM {pairs} WHERE true \
+        "INSERT INTO parameter (parameter_name, parameter_value) SELECT v.c1, v.c2 FROM {source} WHERE true \
          ON CONFLICT (parameter_name, parameter_value) DO NOTHING"
     );
     let select = format!(
-        "SELECT p.pk, p.parameter_name, p.parameter_value FROM {pairs} \
+        "SELECT p.pk, p.parameter_name, p.parameter_value FROM {source} \
          JOIN parameter p ON p.parameter_name = v.c1 AND p.parameter_value = v.c2"
     );
-    let mut pks: HashMap<(String, String), i64> = HashMap::with_capacity(distinct.len());
-    for chunk in distinct.chunks(LIST_CHUNK) {
+    let mut pks: HashMap<(String, String), i64> = HashMap::with_capacity(pairs.len());
+    for chunk in pairs.chunks(LIST_CHUNK) {
         let names: Vec<&str> = chunk.iter().map(|(n, _)| *n).collect();
         let values: Vec<&str> = chunk.iter().map(|(_, v)| *v).collect();
         let q = DB::bind_text_pairs(query::<DB>(insert.clone()), &names, &values);
-        DB::execute(tx, q).await.map_err(db_err(action))?;
+        DB::execute(conn, q).await.map_err(db_err(action))?;
         let q = DB::bind_text_pairs(query::<DB>(select.clone()), &names, &values);
-        for row in DB::fetch_all(tx, q).await.map_err(db_err(action))? {
+        for row in DB::fetch_all(conn, q).await.map_err(db_err(action))? {
             let pk = DB::get_i64(&row, 0).map_err(db_err(action))?.unwrap_or_default();
             let n = DB::get_text(&row, 1).map_err(db_err(action))?.unwrap_or_default();
             let v = DB::get_text(&row, 2).map_err(db_err(action))?.unwrap_or_default();
             pks.insert((n, v), pk);
         }
     }
-    let mut links: Vec<(i64, i64)> = Vec::new();
-    for (id, ps) in tasks {
-        let task_pk = keys[*id].pk;
-        for (n, v) in ps.iter() {
-            links.push((task_pk, pks[&(n.to_string(), v.clone())]));
-        }
-    }
-    links.sort_unstable();
-    links.dedup();
+    pairs
+        .iter()
+        .map(|(n, v)| {
+            pks.get(&(n.to_string(), v.to_string()))
+                .copied()
+                .ok_or_else(|| db_err(format!("reading the key of parameter {n} = {v:?}"))(sqlx::Error::RowNotFound))
+        })
+        .collect()
+}
+
+/// Inserts `(task_pk, parameter_pk)` links, keeping those already there, with the pairs
+/// bound as lists ([`dialect::pair_source`]): one statement per 50,000.
+pub(crate) async fn insert_links_by_lists<DB: Backend>(conn: &mut DB::Connection, links: &[(i64, i64)]) -> Result<()> {
     let sql = format!(
         "INSERT INTO task_parameter (task_pk, parameter_pk) SELECT v.c1, v.c2 FROM {} WHERE true \
          ON CONFLICT DO NOTHING",
@@ -158,7 +187,7 @@ async fn link_parameters<DB: Backend>(
     for chunk in links.chunks(LIST_CHUNK) {
         let (t, p): (Vec<i64>, Vec<i64>) = chunk.iter().copied().unzip();
         let q = DB::bind_i64_pairs(query::<DB>(sql.clone()), &t, &p);
-        DB::execute(tx, q).await.map_err(db_err(action))?;
+        DB::execute(conn, q).await.map_err(db_err("storing task parameters"))?;
     }
     Ok(())
 }

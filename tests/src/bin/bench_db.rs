@@ -268,10 +268,18 @@ async fn main() {
         ours.bulk_exists_s.iter().map(|s| format!("{s:.3}")).collect::<Vec<_>>()
     );
 
-    let bulk_ok = bulk < 0.5;
+    let met = |ok: bool| if ok { "MET" } else { "MISSED" };
+    println!("bar: exists_many of 100,000 ids at most 0.1 s: {}", met(bulk <= 0.1));
+    // Three times the rate measured when the goal was set (SQLite 24.8k, PostgreSQL 7.9k).
+    let many_goal = if backend == "sqlite" {
+        3.0 * 24_800.0
+    } else {
+        3.0 * 7_900.0
+    };
+    let many_rate = LOOKUP_TASKS as f64 / ours.many_tasks_s;
     println!(
-        "bar: exists_many of 100,000 ids under 0.5 s: {}",
-        if bulk_ok { "MET" } else { "MISSED" }
+        "bar: {LOOKUP_TASKS} tasks of 1 row at least {many_goal:.0} tasks/s: {many_rate:.0} {}",
+        met(many_rate >= many_goal)
     );
     let lookup_bar = if backend == "sqlite" { 42.0 } else { 76.0 };
     println!(
@@ -306,7 +314,7 @@ async fn main() {
         }
     };
     if backend == "sqlite" {
-        bar("sqlite3 executemany", 2.0);
+        bar("sqlite3 executemany", 4.0);
         bar("peewee insert_many (batch 1000", 10.0);
         bar("peewee insert_many (batch 100,", 10.0);
     } else {

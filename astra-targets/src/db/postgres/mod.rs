@@ -10,6 +10,7 @@ use std::future::Future;
 use sqlx::{Pool, Postgres, Row, Transaction};
 
 use super::backend::{Backend, OutputRows, Q, insert_with_values, non_nan};
+use super::write::{insert_links_by_lists, parameter_keys_by_lists};
 use crate::column::{AstraResults, ColumnMeta, ScalarType, SqlDialect};
 use crate::value::Value;
 
@@ -158,6 +159,14 @@ impl Backend for Postgres {
             return insert_with_values::<Postgres, R>(conn, table, columns, outputs).await;
         }
         copy::copy_rows(conn, table, columns, outputs).await
+    }
+
+    async fn parameter_keys(conn: &mut Self::Connection, pairs: &[(&str, &str)]) -> crate::Result<Vec<i64>> {
+        parameter_keys_by_lists::<Postgres>(conn, pairs).await
+    }
+
+    async fn insert_links(conn: &mut Self::Connection, links: &[(i64, i64)]) -> crate::Result<()> {
+        insert_links_by_lists::<Postgres>(conn, links).await
     }
 }
 

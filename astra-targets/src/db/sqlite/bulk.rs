@@ -39,7 +39,7 @@ pub(crate) async fn insert_rows<R: AstraResults + Sync>(
 }
 
 /// An owned prepared statement, finalized on drop.
-struct Statement(NonNull<ffi::sqlite3_stmt>);
+pub(super) struct Statement(pub(super) NonNull<ffi::sqlite3_stmt>);
 
 impl Drop for Statement {
     fn drop(&mut self) {
@@ -48,7 +48,8 @@ impl Drop for Statement {
     }
 }
 
-fn error(db: NonNull<ffi::sqlite3>, code: c_int, what: &str) -> sqlx::Error {
+/// SQLite's error `code` on `db`, with its message, while doing `what`.
+pub(super) fn error(db: NonNull<ffi::sqlite3>, code: c_int, what: &str) -> sqlx::Error {
     // SAFETY: sqlite3_errmsg returns a NUL-terminated string owned by the connection.
     let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db.as_ptr())) }
         .to_string_lossy()
@@ -58,7 +59,8 @@ fn error(db: NonNull<ffi::sqlite3>, code: c_int, what: &str) -> sqlx::Error {
     )))
 }
 
-fn prepare(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Statement, sqlx::Error> {
+/// Prepares `sql` on `db`, kept for many steps.
+pub(super) fn prepare(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Statement, sqlx::Error> {
     let mut stmt = null_mut();
     // SAFETY: `db` is a live connection locked for us; the SQL is passed with its length.
     let rc = unsafe {
@@ -73,7 +75,7 @@ fn prepare(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Statement, sqlx::Erro
     };
     match NonNull::new(stmt) {
         Some(s) if rc == ffi::SQLITE_OK => Ok(Statement(s)),
-        _ => Err(error(db, rc, "preparing a result insert")),
+        _ => Err(error(db, rc, "preparing a statement")),
     }
 }
 
@@ -99,8 +101,8 @@ fn bind(stmt: &Statement, i: c_int, col: &ColumnMeta, value: &Value) -> c_int {
     }
 }
 
-/// Steps a bound statement to completion and resets it.
-fn run(db: NonNull<ffi::sqlite3>, stmt: &Statement) -> Result<(), sqlx::Error> {
+/// Steps a bound statement (doing `what`) to completion and resets it.
+pub(super) fn run(db: NonNull<ffi::sqlite3>, stmt: &Statement, what: &str) -> Result<(), sqlx::Error> {
     // SAFETY: `stmt` is a live, fully bound statement.
     let rc = unsafe { ffi::sqlite3_step(stmt.0.as_ptr()) };
     // SAFETY: as above; reset keeps the bindings for the next use.
@@ -108,7 +110,7 @@ fn run(db: NonNull<ffi::sqlite3>, stmt: &Statement) -> Result<(), sqlx::Error> {
     if rc == ffi::SQLITE_DONE {
         Ok(())
     } else {
-        Err(error(db, rc, "inserting result rows"))
+        Err(error(db, rc, what))
     }
 }
 
@@ -167,12 +169,12 @@ fn insert_locked<R: AstraResults>(
             if std::ptr::eq(stmt, &multi) {
                 in_statement += 1;
                 if in_statement == per {
-                    run(db, stmt).map_err(fail)?;
+                    run(db, stmt, "inserting result rows").map_err(fail)?;
                     in_statement = 0;
                     held.clear();
                 }
             } else {
-                run(db, stmt).map_err(fail)?;
+                run(db, stmt, "inserting result rows").map_err(fail)?;
                 held.clear();
             }
         }

@@ -1,6 +1,8 @@
 //! Existence checks on SQLite through SQLite's C API, on a connection of their own: an
 //! indexed lookup costs SQLite a few microseconds, and sqlx's hand-off to its connection
-//! thread costs several times that, so a single `exists` runs in the calling thread.
+//! thread costs several times that, so a single `exists` runs in the calling thread, and
+//! `exists_many` probes its ids one by one there too (cheaper than binding them as one
+//! JSON list and reading the matches back through sqlx).
 
 use std::ffi::{CString, c_int};
 use std::path::Path;
@@ -80,36 +82,71 @@ impl SqliteLookup {
     /// caller or SQLite reports an error (the caller then asks through sqlx).
     pub(crate) fn exists(&self, family: &str, task_id: &str) -> Option<bool> {
         let guard = self.0.try_lock().ok()?;
-        let s = guard.as_ref()?.stmt.as_ptr();
-        // SAFETY: `s` is a live statement used only under the mutex; the texts outlive the
-        // step (bound without a copy) and the statement is reset before they are dropped.
-        unsafe {
-            let b1 = ffi::sqlite3_bind_text(
-                s,
-                1,
-                family.as_ptr().cast(),
-                family.len() as c_int,
-                ffi::SQLITE_STATIC(),
-            );
-            let b2 = ffi::sqlite3_bind_text(
-                s,
-                2,
-                task_id.as_ptr().cast(),
-                task_id.len() as c_int,
-                ffi::SQLITE_STATIC(),
-            );
-            let rc = if b1 == ffi::SQLITE_OK && b2 == ffi::SQLITE_OK {
-                ffi::sqlite3_step(s)
-            } else {
-                ffi::SQLITE_ERROR
-            };
-            ffi::sqlite3_reset(s);
-            ffi::sqlite3_clear_bindings(s);
-            match rc {
-                ffi::SQLITE_ROW => Some(true),
-                ffi::SQLITE_DONE => Some(false),
-                _ => None,
-            }
+        probe(guard.as_ref()?.stmt, family, task_id)
+    }
+
+    /// Whether each task has a result, in the order given: one indexed probe per id on
+    /// this connection, in one read transaction (so every answer is of one moment);
+    /// `None` when the connection is closed or SQLite reports an error.
+    pub(crate) fn exists_many(&self, family: &str, task_ids: &[&str]) -> Option<Vec<bool>> {
+        let guard = self.0.lock().ok()?;
+        let raw = guard.as_ref()?;
+        let snapshot = ReadTransaction::begin(raw.db)?;
+        let found: Option<Vec<bool>> = task_ids.iter().map(|id| probe(raw.stmt, family, id)).collect();
+        drop(snapshot);
+        found
+    }
+}
+
+/// A read transaction on a connection, ended (`COMMIT` of nothing) on drop.
+struct ReadTransaction(NonNull<ffi::sqlite3>);
+
+impl ReadTransaction {
+    fn begin(db: NonNull<ffi::sqlite3>) -> Option<ReadTransaction> {
+        // SAFETY: `db` is live and used under the caller's mutex; the SQL is NUL-terminated.
+        let rc = unsafe { ffi::sqlite3_exec(db.as_ptr(), c"BEGIN".as_ptr(), None, null_mut(), null_mut()) };
+        (rc == ffi::SQLITE_OK).then_some(ReadTransaction(db))
+    }
+}
+
+impl Drop for ReadTransaction {
+    fn drop(&mut self) {
+        // SAFETY: as in `begin`; a read transaction's COMMIT releases its snapshot.
+        unsafe { ffi::sqlite3_exec(self.0.as_ptr(), c"COMMIT".as_ptr(), None, null_mut(), null_mut()) };
+    }
+}
+
+/// One existence probe with the prepared statement `stmt`.
+fn probe(stmt: NonNull<ffi::sqlite3_stmt>, family: &str, task_id: &str) -> Option<bool> {
+    let s = stmt.as_ptr();
+    // SAFETY: `s` is a live statement used only under the lookup mutex; the texts outlive
+    // the step (bound without a copy) and the statement is reset before they are dropped.
+    unsafe {
+        let b1 = ffi::sqlite3_bind_text(
+            s,
+            1,
+            family.as_ptr().cast(),
+            family.len() as c_int,
+            ffi::SQLITE_STATIC(),
+        );
+        let b2 = ffi::sqlite3_bind_text(
+            s,
+            2,
+            task_id.as_ptr().cast(),
+            task_id.len() as c_int,
+            ffi::SQLITE_STATIC(),
+        );
+        let rc = if b1 == ffi::SQLITE_OK && b2 == ffi::SQLITE_OK {
+            ffi::sqlite3_step(s)
+        } else {
+            ffi::SQLITE_ERROR
+        };
+        ffi::sqlite3_reset(s);
+        ffi::sqlite3_clear_bindings(s);
+        match rc {
+            ffi::SQLITE_ROW => Some(true),
+            ffi::SQLITE_DONE => Some(false),
+            _ => None,
         }
     }
 }

@@ -1,11 +1,12 @@
 //! The SQLite backend: values bound as SQLite stores them (vectors as little-endian
 //! BLOBs), lists bound as JSON arrays, result rows inserted through SQLite's C API
-//! ([`bulk`]), single existence checks on a C-API connection of their own ([`lookup`]),
-//! and opening a database file ([`open`]).
+//! ([`bulk`]) and task parameters likewise ([`params`]), existence checks on a C-API
+//! connection of their own ([`lookup`]), and opening a database file ([`open`]).
 
 pub(crate) mod bulk;
 pub(crate) mod lookup;
 pub(crate) mod open;
+pub(crate) mod params;
 
 use std::future::Future;
 
@@ -133,6 +134,14 @@ impl Backend for Sqlite {
         outputs: &[OutputRows<'_, R>],
     ) -> crate::Result<()> {
         bulk::insert_rows(conn, table, columns, outputs).await
+    }
+
+    async fn parameter_keys(conn: &mut Self::Connection, pairs: &[(&str, &str)]) -> crate::Result<Vec<i64>> {
+        params::parameter_keys(conn, pairs).await
+    }
+
+    async fn insert_links(conn: &mut Self::Connection, links: &[(i64, i64)]) -> crate::Result<()> {
+        params::insert_links(conn, links).await
     }
 }
 
