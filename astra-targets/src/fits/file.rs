@@ -88,8 +88,15 @@ fn take_kept() -> *mut c_void {
     std::mem::take(&mut *kept) as *mut c_void
 }
 
-/// Keeps a buffer for the next file when it is not too large (and larger than the one
-/// kept already); frees what is not kept.
+/// Whether a kept buffer of `capacity` bytes is more than a file of `needed` bytes
+/// warrants: over twice that, and over 1 MiB.
+fn oversized(capacity: usize, needed: usize) -> bool {
+    capacity > needed.saturating_mul(2).max(1 << 20)
+}
+
+/// Keeps a buffer for the next file when it is not too large: the larger of it and the
+/// one kept already, unless that one is oversized for this file (the kept memory follows
+/// what the last file needed); frees what is not kept.
 unsafe fn keep_or_release(p: *mut c_void) {
     if p.is_null() {
         return;
@@ -102,14 +109,42 @@ unsafe fn keep_or_release(p: *mut c_void) {
     }
     let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
     let old = *kept as *mut c_void;
-    // SAFETY: both came from `grow`; the smaller one is freed.
+    // SAFETY: both came from `grow`; the one not kept is freed.
     unsafe {
-        if old.is_null() || capacity(old) < cap {
+        if old.is_null() || capacity(old) < cap || oversized(capacity(old), cap) {
             *kept = p as usize;
             release(old);
         } else {
             release(p);
         }
+    }
+}
+
+/// Frees the kept buffer when it is oversized for a file of `needed` bytes written
+/// without it (over twice that, and over 1 MiB): a worker does not hold the memory of
+/// one large file while it writes small ones.
+pub(crate) fn trim_kept_memory(needed: usize) {
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    let p = *kept as *mut c_void;
+    // SAFETY: the kept pointer came from `grow`; once taken out it is freed once.
+    unsafe {
+        if !p.is_null() && oversized(capacity(p), needed) {
+            *kept = 0;
+            drop(kept);
+            release(p);
+        }
+    }
+}
+
+/// The size in bytes of the buffer kept for the next in-memory file (0 when none is).
+pub fn kept_memory() -> usize {
+    let kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    let p = *kept as *mut c_void;
+    if p.is_null() {
+        0
+    } else {
+        // SAFETY: the kept pointer came from `grow` and stays alive while the lock is held.
+        unsafe { capacity(p) }
     }
 }
 

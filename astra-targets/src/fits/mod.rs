@@ -24,7 +24,8 @@ pub mod table;
 pub(crate) mod template;
 
 pub use card::{Card, CardValue};
-pub use file::{FitsBytes, FitsWriter, KEEP_LIMIT, release_kept_memory};
+pub(crate) use file::trim_kept_memory;
+pub use file::{FitsBytes, FitsWriter, KEEP_LIMIT, kept_memory, release_kept_memory};
 pub use image::{Dtype, ExtName, ImageData, create_image_hdu};
 pub use read::{ColumnInfo, Element, FitsReader, HduType, RawCard};
 pub use table::{ColumnData, TableColumn, create_table_hdu};

@@ -83,6 +83,7 @@ pub(super) fn file_bytes(
     if let Some(Some(layout)) = &known {
         let mut buffer = BUFFER.with(Cell::take);
         if layout.assemble_into(hdus, date, &mut buffer).is_some() {
+            crate::fits::trim_kept_memory(buffer.len());
             return Ok(FileBytes::Assembled(buffer));
         }
         keep(buffer);

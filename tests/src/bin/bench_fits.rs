@@ -361,7 +361,7 @@ fn reference(refdir: &Path, out: &Path, args: &[String], key: &str) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
-    // `--only small|big|breakdown` runs one part (for profiling); `--profile K` writes the
+    // `--only small|big|memory|breakdown` runs one part (for profiling); `--profile K` writes the
     // N = 1000 product K times and nothing else.
     let only = args.iter().position(|a| a == "--only").map(|i| args[i + 1].clone());
     let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
@@ -498,6 +498,9 @@ fn main() {
     if part("big") {
         verify_these.push(path.clone());
     }
+    if part("memory") {
+        memory_figures(out, &task, &big, &options);
+    }
     if !part("breakdown") {
         return report_fitsverify(&verify_these);
     }
@@ -567,6 +570,60 @@ fn main() {
     println!("  (one NaN image allocation, for scale {nan:7.3} s)");
 
     report_fitsverify(&verify_these);
+}
+
+/// A field of `/proc/self/status` in MB (`VmRSS`: resident now, `VmHWM`: the peak since
+/// the last [`reset_peak`]).
+fn status_mb(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Resets the peak resident size to the current one (Linux `clear_refs` 5).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The writer's memory beyond the data the caller holds: its peak while writing an N = 1
+/// and an N = 1000 file (a fresh process state: the kept buffer released first), what it
+/// keeps resident after the large file, and after one small file that follows it.
+fn memory_figures(out: &Path, task: &BenchFit, big: &Product, options: &WriteOptions) {
+    let small = product(SpectrumKind::Apogee, 1);
+    let path = out.join("memory.fits");
+    let peak_of = |p: &Product| {
+        astra_targets::fits::release_kept_memory();
+        let _ = std::fs::remove_file(&path);
+        let before = status_mb("VmRSS");
+        reset_peak();
+        write(task, &path, p, options);
+        (status_mb("VmHWM") - before, status_mb("VmRSS") - before)
+    };
+    let (small_peak, _) = peak_of(&small);
+    let (big_peak, big_kept) = peak_of(big);
+    let before_small = status_mb("VmRSS");
+    let _ = std::fs::remove_file(&path);
+    write(task, &path, &small, options);
+    let after_small = status_mb("VmRSS");
+    let file_mb = std::fs::metadata(&path).map_or(0.0, |m| m.len() as f64 / 1e6);
+    let big_file_mb = {
+        write(task, &path, big, options);
+        std::fs::metadata(&path).map_or(0.0, |m| m.len() as f64 / 1e6)
+    };
+    println!(
+        "\nMemory of the writer beyond the caller's data (VmHWM and VmRSS from /proc, peak reset before each write):"
+    );
+    println!("  N=1 APOGEE ({file_mb:.2} MB file)       peak {small_peak:7.1} MB");
+    println!(
+        "  N=1000 APOGEE ({big_file_mb:.0} MB file)     peak {big_peak:7.1} MB, resident after it {big_kept:7.1} MB (the kept buffer)"
+    );
+    println!(
+        "  one N=1 file after it                 resident {:+7.1} MB (the kept buffer shrinks to what the last file needed)",
+        after_small - before_small
+    );
 }
 
 fn report_fitsverify(files: &[PathBuf]) {
