@@ -446,8 +446,19 @@ async fn bulk_write_and_exists(url: &str) {
     assert_eq!(scalar_i64(url, "SELECT count(*) FROM task").await, 300);
     assert_eq!(db.target(&tasks[0]).read().await.unwrap(), data[1]);
     assert_eq!(db.target(&tasks[299]).read().await.unwrap(), data[299]);
-    // Again: same rows, nothing duplicated.
-    db.write_many(&items[..300]).await.unwrap();
+    // Again: same rows, nothing duplicated; every stage of the write took some time.
+    let stages = db.write_many_timed(&items[..300]).await.unwrap();
+    for (stage, took) in [
+        ("tasks", stages.tasks),
+        ("parameters", stages.parameters),
+        ("links", stages.links),
+        ("outputs", stages.outputs),
+        ("rows", stages.rows),
+        ("commit", stages.commit),
+    ] {
+        assert!(!took.is_zero(), "{stage} took no time: {stages}");
+    }
+    assert!(stages.total() >= stages.links + stages.rows, "{stages}");
     assert_eq!(scalar_i64(url, "SELECT count(*) FROM bench_result").await, 300 * 7);
     assert_eq!(db.target(&tasks[0]).read().await.unwrap(), data[0]);
     // Large enough for PostgreSQL's COPY path: 1,000 rows in one task.

@@ -9,6 +9,7 @@ use super::error::db_err;
 use super::pool::Pools;
 use super::query::{QueryBuilder, TaskRow, decode_task_row, task_columns};
 use super::retry::with_retry;
+use super::stages::WriteStages;
 use super::status::StatusCode;
 use super::write::{prepare, task_params, upsert_tasks, write_tasks};
 use super::{dialect, lookup};
@@ -83,7 +84,7 @@ impl<'a, T: AstraTask> DatabaseTarget<'a, T> {
             .check_writable(|| format!("write the results of {}", self.task_id))?;
         let prepared = prepare(self.task, rows)?;
         self.db.ensure_results(T::META).await?;
-        dispatch!(self.db, p => write_tasks(p, T::META, std::slice::from_ref(&prepared)).await)
+        dispatch!(self.db, p => write_tasks(p, T::META, std::slice::from_ref(&prepared)).await).map(drop)
     }
 
     /// Points this task at the other task's output: afterwards both read the same rows.
@@ -275,13 +276,27 @@ impl Database {
     where
         T::Results: Sync,
     {
+        self.write_many_timed(items).await.map(drop)
+    }
+
+    /// [`write_many`](Self::write_many), saying how long each stage took (task ids and
+    /// parameters prepared, task rows, parameters, links, outputs, result rows, commit):
+    /// where the time of a large write goes.
+    pub async fn write_many_timed<T: AstraTask>(&self, items: &[(&T, &[T::Results])]) -> Result<WriteStages>
+    where
+        T::Results: Sync,
+    {
         self.check_writable(|| format!("write the results of {} tasks of {}", items.len(), T::META.family))?;
+        let started = std::time::Instant::now();
         let prepared = items
             .iter()
             .map(|(task, rows)| prepare(*task, rows))
             .collect::<Result<Vec<_>>>()?;
+        let prepare_time = started.elapsed();
         self.ensure_results(T::META).await?;
-        dispatch!(self, p => write_tasks(p, T::META, &prepared).await)
+        let mut stages = dispatch!(self, p => write_tasks(p, T::META, &prepared).await)?;
+        stages.prepare += prepare_time;
+        Ok(stages)
     }
 
     /// Which of the task ids (of family `T`) have a result, in the order given.

@@ -10,6 +10,7 @@ use super::dialect;
 use super::error::db_err;
 use super::pool::Pools;
 use super::retry::with_retry;
+use super::stages::{Laps, WriteStages};
 use super::values::{check_text, ident};
 use crate::column::AstraResults;
 use crate::task::{AstraTask, TaskMeta};
@@ -68,6 +69,17 @@ pub(crate) async fn upsert_tasks<DB: Backend>(
     family: &str,
     tasks: &[(&str, &[(&'static str, String)])],
 ) -> Result<HashMap<String, TaskKeys>> {
+    let keys = insert_tasks::<DB>(tx, family, tasks).await?;
+    link_parameters::<DB>(tx, tasks, &keys, &mut Laps::new(None)).await?;
+    Ok(keys)
+}
+
+/// The task rows of [`upsert_tasks`], without their parameters.
+async fn insert_tasks<DB: Backend>(
+    tx: &mut Transaction<'static, DB>,
+    family: &str,
+    tasks: &[(&str, &[(&'static str, String)])],
+) -> Result<HashMap<String, TaskKeys>> {
     let now = dialect::now(DB::DIALECT);
     let action = || format!("creating task rows of {family}");
     let mut keys = HashMap::with_capacity(tasks.len());
@@ -88,7 +100,6 @@ pub(crate) async fn upsert_tasks<DB: Backend>(
             keys.insert(id, TaskKeys { pk, output_pk });
         }
     }
-    link_parameters::<DB>(tx, tasks, &keys).await?;
     Ok(keys)
 }
 
@@ -98,6 +109,7 @@ async fn link_parameters<DB: Backend>(
     tx: &mut Transaction<'static, DB>,
     tasks: &[(&str, &[(&'static str, String)])],
     keys: &HashMap<String, TaskKeys>,
+    laps: &mut Laps<'_>,
 ) -> Result<()> {
     let task_pks: Vec<i64> = tasks.iter().filter_map(|(id, _)| keys.get(*id).map(|k| k.pk)).collect();
     let unlink = format!(
@@ -115,6 +127,7 @@ async fn link_parameters<DB: Backend>(
         .into_iter()
         .collect();
     if distinct.is_empty() {
+        laps.lap(|s| &mut s.parameters);
         return Ok(());
     }
     let keys_in_order = DB::parameter_keys(&mut **tx, &distinct).await?;
@@ -132,7 +145,10 @@ async fn link_parameters<DB: Backend>(
     }
     links.sort_unstable();
     links.dedup();
-    DB::insert_links(&mut **tx, &links).await
+    laps.lap(|s| &mut s.parameters);
+    DB::insert_links(&mut **tx, &links).await?;
+    laps.lap(|s| &mut s.links);
+    Ok(())
 }
 
 /// The keys of `(parameter_name, parameter_value)` pairs, in their order, inserting the
@@ -280,11 +296,11 @@ pub(crate) async fn write_tasks<DB: Backend, R: AstraResults + Sync>(
     p: &Pools<DB>,
     meta: &TaskMeta,
     tasks: &[Prepared<'_, R>],
-) -> Result<()> {
+) -> Result<WriteStages> {
     // The last write of a task id wins; tasks in id order.
     let by_id: BTreeMap<&str, &Prepared<'_, R>> = tasks.iter().map(|t| (t.task_id.as_str(), t)).collect();
     if by_id.is_empty() {
-        return Ok(());
+        return Ok(WriteStages::default());
     }
     let sorted: Vec<&Prepared<'_, R>> = by_id.into_values().collect();
     with_retry(|| write_once(p, meta, &sorted)).await
@@ -294,12 +310,16 @@ async fn write_once<DB: Backend, R: AstraResults + Sync>(
     p: &Pools<DB>,
     meta: &TaskMeta,
     tasks: &[&Prepared<'_, R>],
-) -> Result<()> {
+) -> Result<WriteStages> {
+    let mut stages = WriteStages::default();
     let mut tx = DB::begin_write(&p.pool).await.map_err(db_err("beginning a write"))?;
-    write_in::<DB, R>(&mut tx, meta, tasks).await?;
+    let mut laps = Laps::new(Some(&mut stages));
+    write_timed::<DB, R>(&mut tx, meta, tasks, &mut laps).await?;
     tx.commit()
         .await
-        .map_err(db_err(format!("committing results of {}", meta.family)))
+        .map_err(db_err(format!("committing results of {}", meta.family)))?;
+    laps.lap(|s| &mut s.commit);
+    Ok(stages)
 }
 
 /// Writes tasks' results inside the transaction `tx` (tasks sorted by id, ids distinct);
@@ -309,12 +329,24 @@ pub(crate) async fn write_in<DB: Backend, R: AstraResults + Sync>(
     meta: &TaskMeta,
     tasks: &[&Prepared<'_, R>],
 ) -> Result<HashMap<String, TaskKeys>> {
+    write_timed::<DB, R>(tx, meta, tasks, &mut Laps::new(None)).await
+}
+
+/// [`write_in`], each stage's time added to `laps`.
+async fn write_timed<DB: Backend, R: AstraResults + Sync>(
+    tx: &mut Transaction<'static, DB>,
+    meta: &TaskMeta,
+    tasks: &[&Prepared<'_, R>],
+    laps: &mut Laps<'_>,
+) -> Result<HashMap<String, TaskKeys>> {
     let family = meta.family;
     let ids: Vec<(&str, &[(&'static str, String)])> = tasks
         .iter()
         .map(|t| (t.task_id.as_str(), t.params.as_slice()))
         .collect();
-    let keys = upsert_tasks::<DB>(tx, family, &ids).await?;
+    let keys = insert_tasks::<DB>(tx, family, &ids).await?;
+    laps.lap(|s| &mut s.tasks);
+    link_parameters::<DB>(tx, &ids, &keys, laps).await?;
     let key = |id: &str| -> Result<TaskKeys> {
         keys.get(id).copied().ok_or_else(|| Error::Missing {
             task_id: id.to_string(),
@@ -353,6 +385,8 @@ pub(crate) async fn write_in<DB: Backend, R: AstraResults + Sync>(
             rows: t.rows,
         });
     }
+    laps.lap(|s| &mut s.outputs);
     DB::insert_rows(&mut **tx, meta.table, meta.results, &outputs).await?;
+    laps.lap(|s| &mut s.rows);
     Ok(keys)
 }
