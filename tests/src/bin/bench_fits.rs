@@ -600,7 +600,8 @@ fn memory_figures(out: &Path, task: &BenchFit, big: &Product, options: &WriteOpt
         let before = status_mb("VmRSS");
         reset_peak();
         write(task, &path, p, options);
-        (status_mb("VmHWM") - before, status_mb("VmRSS") - before)
+        // Peaks below the resident size before the write (pages given back) count as 0.
+        ((status_mb("VmHWM") - before).max(0.0), status_mb("VmRSS") - before)
     };
     let (small_peak, _) = peak_of(&small);
     let (big_peak, big_kept) = peak_of(big);
