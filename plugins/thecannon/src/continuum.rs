@@ -199,6 +199,12 @@ impl Continuum {
 
     /// The continuum over `region` and the number of clipped pixels; `None` if too few
     /// pixels are usable.
+    ///
+    /// The normal matrix of a Chebyshev basis is a sum of moments: `T_a·T_b =
+    /// (T_{a+b} + T_{|a−b|}) / 2`, so `Σ w·T_a·T_b` comes from the `2k − 1` moments
+    /// `Σ w·T_m`. They are summed once over the kept pixels and then only corrected for
+    /// the pixels that clipping adds or removes (summed again from scratch when many
+    /// change at once).
     fn fit_region(
         &self,
         chol: &mut Cholesky,
@@ -207,18 +213,22 @@ impl Continuum {
         ivar: ArrayView1<'_, f64>,
     ) -> Option<(Array1<f64>, usize)> {
         let k = self.order + 1;
+        let m = 2 * k - 1;
         let len = region.len();
         let half = 0.5 * (len.max(2) - 1) as f64;
-        // Chebyshev basis, k columns of len values.
-        let mut basis = vec![0.0; k * len];
-        for i in 0..len {
-            let x = i as f64 / half - 1.0;
-            basis[i] = 1.0;
-            if k > 1 {
-                basis[len + i] = x;
+        // Chebyshev basis T_0..T_{2k-2}, one column of len values each.
+        let mut basis = vec![1.0; m * len];
+        if m > 1 {
+            for (i, b) in basis[len..2 * len].iter_mut().enumerate() {
+                *b = i as f64 / half - 1.0;
             }
-            for j in 2..k {
-                basis[j * len + i] = 2.0 * x * basis[(j - 1) * len + i] - basis[(j - 2) * len + i];
+        }
+        for j in 2..m {
+            // T_j = 2x·T_{j-1} − T_{j-2}, a column at a time.
+            let (done, rest) = basis.split_at_mut(j * len);
+            let (x, previous, before) = (&done[len..2 * len], &done[(j - 1) * len..], &done[(j - 2) * len..]);
+            for (i, t) in rest[..len].iter_mut().enumerate() {
+                *t = 2.0 * x[i] * previous[i] - before[i];
             }
         }
         let column = |j: usize| &basis[j * len..(j + 1) * len];
@@ -229,29 +239,40 @@ impl Continuum {
             .zip(f.iter().zip(&w))
             .map(|(p, (f, w))| f.is_finite() && w.is_finite() && *w > 0.0 && self.mask.as_ref().is_none_or(|m| m[p]))
             .collect();
-        let sigma_w: Vec<f64> = w.iter().map(|w| w.sqrt()).collect();
-        // The weights of the kept pixels (0 for the others): w and w·f.
         let mut keep = usable.clone();
         let mut kept = keep.iter().filter(|b| **b).count();
-        let weight = |i: usize, kept: bool| if kept { (w[i], w[i] * f[i]) } else { (0.0, 0.0) };
-        let (mut wk, mut wfk): (Vec<f64>, Vec<f64>) = (0..len).map(|i| weight(i, keep[i])).unzip();
+        // Σ w·T_j over the kept pixels (j < 2k − 1) and Σ w·f·T_a (a < k).
+        let mut moments = vec![0.0; m];
+        let mut rhs = vec![0.0; k];
+        let sum_all = |keep: &[bool], moments: &mut [f64], rhs: &mut [f64]| {
+            let wk: Vec<f64> = (0..len).map(|i| if keep[i] { w[i] } else { 0.0 }).collect();
+            let wfk: Vec<f64> = (0..len).map(|i| wk[i] * if keep[i] { f[i] } else { 0.0 }).collect();
+            for (j, s) in moments.iter_mut().enumerate() {
+                *s = dot(&wk, column(j));
+            }
+            for (a, s) in rhs.iter_mut().enumerate() {
+                *s = dot(&wfk, column(a));
+            }
+        };
+        sum_all(&keep, &mut moments, &mut rhs);
+        let sigma_w: Vec<f64> = w.iter().map(|w| w.sqrt()).collect();
         let mut values = vec![0.0; len];
         let mut packed = vec![0.0; k * (k + 1) / 2];
         let mut coefficients = vec![0.0; k];
+        let mut changes: Vec<(usize, bool)> = Vec::new();
         for _ in 0..self.iterations {
             if kept < k {
                 return None;
             }
-            // The normal equations: the packed upper triangle of Σ w·b·bᵀ and Σ w·f·b
-            // over the kept pixels (b a pixel's basis row).
+            // The packed upper triangle of Σ w·b·bᵀ from the moments.
             let mut q = 0;
             for a in 0..k {
                 for b in a..k {
-                    packed[q] = weighted_dot(&wk, column(a), column(b));
+                    packed[q] = 0.5 * (moments[a + b] + moments[b - a]);
                     q += 1;
                 }
-                coefficients[a] = weighted_dot(&wfk, column(a), &basis[..len]);
             }
+            coefficients.copy_from_slice(&rhs);
             if !chol.factor_packed(&packed) {
                 return None;
             }
@@ -260,19 +281,32 @@ impl Continuum {
             for (a, c) in coefficients.iter().enumerate() {
                 values.iter_mut().zip(column(a)).for_each(|(v, b)| *v += c * b);
             }
-            let mut changed = false;
+            changes.clear();
             for i in (0..len).filter(|i| usable[*i]) {
                 let z = (f[i] - values[i]) * sigma_w[i];
                 let k_new = z >= -self.low && z <= self.high;
                 if k_new != keep[i] {
                     keep[i] = k_new;
-                    changed = true;
+                    changes.push((i, k_new));
                     kept = if k_new { kept + 1 } else { kept - 1 };
-                    (wk[i], wfk[i]) = weight(i, k_new);
                 }
             }
-            if !changed {
+            if changes.is_empty() {
                 break;
+            }
+            if changes.len() > len / 8 {
+                sum_all(&keep, &mut moments, &mut rhs);
+            } else {
+                for &(i, added) in &changes {
+                    let sign = if added { 1.0 } else { -1.0 };
+                    let (wi, wfi) = (sign * w[i], sign * w[i] * f[i]);
+                    for (j, s) in moments.iter_mut().enumerate() {
+                        *s += wi * basis[j * len + i];
+                    }
+                    for (a, s) in rhs.iter_mut().enumerate() {
+                        *s += wfi * basis[a * len + i];
+                    }
+                }
             }
         }
         let clipped = usable.iter().zip(&keep).filter(|(u, k)| **u && !**k).count();
@@ -280,22 +314,16 @@ impl Continuum {
     }
 }
 
-/// `Σ w·a·b` over three slices of one length, in eight independent partial sums (which
-/// the compiler keeps in vector registers).
-fn weighted_dot(w: &[f64], a: &[f64], b: &[f64]) -> f64 {
+/// `Σ a·b` over two slices of one length, in eight independent partial sums (which the
+/// compiler keeps in vector registers).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
     const LANES: usize = 8;
     let mut sums = [0.0; LANES];
-    let (wc, ac, bc) = (w.chunks_exact(LANES), a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f64 = wc
-        .remainder()
-        .iter()
-        .zip(ac.remainder())
-        .zip(bc.remainder())
-        .map(|((w, a), b)| w * a * b)
-        .sum();
-    for ((w, a), b) in wc.zip(ac).zip(bc) {
+    let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f64 = ac.remainder().iter().zip(bc.remainder()).map(|(a, b)| a * b).sum();
+    for (a, b) in ac.zip(bc) {
         for l in 0..LANES {
-            sums[l] += w[l] * a[l] * b[l];
+            sums[l] += a[l] * b[l];
         }
     }
     sums.iter().sum::<f64>() + tail
