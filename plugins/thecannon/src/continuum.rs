@@ -15,7 +15,9 @@
 //! where the continuum is not positive, get normalized flux 1 and ivar 0 (no
 //! information) and a NaN continuum.
 
+use std::cell::RefCell;
 use std::ops::Range;
+use std::rc::Rc;
 
 use astra_targets::spectrum::WavelengthGrid;
 use ndarray::{Array1, ArrayView1};
@@ -215,22 +217,8 @@ impl Continuum {
         let k = self.order + 1;
         let m = 2 * k - 1;
         let len = region.len();
-        let half = 0.5 * (len.max(2) - 1) as f64;
         // Chebyshev basis T_0..T_{2k-2}, one column of len values each.
-        let mut basis = vec![1.0; m * len];
-        if m > 1 {
-            for (i, b) in basis[len..2 * len].iter_mut().enumerate() {
-                *b = i as f64 / half - 1.0;
-            }
-        }
-        for j in 2..m {
-            // T_j = 2x·T_{j-1} − T_{j-2}, a column at a time.
-            let (done, rest) = basis.split_at_mut(j * len);
-            let (x, previous, before) = (&done[len..2 * len], &done[(j - 1) * len..], &done[(j - 2) * len..]);
-            for (i, t) in rest[..len].iter_mut().enumerate() {
-                *t = 2.0 * x[i] * previous[i] - before[i];
-            }
-        }
+        let basis = chebyshev_basis(len, m);
         let column = |j: usize| &basis[j * len..(j + 1) * len];
         let f: Vec<f64> = region.clone().map(|p| flux[p]).collect();
         let w: Vec<f64> = region.clone().map(|p| ivar[p]).collect();
@@ -241,20 +229,21 @@ impl Continuum {
             .collect();
         let mut keep = usable.clone();
         let mut kept = keep.iter().filter(|b| **b).count();
+        // The weights of the kept pixels (0 for the others): w and w·f.
+        let weight = |i: usize, kept: bool| if kept { (w[i], w[i] * f[i]) } else { (0.0, 0.0) };
+        let (mut wk, mut wfk): (Vec<f64>, Vec<f64>) = (0..len).map(|i| weight(i, keep[i])).unzip();
         // Σ w·T_j over the kept pixels (j < 2k − 1) and Σ w·f·T_a (a < k).
         let mut moments = vec![0.0; m];
         let mut rhs = vec![0.0; k];
-        let sum_all = |keep: &[bool], moments: &mut [f64], rhs: &mut [f64]| {
-            let wk: Vec<f64> = (0..len).map(|i| if keep[i] { w[i] } else { 0.0 }).collect();
-            let wfk: Vec<f64> = (0..len).map(|i| wk[i] * if keep[i] { f[i] } else { 0.0 }).collect();
+        let sum_all = |wk: &[f64], wfk: &[f64], moments: &mut [f64], rhs: &mut [f64]| {
             for (j, s) in moments.iter_mut().enumerate() {
-                *s = dot(&wk, column(j));
+                *s = dot(wk, column(j));
             }
             for (a, s) in rhs.iter_mut().enumerate() {
-                *s = dot(&wfk, column(a));
+                *s = dot(wfk, column(a));
             }
         };
-        sum_all(&keep, &mut moments, &mut rhs);
+        sum_all(&wk, &wfk, &mut moments, &mut rhs);
         let sigma_w: Vec<f64> = w.iter().map(|w| w.sqrt()).collect();
         let mut values = vec![0.0; len];
         let mut packed = vec![0.0; k * (k + 1) / 2];
@@ -289,13 +278,14 @@ impl Continuum {
                     keep[i] = k_new;
                     changes.push((i, k_new));
                     kept = if k_new { kept + 1 } else { kept - 1 };
+                    (wk[i], wfk[i]) = weight(i, k_new);
                 }
             }
             if changes.is_empty() {
                 break;
             }
             if changes.len() > len / 8 {
-                sum_all(&keep, &mut moments, &mut rhs);
+                sum_all(&wk, &wfk, &mut moments, &mut rhs);
             } else {
                 for &(i, added) in &changes {
                     let sign = if added { 1.0 } else { -1.0 };
@@ -312,6 +302,51 @@ impl Continuum {
         let clipped = usable.iter().zip(&keep).filter(|(u, k)| **u && !**k).count();
         Some((Array1::from(values), clipped))
     }
+}
+
+/// A basis kept for reuse, by `(len, m)`.
+type KeptBasis = ((usize, usize), Rc<Vec<f64>>);
+
+/// The Chebyshev polynomials `T_0..T_{m-1}` at `len` points spread evenly over
+/// [−1, 1], one column of `len` values after the other; kept per thread for the last few
+/// shapes asked (a spectrum's regions are the same from one spectrum to the next).
+fn chebyshev_basis(len: usize, m: usize) -> Rc<Vec<f64>> {
+    const KEPT: usize = 8;
+    thread_local! {
+        static BASES: RefCell<Vec<KeptBasis>> = const { RefCell::new(Vec::new()) };
+    }
+    if let Some(found) = BASES.with(|b| {
+        b.borrow()
+            .iter()
+            .find(|(key, _)| *key == (len, m))
+            .map(|(_, v)| v.clone())
+    }) {
+        return found;
+    }
+    let half = 0.5 * (len.max(2) - 1) as f64;
+    let mut basis = vec![1.0; m * len];
+    if m > 1 {
+        for (i, b) in basis[len..2 * len].iter_mut().enumerate() {
+            *b = i as f64 / half - 1.0;
+        }
+    }
+    for j in 2..m {
+        // T_j = 2x·T_{j-1} − T_{j-2}, a column at a time.
+        let (done, rest) = basis.split_at_mut(j * len);
+        let (x, previous, before) = (&done[len..2 * len], &done[(j - 1) * len..], &done[(j - 2) * len..]);
+        for (i, t) in rest[..len].iter_mut().enumerate() {
+            *t = 2.0 * x[i] * previous[i] - before[i];
+        }
+    }
+    let basis = Rc::new(basis);
+    BASES.with(|b| {
+        let mut b = b.borrow_mut();
+        if b.len() >= KEPT {
+            b.remove(0);
+        }
+        b.push(((len, m), basis.clone()));
+    });
+    basis
 }
 
 /// `Σ a·b` over two slices of one length, in eight independent partial sums (which the
