@@ -10,7 +10,7 @@ use astra_targets::OutputRoot;
 use astra_targets::cli::Result;
 use astra_targets::db::blocking::Database;
 use astra_targets::plugin::{Input, ModelSource, Plugin};
-use astra_targets::spectrum::{self, synthetic::Labels};
+use astra_targets::spectrum::{self, Spectrum, synthetic::Labels};
 use astra_thecannon::plugin::TheCannonPlugin;
 use astra_thecannon::synthetic::LABEL_NAMES;
 use astra_thepayne::plugin::ThePaynePlugin;
@@ -18,17 +18,26 @@ use astra_thepayne::plugin::ThePaynePlugin;
 use super::data::InstrumentData;
 use super::{Models, failed};
 
-/// The result rows of `P`'s task for each input (an empty list where there is none).
+/// The spectra of the inputs, read once for every method's tasks.
+fn read_spectra(inputs: &[(PathBuf, Labels)]) -> Result<Vec<Spectrum>> {
+    Ok(inputs
+        .iter()
+        .map(|(path, _)| spectrum::read(path))
+        .collect::<astra_targets::Result<_>>()?)
+}
+
+/// The result rows of `P`'s task for each input (an empty list where there is none),
+/// `spectra` the inputs' spectra in their order.
 fn rows_of<P: Plugin>(
     db: &Database,
     model: &Path,
     inputs: &[(PathBuf, Labels)],
+    spectra: &[Spectrum],
 ) -> Result<Vec<Vec<<P::Task as astra_targets::AstraTask>::Results>>> {
     let loaded = P::load_model(ModelSource::File(model)).map_err(|e| failed(format!("loading {model:?}: {e}")))?;
     let mut out = Vec::with_capacity(inputs.len());
-    for (path, _) in inputs {
-        let s = spectrum::read(path)?;
-        let task = P::task(&loaded, &Input::new(path, &s)).map_err(|e| failed(format!("{path:?}: {e}")))?;
+    for ((path, _), s) in inputs.iter().zip(spectra) {
+        let task = P::task(&loaded, &Input::new(path, s)).map_err(|e| failed(format!("{path:?}: {e}")))?;
         out.push(db.target(&task).read()?);
     }
     Ok(out)
@@ -49,8 +58,9 @@ struct Recovered {
 
 /// The Cannon's and The Payne's labels of an instrument's test stars.
 fn recovered(db: &Database, d: &InstrumentData, m: &Models) -> Result<[Recovered; 2]> {
-    let cannon = rows_of::<TheCannonPlugin>(db, &m.cannon, &d.test)?;
-    let payne = rows_of::<ThePaynePlugin>(db, &m.payne, &d.test)?;
+    let spectra = read_spectra(&d.test)?;
+    let cannon = rows_of::<TheCannonPlugin>(db, &m.cannon, &d.test, &spectra)?;
+    let payne = rows_of::<ThePaynePlugin>(db, &m.payne, &d.test, &spectra)?;
     Ok([
         Recovered {
             method: "The Cannon",
@@ -161,7 +171,7 @@ pub fn classes(db: &Database, data: &[InstrumentData], models: &[Models]) -> Res
     for (d, m) in data.iter().zip(models) {
         let model = &m.classifier;
         let inputs: Vec<(PathBuf, Labels)> = d.train.iter().chain(&d.test).cloned().collect();
-        let rows = rows_of::<ClassifierPlugin>(db, model, &inputs)?;
+        let rows = rows_of::<ClassifierPlugin>(db, model, &inputs, &read_spectra(&inputs)?)?;
         let mut right = 0;
         let mut total = 0;
         let mut confused = [[0usize; 4]; 4];
