@@ -109,35 +109,45 @@ impl Continuum {
     pub fn normalize(&self, flux: ArrayView1<'_, f64>, ivar: ArrayView1<'_, f64>) -> Result<Normalized, CannonError> {
         let n = flux.len();
         self.check(n, ivar)?;
-        let regions = self.regions.clone().unwrap_or_else(|| std::iter::once(0..n).collect());
-        let mut continuum = Array1::from_elem(n, f64::NAN);
+        let flux = contiguous(flux);
+        let ivar = contiguous(ivar);
+        let everything = 0..n;
+        let whole = std::slice::from_ref(&everything);
+        let regions = self.regions.as_deref().unwrap_or(whole);
+        let mut continuum = vec![f64::NAN; n];
         let mut clipped = 0;
         let mut failed_regions = 0;
         let k = self.order + 1;
         let mut chol = Cholesky::new(k);
         for region in regions {
-            match self.fit_region(&mut chol, region.clone(), flux, ivar) {
-                Some((values, c)) => {
-                    continuum.slice_mut(ndarray::s![region]).assign(&values);
-                    clipped += c;
+            let values = &mut continuum[region.clone()];
+            match self.fit_region(&mut chol, region.clone(), &flux, &ivar, values) {
+                Some(c) => clipped += c,
+                None => {
+                    values.iter_mut().for_each(|v| *v = f64::NAN);
+                    failed_regions += 1;
                 }
-                None => failed_regions += 1,
             }
         }
-        let mut out_flux = Array1::ones(n);
-        let mut out_ivar = Array1::zeros(n);
-        for p in 0..n {
-            let c = continuum[p];
-            if c.is_finite() && c > 0.0 && flux[p].is_finite() && ivar[p].is_finite() {
-                out_flux[p] = flux[p] / c;
-                out_ivar[p] = ivar[p] * c * c;
+        let mut out_flux = vec![1.0; n];
+        let mut out_ivar = vec![0.0; n];
+        for (((c, (&f, &v)), of), ov) in continuum
+            .iter_mut()
+            .zip(flux.iter().zip(ivar.iter()))
+            .zip(out_flux.iter_mut())
+            .zip(out_ivar.iter_mut())
+        {
+            if c.is_finite() && *c > 0.0 && f.is_finite() && v.is_finite() {
+                *of = f / *c;
+                *ov = v * *c * *c;
             } else {
-                continuum[p] = f64::NAN;
+                *c = f64::NAN;
             }
         }
+        let (flux, ivar, continuum) = (out_flux.into(), out_ivar.into(), continuum.into());
         Ok(Normalized {
-            flux: out_flux,
-            ivar: out_ivar,
+            flux,
+            ivar,
             continuum,
             clipped,
             failed_regions,
@@ -199,39 +209,48 @@ impl Continuum {
         Ok(())
     }
 
-    /// The continuum over `region` and the number of clipped pixels; `None` if too few
-    /// pixels are usable.
+    /// The continuum over `region` (written into `values`, one per pixel of the region)
+    /// and the number of clipped pixels; `None` if too few pixels are usable.
     ///
     /// The normal matrix of a Chebyshev basis is a sum of moments: `T_a·T_b =
     /// (T_{a+b} + T_{|a−b|}) / 2`, so `Σ w·T_a·T_b` comes from the `2k − 1` moments
     /// `Σ w·T_m`. They are summed once over the kept pixels and then only corrected for
     /// the pixels that clipping adds or removes (summed again from scratch when many
-    /// change at once).
+    /// change at once). Each round is one pass for the continuum (a column at a time)
+    /// and one branch-free pass for the clipping decision.
     fn fit_region(
         &self,
         chol: &mut Cholesky,
         region: Range<usize>,
-        flux: ArrayView1<'_, f64>,
-        ivar: ArrayView1<'_, f64>,
-    ) -> Option<(Array1<f64>, usize)> {
+        flux: &[f64],
+        ivar: &[f64],
+        values: &mut [f64],
+    ) -> Option<usize> {
         let k = self.order + 1;
         let m = 2 * k - 1;
         let len = region.len();
         // Chebyshev basis T_0..T_{2k-2}, one column of len values each.
         let basis = chebyshev_basis(len, m);
         let column = |j: usize| &basis[j * len..(j + 1) * len];
-        let f: Vec<f64> = region.clone().map(|p| flux[p]).collect();
-        let w: Vec<f64> = region.clone().map(|p| ivar[p]).collect();
-        let usable: Vec<bool> = region
-            .clone()
-            .zip(f.iter().zip(&w))
-            .map(|(p, (f, w))| f.is_finite() && w.is_finite() && *w > 0.0 && self.mask.as_ref().is_none_or(|m| m[p]))
-            .collect();
+        let (f, w) = (&flux[region.clone()], &ivar[region.clone()]);
+        let mask = self.mask.as_ref().map(|m| &m[region]);
+        // Per pixel: usable (0/1), kept (0/1), sqrt(w) (0 when unusable), and the kept
+        // weights w and w·f (0 for pixels not kept).
+        let mut usable = vec![0u8; len];
+        let mut sigma_w = vec![0.0; len];
+        let (mut wk, mut wfk) = (vec![0.0; len], vec![0.0; len]);
+        let mut kept = 0;
+        for i in 0..len {
+            let ok = f[i].is_finite() && w[i].is_finite() && w[i] > 0.0 && mask.is_none_or(|m| m[i]);
+            if ok {
+                usable[i] = 1;
+                sigma_w[i] = w[i].sqrt();
+                (wk[i], wfk[i]) = (w[i], w[i] * f[i]);
+                kept += 1;
+            }
+        }
         let mut keep = usable.clone();
-        let mut kept = keep.iter().filter(|b| **b).count();
-        // The weights of the kept pixels (0 for the others): w and w·f.
-        let weight = |i: usize, kept: bool| if kept { (w[i], w[i] * f[i]) } else { (0.0, 0.0) };
-        let (mut wk, mut wfk): (Vec<f64>, Vec<f64>) = (0..len).map(|i| weight(i, keep[i])).unzip();
+        let mut next = vec![0u8; len];
         // Σ w·T_j over the kept pixels (j < 2k − 1) and Σ w·f·T_a (a < k).
         let mut moments = vec![0.0; m];
         let mut rhs = vec![0.0; k];
@@ -244,11 +263,9 @@ impl Continuum {
             }
         };
         sum_all(&wk, &wfk, &mut moments, &mut rhs);
-        let sigma_w: Vec<f64> = w.iter().map(|w| w.sqrt()).collect();
-        let mut values = vec![0.0; len];
         let mut packed = vec![0.0; k * (k + 1) / 2];
         let mut coefficients = vec![0.0; k];
-        let mut changes: Vec<(usize, bool)> = Vec::new();
+        let (low, high) = (-self.low, self.high);
         for _ in 0..self.iterations {
             if kept < k {
                 return None;
@@ -266,28 +283,26 @@ impl Continuum {
                 return None;
             }
             chol.solve(&mut coefficients);
-            values.iter_mut().for_each(|v| *v = 0.0);
-            for (a, c) in coefficients.iter().enumerate() {
-                values.iter_mut().zip(column(a)).for_each(|(v, b)| *v += c * b);
-            }
-            changes.clear();
-            for i in (0..len).filter(|i| usable[*i]) {
-                let z = (f[i] - values[i]) * sigma_w[i];
-                let k_new = z >= -self.low && z <= self.high;
-                if k_new != keep[i] {
-                    keep[i] = k_new;
-                    changes.push((i, k_new));
-                    kept = if k_new { kept + 1 } else { kept - 1 };
-                    (wk[i], wfk[i]) = weight(i, k_new);
-                }
-            }
-            if changes.is_empty() {
+            let x = if k > 1 { column(1) } else { &basis[..0] };
+            let pixels = Pixels {
+                flux: f,
+                sigma_w: &sigma_w,
+                usable: &usable,
+                keep: &keep,
+            };
+            let changed = evaluate_and_clip(&coefficients, x, &pixels, &mut next, values, (low, high));
+            if changed == 0 {
                 break;
             }
-            if changes.len() > len / 8 {
-                sum_all(&wk, &wfk, &mut moments, &mut rhs);
-            } else {
-                for &(i, added) in &changes {
+            let whole = changed > len / 8;
+            for i in 0..len {
+                if next[i] == keep[i] {
+                    continue;
+                }
+                let added = next[i] == 1;
+                kept = if added { kept + 1 } else { kept - 1 };
+                (wk[i], wfk[i]) = if added { (w[i], w[i] * f[i]) } else { (0.0, 0.0) };
+                if !whole {
                     let sign = if added { 1.0 } else { -1.0 };
                     let (wi, wfi) = (sign * w[i], sign * w[i] * f[i]);
                     for (j, s) in moments.iter_mut().enumerate() {
@@ -298,9 +313,95 @@ impl Continuum {
                     }
                 }
             }
+            std::mem::swap(&mut keep, &mut next);
+            if whole {
+                sum_all(&wk, &wfk, &mut moments, &mut rhs);
+            }
         }
-        let clipped = usable.iter().zip(&keep).filter(|(u, k)| **u && !**k).count();
-        Some((Array1::from(values), clipped))
+        Some(usable.iter().zip(&keep).filter(|(u, k)| **u == 1 && **k == 0).count())
+    }
+}
+
+/// A region's pixels as one clipping round reads them.
+struct Pixels<'a> {
+    flux: &'a [f64],
+    /// `sqrt(ivar)`, 0 for pixels that are not usable.
+    sigma_w: &'a [f64],
+    /// 1 for a usable pixel.
+    usable: &'a [u8],
+    /// 1 for a pixel the round's fit kept.
+    keep: &'a [u8],
+}
+
+/// One clipping round in one pass: the continuum `Σ c_a T_a(x)` at every pixel (by
+/// Clenshaw's recurrence, four pixels at a time) into `values`, and into `next` whether
+/// each usable pixel lies within `(low, high)` sigma of it. Returns how many pixels
+/// `next` changes. `x` holds the pixels' abscissae in [−1, 1] (unused for a constant).
+fn evaluate_and_clip(
+    c: &[f64],
+    x: &[f64],
+    pixels: &Pixels<'_>,
+    next: &mut [u8],
+    values: &mut [f64],
+    (low, high): (f64, f64),
+) -> usize {
+    const LANES: usize = 4;
+    let c0 = c.first().copied().unwrap_or(0.0);
+    let higher = c.get(1..).unwrap_or(&[]);
+    let constant = x.is_empty();
+    let decide = |v: f64, f: f64, sw: f64, usable: u8| {
+        let z = (f - v) * sw;
+        u8::from(z >= low) & u8::from(z <= high) & usable
+    };
+    let single = |x: f64| {
+        let (mut b1, mut b2) = (0.0, 0.0);
+        for &ca in higher.iter().rev() {
+            (b1, b2) = (ca + 2.0 * x * b1 - b2, b1);
+        }
+        c0 + x * b1 - b2
+    };
+    let mut changed = 0usize;
+    let n = values.len();
+    let whole = if constant { 0 } else { n / LANES * LANES };
+    for (((((xc, fc), sc), (uc, kc)), nc), vc) in x[..whole]
+        .chunks_exact(LANES)
+        .zip(pixels.flux.chunks_exact(LANES))
+        .zip(pixels.sigma_w.chunks_exact(LANES))
+        .zip(pixels.usable.chunks_exact(LANES).zip(pixels.keep.chunks_exact(LANES)))
+        .zip(next.chunks_exact_mut(LANES))
+        .zip(values[..whole].chunks_exact_mut(LANES))
+    {
+        let (mut b1, mut b2) = ([0.0; LANES], [0.0; LANES]);
+        for &ca in higher.iter().rev() {
+            for l in 0..LANES {
+                let t = ca + 2.0 * xc[l] * b1[l] - b2[l];
+                b2[l] = b1[l];
+                b1[l] = t;
+            }
+        }
+        for l in 0..LANES {
+            let v = c0 + xc[l] * b1[l] - b2[l];
+            vc[l] = v;
+            let inside = decide(v, fc[l], sc[l], uc[l]);
+            nc[l] = inside;
+            changed += usize::from(inside != kc[l]);
+        }
+    }
+    for i in whole..n {
+        let v = if constant { c0 } else { single(x[i]) };
+        values[i] = v;
+        let inside = decide(v, pixels.flux[i], pixels.sigma_w[i], pixels.usable[i]);
+        next[i] = inside;
+        changed += usize::from(inside != pixels.keep[i]);
+    }
+    changed
+}
+
+/// The values of `a`, borrowed when they are contiguous.
+fn contiguous<'a>(a: ArrayView1<'a, f64>) -> std::borrow::Cow<'a, [f64]> {
+    match a.to_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(a.to_vec()),
     }
 }
 

@@ -176,22 +176,39 @@ impl<'m> Fitter<'m> {
         let theta = model.theta();
         let s2 = model.s2();
 
-        // Rows of X = [√w θ_p | √w y_p] for the usable pixels, column-major.
+        let (flux, ivar) = (contiguous(flux), contiguous(ivar));
+        let s2 = contiguous(s2.view());
+        if let Some(p) = ivar.iter().position(|v| *v < 0.0) {
+            return Err(CannonError::NegativeIvar {
+                what: "ivar",
+                spectrum,
+                pixel: p,
+                value: ivar[p],
+            });
+        }
+        // √w per pixel (0 where unusable), in one pass without branches, then the usable
+        // pixels and their S/N.
+        work.sqrt_w.resize(n_pixels, 0.0);
+        work.root_ivar.resize(n_pixels, 0.0);
+        for ((((sw, rv), &y), &v), &s) in work
+            .sqrt_w
+            .iter_mut()
+            .zip(work.root_ivar.iter_mut())
+            .zip(flux.iter())
+            .zip(ivar.iter())
+            .zip(s2.iter())
+        {
+            let usable = y.is_finite() & v.is_finite() & (v > 0.0) & s.is_finite();
+            let w = (v / (1.0 + v * s)).sqrt();
+            *sw = if usable { w } else { 0.0 };
+            *rv = if usable { v.sqrt() } else { 0.0 };
+        }
         work.used.clear();
         work.snr.clear();
-        for p in 0..n_pixels {
-            let (y, v) = (flux[p], ivar[p]);
-            if v < 0.0 {
-                return Err(CannonError::NegativeIvar {
-                    what: "ivar",
-                    spectrum,
-                    pixel: p,
-                    value: v,
-                });
-            }
-            if y.is_finite() && v.is_finite() && v > 0.0 && s2[p].is_finite() {
+        for (p, (&rv, &y)) in work.root_ivar.iter().zip(flux.iter()).enumerate() {
+            if rv > 0.0 {
                 work.used.push(p);
-                work.snr.push(y * v.sqrt());
+                work.snr.push(y * rv);
             }
         }
         let m = work.used.len();
@@ -202,27 +219,33 @@ impl<'m> Fitter<'m> {
                 n_labels: l,
             });
         }
-        work.x.clear();
-        work.x.resize(m * (t + 1), 0.0);
-        for (i, &p) in work.used.iter().enumerate() {
-            let v = ivar[p];
-            let sw = (v / (1.0 + v * s2[p])).sqrt();
-            work.sqrt_w[p] = sw;
-            for j in 0..t {
-                work.x[j * m + i] = sw * theta[(p, j)];
+        // The Gram matrix of X = [√w θ_p | √w y_p] over the usable pixels, summed block
+        // by block (rows of X in a small buffer that stays in cache).
+        let width = t + 1;
+        let theta_rows = theta.as_standard_layout();
+        let theta_rows = theta_rows.as_slice().unwrap_or_default();
+        work.x.resize(GRAM_BLOCK * width, 0.0);
+        let mut gram = vec![0.0; width * width];
+        let mut accum = Accum::Replace;
+        for block in work.used.chunks(GRAM_BLOCK) {
+            for (row, &p) in work.x.chunks_exact_mut(width).zip(block) {
+                let sw = work.sqrt_w[p];
+                for (x, th) in row.iter_mut().zip(&theta_rows[p * t..(p + 1) * t]) {
+                    *x = sw * th;
+                }
+                row[t] = sw * flux[p];
             }
-            work.x[t * m + i] = sw * flux[p];
+            let x = MatRef::from_row_major_slice(&work.x[..block.len() * width], block.len(), width);
+            matmul(
+                MatMut::from_column_major_slice_mut(&mut gram, width, width),
+                accum,
+                x.transpose(),
+                x,
+                1.0,
+                Par::Seq,
+            );
+            accum = Accum::Add;
         }
-        let x = MatRef::from_column_major_slice(&work.x, m, t + 1);
-        let mut gram = vec![0.0; (t + 1) * (t + 1)];
-        matmul(
-            MatMut::from_column_major_slice_mut(&mut gram, t + 1, t + 1),
-            Accum::Replace,
-            x.transpose(),
-            x,
-            1.0,
-            Par::Seq,
-        );
         let quad = Quadratic::from_gram(&gram, t);
 
         let vectorizer = model.vectorizer();
@@ -278,11 +301,15 @@ impl<'m> Fitter<'m> {
     }
 }
 
+/// Pixels summed into the Gram matrix at a time.
+const GRAM_BLOCK: usize = 256;
+
 /// Buffers reused from one spectrum to the next.
 struct Workspace {
     used: Vec<usize>,
     snr: Vec<f64>,
     sqrt_w: Vec<f64>,
+    root_ivar: Vec<f64>,
     x: Vec<f64>,
 }
 
@@ -292,6 +319,7 @@ impl Workspace {
             used: Vec::with_capacity(model.n_pixels()),
             snr: Vec::with_capacity(model.n_pixels()),
             sqrt_w: vec![0.0; model.n_pixels()],
+            root_ivar: vec![0.0; model.n_pixels()],
             x: Vec::new(),
         }
     }
@@ -478,6 +506,14 @@ impl LevenbergMarquardt {
 }
 
 /// Median of a non-empty slice (reorders it); NaN if empty.
+/// The values of `a`, borrowed when they are contiguous.
+fn contiguous<'a>(a: ArrayView1<'a, f64>) -> std::borrow::Cow<'a, [f64]> {
+    match a.to_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(a.to_vec()),
+    }
+}
+
 fn median(values: &mut [f64]) -> f64 {
     let n = values.len();
     if n == 0 {

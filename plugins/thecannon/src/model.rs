@@ -52,6 +52,17 @@ impl CannonModel {
                 expected: vec![theta.nrows()],
             });
         }
+        // The fit reads θ a pixel row at a time and s² as one slice.
+        let theta = if theta.is_standard_layout() {
+            theta
+        } else {
+            theta.as_standard_layout().into_owned()
+        };
+        let s2 = if s2.as_slice().is_some() {
+            s2
+        } else {
+            s2.to_vec().into()
+        };
         Ok(Self {
             label_names,
             scaling,
