@@ -131,6 +131,8 @@ async fn write_twice_is_idempotent(url: &str) {
     assert_eq!(scalar_i64(url, "SELECT count(*) FROM thepayne").await, 2);
     assert_eq!(scalar_i64(url, "SELECT count(*) FROM task").await, 1);
     assert_eq!(target.task_row().await.unwrap().unwrap().output_pk, output);
+    // The outputs set aside for the rewrites were dropped: one output, the task's.
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM output_interface").await, 1);
     // A reconnecting process sees the same.
     db.close().await;
     let db = Database::connect(url).await.unwrap();
@@ -461,6 +463,8 @@ async fn bulk_write_and_exists(url: &str) {
     assert!(stages.total() >= stages.links + stages.rows, "{stages}");
     assert_eq!(scalar_i64(url, "SELECT count(*) FROM bench_result").await, 300 * 7);
     assert_eq!(db.target(&tasks[0]).read().await.unwrap(), data[0]);
+    // The rewritten tasks kept their outputs; none is left without a task.
+    assert_eq!(scalar_i64(url, "SELECT count(*) FROM output_interface").await, 300);
     // Large enough for PostgreSQL's COPY path: 1,000 rows in one task.
     let big_task = Bench(Star::new(1000, "big"));
     let big: Vec<BenchResults> = (0..1000)

@@ -75,6 +75,8 @@ pub(crate) trait Backend: sqlx::Database {
     fn bind_text_list(q: Q<Self>, v: &[&str]) -> Q<Self>;
     /// Binds a list of text pairs, for [`super::dialect::pair_source`].
     fn bind_text_pairs(q: Q<Self>, first: &[&str], second: &[&str]) -> Q<Self>;
+    /// Binds a list of (text, integer) pairs, for [`super::dialect::text_key_pairs`].
+    fn bind_text_key_pairs(q: Q<Self>, texts: &[&str], keys: &[i64]) -> Q<Self>;
     /// Binds a list of integers as one parameter, for [`super::dialect::list_source`].
     fn bind_i64_list(q: Q<Self>, v: &[i64]) -> Q<Self>;
     /// Binds a list of integer pairs, for [`super::dialect::pair_source`].

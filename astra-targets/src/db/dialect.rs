@@ -96,6 +96,16 @@ pub(crate) fn pair_source(d: SqlDialect, n: usize, ty: &str) -> String {
     }
 }
 
+/// A row source `v(c1, c2)` over (text, integer) pairs bound from `$n` (see
+/// `Backend::bind_text_key_pairs`): one JSON array of pairs on SQLite, a text and a
+/// bigint array `$n`, `$n+1` unnested together on PostgreSQL.
+pub(crate) fn text_key_pairs(d: SqlDialect, n: usize) -> String {
+    match d {
+        SqlDialect::Sqlite => format!("(SELECT value ->> 0 AS c1, value ->> 1 AS c2 FROM json_each(${n})) AS v"),
+        SqlDialect::Postgres => format!("unnest(${n}::text[], ${}::bigint[]) AS v(c1, c2)", n + 1),
+    }
+}
+
 /// A statement creating `$1` new rows of `output_interface`, returning their keys.
 pub(crate) fn new_outputs(d: SqlDialect) -> &'static str {
     match d {

@@ -99,9 +99,11 @@
 //! parameters and their links likewise); `exists` and `exists_many` on SQLite probe the
 //! index through a private C-API connection, on PostgreSQL a connection held across
 //! lookups answers (`exists_many` with the positions of the ids found). SQLite result tables are `WITHOUT ROWID` (stored in key order).
-//! Result tables carry no foreign key on `output_pk` (keys are always taken from
-//! `output_interface` in the writing transaction; a per-row check would more than halve
-//! bulk-load speed); the `task` and `task_parameter` tables keep theirs.
+//! Result tables carry no foreign key on `output_pk`, nor `task_parameter` on its two
+//! keys: those keys are always taken (from `output_interface`, `task`, `parameter`) in
+//! the writing transaction, keys are never reused and the framework deletes no task, and
+//! a per-row check would more than halve bulk-load speed (on PostgreSQL the two checks
+//! per link took 0.93 s of 1.0 s for 200,000 links). `task.output_pk` keeps its key.
 //!
 //! # Layout
 //!

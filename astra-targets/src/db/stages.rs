@@ -10,13 +10,14 @@ use std::time::{Duration, Instant};
 pub struct WriteStages {
     /// Task ids computed and parameters checked, before any SQL.
     pub prepare: Duration,
-    /// Task rows created (or touched).
+    /// Outputs reserved, one per task, and task rows created (or touched) pointing at them.
     pub tasks: Duration,
     /// Earlier parameter links removed, parameter rows stored and their keys read.
     pub parameters: Duration,
     /// Task-parameter links inserted.
     pub links: Duration,
-    /// Outputs created and pointed at, earlier result rows removed.
+    /// Shared outputs checked (their tasks moved to their reserved output), reserved
+    /// outputs of tasks that kept theirs dropped, earlier result rows removed.
     pub outputs: Duration,
     /// Result rows inserted.
     pub rows: Duration,

@@ -103,6 +103,39 @@ async fn insert_tasks<DB: Backend>(
     Ok(keys)
 }
 
+/// The task rows of [`write_in`]: like [`insert_tasks`], each task created (or found
+/// without an output) pointed at its output in `reserved` (same order) in the same
+/// statement; a task that has an output keeps it. Returns the keys by task id.
+async fn insert_tasks_with_outputs<DB: Backend>(
+    tx: &mut Transaction<'static, DB>,
+    family: &str,
+    tasks: &[(&str, &[(&'static str, String)])],
+    reserved: &[i64],
+) -> Result<HashMap<String, TaskKeys>> {
+    let now = dialect::now(DB::DIALECT);
+    let action = || format!("creating task rows of {family}");
+    let mut keys = HashMap::with_capacity(tasks.len());
+    let sql = format!(
+        "INSERT INTO task (task_module, task_id, status_code, created, modified, output_pk) \
+         SELECT $1, v.c1, 0, {now}, {now}, v.c2 FROM {} WHERE true \
+         ON CONFLICT (task_module, task_id) DO UPDATE SET modified = excluded.modified, \
+         output_pk = coalesce(task.output_pk, excluded.output_pk) \
+         RETURNING pk, task_id, output_pk",
+        dialect::text_key_pairs(DB::DIALECT, 2)
+    );
+    for (chunk, outputs) in tasks.chunks(LIST_CHUNK).zip(reserved.chunks(LIST_CHUNK)) {
+        let ids: Vec<&str> = chunk.iter().map(|(id, _)| *id).collect();
+        let q = DB::bind_text_key_pairs(DB::bind_text(query::<DB>(sql.clone()), family), &ids, outputs);
+        for row in DB::fetch_all(tx, q).await.map_err(db_err(action()))? {
+            let pk = DB::get_i64(&row, 0).map_err(db_err(action()))?.unwrap_or_default();
+            let id = DB::get_text(&row, 1).map_err(db_err(action()))?.unwrap_or_default();
+            let output_pk = DB::get_i64(&row, 2).map_err(db_err(action()))?;
+            keys.insert(id, TaskKeys { pk, output_pk });
+        }
+    }
+    Ok(keys)
+}
+
 /// Stores the parameters (deduplicated) and links each task to its own, replacing the
 /// links of an earlier run: a task has one value per parameter name, the latest run's.
 async fn link_parameters<DB: Backend>(
@@ -267,6 +300,24 @@ pub(crate) async fn point_tasks<DB: Backend>(tx: &mut Transaction<'static, DB>, 
     Ok(())
 }
 
+/// Deletes outputs no task points at (reserved for a write and not needed).
+async fn delete_outputs<DB: Backend>(tx: &mut Transaction<'static, DB>, outputs: &[i64]) -> Result<()> {
+    for chunk in outputs.chunks(chunk_rows::<DB>(1, 10_000)) {
+        let sql = format!(
+            "DELETE FROM output_interface WHERE pk IN ({})",
+            dialect::placeholders(DB::DIALECT, 1, chunk.len())
+        );
+        let mut q = query::<DB>(sql);
+        for o in chunk {
+            q = DB::bind_i64(q, *o);
+        }
+        DB::execute(tx, q)
+            .await
+            .map_err(db_err("dropping outputs reserved for tasks that kept theirs"))?;
+    }
+    Ok(())
+}
+
 /// Deletes the result rows of outputs from a result table.
 pub(crate) async fn delete_rows<DB: Backend>(
     tx: &mut Transaction<'static, DB>,
@@ -344,7 +395,17 @@ async fn write_timed<DB: Backend, R: AstraResults + Sync>(
         .iter()
         .map(|t| (t.task_id.as_str(), t.params.as_slice()))
         .collect();
-    let keys = insert_tasks::<DB>(tx, family, &ids).await?;
+    // Every task gets an output reserved up front and pointed at in the task insert; a
+    // task that already had one keeps it (and its reserved output is dropped) unless
+    // another task shares it, then it moves to its reserved output.
+    let reserved = new_outputs::<DB>(tx, tasks.len()).await?;
+    if reserved.len() != tasks.len() {
+        return Err(Error::Missing {
+            task_id: tasks.first().map(|t| t.task_id.clone()).unwrap_or_default(),
+            reason: format!("{} outputs created for {} tasks", reserved.len(), tasks.len()),
+        });
+    }
+    let keys = insert_tasks_with_outputs::<DB>(tx, family, &ids, &reserved).await?;
     laps.lap(|s| &mut s.tasks);
     link_parameters::<DB>(tx, &ids, &keys, laps).await?;
     let key = |id: &str| -> Result<TaskKeys> {
@@ -353,38 +414,46 @@ async fn write_timed<DB: Backend, R: AstraResults + Sync>(
             reason: "task row not returned".into(),
         })
     };
-    let existing: Vec<i64> = tasks
-        .iter()
-        .filter_map(|t| keys.get(&t.task_id).and_then(|k| k.output_pk))
-        .collect();
-    let shared = shared_outputs::<DB>(tx, &existing).await?;
-    let mut reuse = Vec::new();
-    let mut needs_new = Vec::new();
-    for t in tasks {
+    // (position, the task's key, its earlier output) of the tasks that kept an output.
+    let mut earlier = Vec::new();
+    for (i, t) in tasks.iter().enumerate() {
         let k = key(&t.task_id)?;
         match k.output_pk {
-            Some(o) if !shared.contains(&o) => reuse.push(o),
-            _ => needs_new.push(k.pk),
+            Some(o) if o == reserved[i] => {}
+            Some(o) => earlier.push((i, k.pk, o)),
+            None => {
+                return Err(Error::Missing {
+                    task_id: t.task_id.clone(),
+                    reason: "the task row has no output after the write".into(),
+                });
+            }
         }
     }
-    let fresh = new_outputs::<DB>(tx, needs_new.len()).await?;
-    let pairs: Vec<(i64, i64)> = needs_new.iter().copied().zip(fresh.iter().copied()).collect();
-    point_tasks::<DB>(tx, &pairs).await?;
+    let kept: Vec<i64> = earlier.iter().map(|(_, _, o)| *o).collect();
+    let shared = shared_outputs::<DB>(tx, &kept).await?;
+    let mut output_of: Vec<i64> = reserved.clone();
+    let (mut moved, mut reuse, mut unused) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, pk, o) in earlier {
+        if shared.contains(&o) {
+            moved.push((pk, reserved[i]));
+        } else {
+            reuse.push(o);
+            unused.push(reserved[i]);
+            output_of[i] = o;
+        }
+    }
+    point_tasks::<DB>(tx, &moved).await?;
     delete_rows::<DB>(tx, meta.table, &reuse).await?;
-    let new_of: HashMap<i64, i64> = pairs.into_iter().collect();
-    let mut outputs = Vec::with_capacity(tasks.len());
-    for t in tasks {
-        let k = key(&t.task_id)?;
-        let output_pk = match new_of.get(&k.pk) {
-            Some(o) => *o,
-            None => k.output_pk.expect("reused output"),
-        };
-        outputs.push(OutputRows {
+    delete_outputs::<DB>(tx, &unused).await?;
+    let outputs: Vec<OutputRows<'_, R>> = tasks
+        .iter()
+        .zip(output_of)
+        .map(|(t, output_pk)| OutputRows {
             task_id: &t.task_id,
             output_pk,
             rows: t.rows,
-        });
-    }
+        })
+        .collect();
     laps.lap(|s| &mut s.outputs);
     DB::insert_rows(&mut **tx, meta.table, meta.results, &outputs).await?;
     laps.lap(|s| &mut s.rows);

@@ -55,6 +55,9 @@ impl Backend for Postgres {
     fn bind_i64_list(q: Q<Self>, v: &[i64]) -> Q<Self> {
         q.bind(v.to_vec())
     }
+    fn bind_text_key_pairs(q: Q<Self>, texts: &[&str], keys: &[i64]) -> Q<Self> {
+        Self::bind_i64_list(Self::bind_text_list(q, texts), keys)
+    }
     fn bind_i64_pairs(q: Q<Self>, first: &[i64], second: &[i64]) -> Q<Self> {
         q.bind(first.to_vec()).bind(second.to_vec())
     }

@@ -72,6 +72,20 @@ impl Backend for Sqlite {
         json.push(']');
         q.bind(json)
     }
+    fn bind_text_key_pairs(q: Q<Self>, texts: &[&str], keys: &[i64]) -> Q<Self> {
+        let mut json = String::with_capacity(texts.iter().map(|t| t.len() + 24).sum::<usize>() + 2);
+        json.push('[');
+        for (i, (t, k)) in texts.iter().zip(keys).enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push_str(&json_array(&[t]));
+            json.pop();
+            json.push_str(&format!(",{k}]"));
+        }
+        json.push(']');
+        q.bind(json)
+    }
     fn bind_i64_pairs(q: Q<Self>, first: &[i64], second: &[i64]) -> Q<Self> {
         let mut json = String::from("[");
         for (i, (a, b)) in first.iter().zip(second).enumerate() {
