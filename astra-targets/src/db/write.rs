@@ -69,63 +69,48 @@ pub(crate) async fn upsert_tasks<DB: Backend>(
     family: &str,
     tasks: &[(&str, &[(&'static str, String)])],
 ) -> Result<HashMap<String, TaskKeys>> {
-    let keys = insert_tasks::<DB>(tx, family, tasks).await?;
+    let keys = insert_tasks::<DB>(tx, family, tasks, None).await?;
     link_parameters::<DB>(tx, tasks, &keys, &mut Laps::new(None)).await?;
     Ok(keys)
 }
 
-/// The task rows of [`upsert_tasks`], without their parameters.
+/// The task rows of [`upsert_tasks`], without their parameters. With `reserved` (one
+/// output per task, same order), each task created, or found without an output, is
+/// pointed at its reserved output in the same statement; a task with an output keeps
+/// it. Returns the keys by task id.
 async fn insert_tasks<DB: Backend>(
     tx: &mut Transaction<'static, DB>,
     family: &str,
     tasks: &[(&str, &[(&'static str, String)])],
+    reserved: Option<&[i64]>,
 ) -> Result<HashMap<String, TaskKeys>> {
     let now = dialect::now(DB::DIALECT);
     let action = || format!("creating task rows of {family}");
     let mut keys = HashMap::with_capacity(tasks.len());
-    let sql = format!(
-        "INSERT INTO task (task_module, task_id, status_code, created, modified) \
-         SELECT $1, v.c1, 0, {now}, {now} FROM {} WHERE true \
-         ON CONFLICT (task_module, task_id) DO UPDATE SET modified = excluded.modified \
-         RETURNING pk, task_id, output_pk",
-        dialect::list_source(DB::DIALECT, 2, "text")
-    );
-    for chunk in tasks.chunks(LIST_CHUNK) {
+    let sql = match reserved {
+        None => format!(
+            "INSERT INTO task (task_module, task_id, status_code, created, modified) \
+             SELECT $1, v.c1, 0, {now}, {now} FROM {} WHERE true \
+             ON CONFLICT (task_module, task_id) DO UPDATE SET modified = excluded.modified \
+             RETURNING pk, task_id, output_pk",
+            dialect::list_source(DB::DIALECT, 2, "text")
+        ),
+        Some(_) => format!(
+            "INSERT INTO task (task_module, task_id, status_code, created, modified, output_pk) \
+             SELECT $1, v.c1, 0, {now}, {now}, v.c2 FROM {} WHERE true \
+             ON CONFLICT (task_module, task_id) DO UPDATE SET modified = excluded.modified, \
+             output_pk = coalesce(task.output_pk, excluded.output_pk) \
+             RETURNING pk, task_id, output_pk",
+            dialect::text_key_pairs(DB::DIALECT, 2)
+        ),
+    };
+    for (c, chunk) in tasks.chunks(LIST_CHUNK).enumerate() {
         let ids: Vec<&str> = chunk.iter().map(|(id, _)| *id).collect();
-        let q = DB::bind_text_list(DB::bind_text(query::<DB>(sql.clone()), family), &ids);
-        for row in DB::fetch_all(tx, q).await.map_err(db_err(action()))? {
-            let pk = DB::get_i64(&row, 0).map_err(db_err(action()))?.unwrap_or_default();
-            let id = DB::get_text(&row, 1).map_err(db_err(action()))?.unwrap_or_default();
-            let output_pk = DB::get_i64(&row, 2).map_err(db_err(action()))?;
-            keys.insert(id, TaskKeys { pk, output_pk });
-        }
-    }
-    Ok(keys)
-}
-
-/// The task rows of [`write_in`]: like [`insert_tasks`], each task created (or found
-/// without an output) pointed at its output in `reserved` (same order) in the same
-/// statement; a task that has an output keeps it. Returns the keys by task id.
-async fn insert_tasks_with_outputs<DB: Backend>(
-    tx: &mut Transaction<'static, DB>,
-    family: &str,
-    tasks: &[(&str, &[(&'static str, String)])],
-    reserved: &[i64],
-) -> Result<HashMap<String, TaskKeys>> {
-    let now = dialect::now(DB::DIALECT);
-    let action = || format!("creating task rows of {family}");
-    let mut keys = HashMap::with_capacity(tasks.len());
-    let sql = format!(
-        "INSERT INTO task (task_module, task_id, status_code, created, modified, output_pk) \
-         SELECT $1, v.c1, 0, {now}, {now}, v.c2 FROM {} WHERE true \
-         ON CONFLICT (task_module, task_id) DO UPDATE SET modified = excluded.modified, \
-         output_pk = coalesce(task.output_pk, excluded.output_pk) \
-         RETURNING pk, task_id, output_pk",
-        dialect::text_key_pairs(DB::DIALECT, 2)
-    );
-    for (chunk, outputs) in tasks.chunks(LIST_CHUNK).zip(reserved.chunks(LIST_CHUNK)) {
-        let ids: Vec<&str> = chunk.iter().map(|(id, _)| *id).collect();
-        let q = DB::bind_text_key_pairs(DB::bind_text(query::<DB>(sql.clone()), family), &ids, outputs);
+        let q = DB::bind_text(query::<DB>(sql.clone()), family);
+        let q = match reserved.and_then(|r| r.get(c * LIST_CHUNK..c * LIST_CHUNK + chunk.len())) {
+            Some(outputs) => DB::bind_text_key_pairs(q, &ids, outputs),
+            None => DB::bind_text_list(q, &ids),
+        };
         for row in DB::fetch_all(tx, q).await.map_err(db_err(action()))? {
             let pk = DB::get_i64(&row, 0).map_err(db_err(action()))?.unwrap_or_default();
             let id = DB::get_text(&row, 1).map_err(db_err(action()))?.unwrap_or_default();
@@ -405,7 +390,7 @@ async fn write_timed<DB: Backend, R: AstraResults + Sync>(
             reason: format!("{} outputs created for {} tasks", reserved.len(), tasks.len()),
         });
     }
-    let keys = insert_tasks_with_outputs::<DB>(tx, family, &ids, &reserved).await?;
+    let keys = insert_tasks::<DB>(tx, family, &ids, Some(&reserved)).await?;
     laps.lap(|s| &mut s.tasks);
     link_parameters::<DB>(tx, &ids, &keys, laps).await?;
     let key = |id: &str| -> Result<TaskKeys> {
