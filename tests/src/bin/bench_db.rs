@@ -15,7 +15,9 @@
 //! through `Database::write_many`; three repeats on a fresh database, median reported.
 //! Then 10,000 single `exists` (half present, half missing, shuffled; three passes) and
 //! one `exists_many` of 100,000 ids (half present), against 50,000 tasks written by
-//! `write_many` (also reported, as tasks/s). The program runs on a current-thread tokio
+//! `write_many` (also reported, as tasks/s, with its stages). On SQLite the bulk write is
+//! also set beside SQLite's own floor: the same rows through one bare prepared
+//! single-row statement (`sqlite_floor`). The program runs on a current-thread tokio
 //! runtime, as one pipeline worker process would.
 
 use std::collections::BTreeMap;
@@ -57,6 +59,10 @@ fn task(i: usize, obj: &str) -> Bench {
 
 struct Ours {
     insert_s: Vec<f64>,
+    /// The stages of the bulk write whose time is the median.
+    insert_stages: WriteStages,
+    /// SQLite only: the same rows through one bare prepared statement (seconds).
+    floor_s: Option<f64>,
     many_tasks_s: f64,
     many_stages: WriteStages,
     lookup_us: Vec<f64>,
@@ -105,6 +111,7 @@ async fn run_ours(backend: &str, dir: &std::path::Path) -> Ours {
     let data: Vec<Vec<BenchResults>> = (0..TASKS).map(|t| rows_for(&mut rng, ROWS / TASKS, t)).collect();
     let items: Vec<(&Bench, &[BenchResults])> = tasks.iter().zip(&data).map(|(t, d)| (t, d.as_slice())).collect();
     let mut insert_s = Vec::new();
+    let mut insert_stages = Vec::new();
     let mut last_url = String::new();
     for _ in 0..REPEAT {
         let url = fresh_database(backend, dir).await;
@@ -119,8 +126,9 @@ async fn run_ours(backend: &str, dir: &std::path::Path) -> Ours {
                 .expect("status");
         }
         let t0 = Instant::now();
-        db.write_many(&items).await.expect("bulk write");
+        let stages = db.write_many_timed(&items).await.expect("bulk write");
         insert_s.push(t0.elapsed().as_secs_f64());
+        insert_stages.push(stages);
         db.close().await;
         last_url = url;
     }
@@ -178,7 +186,15 @@ async fn run_ours(backend: &str, dir: &std::path::Path) -> Ours {
         );
     }
     db.close().await;
+    let middle = {
+        let mut order: Vec<usize> = (0..insert_s.len()).collect();
+        order.sort_by(|a, b| insert_s[*a].total_cmp(&insert_s[*b]));
+        order[order.len() / 2]
+    };
+    let floor_s = (backend == "sqlite").then(|| sqlite_floor::run(&last_url, dir, &data));
     Ours {
+        insert_stages: insert_stages.swap_remove(middle),
+        floor_s,
         insert_s,
         many_tasks_s,
         many_stages,
@@ -258,6 +274,15 @@ async fn main() {
         median(ours.insert_s.clone()),
         ours.insert_s.iter().map(|s| format!("{s:.3}")).collect::<Vec<_>>()
     );
+    println!("      where its time went: {}", ours.insert_stages);
+    if let Some(floor) = ours.floor_s {
+        println!(
+            "      SQLite's floor: the same rows through one bare prepared statement (C API, values \
+             bound from Rust, same table and settings): {floor:.3} s -> {:.0} rows/s; ours takes {:.2}x that",
+            ROWS as f64 / floor,
+            median(ours.insert_s.clone()) / floor
+        );
+    }
     println!(
         "bulk write  {LOOKUP_TASKS} tasks x 1 row, 1 txn: {:.3} s -> {:.0} tasks/s",
         ours.many_tasks_s,
@@ -319,11 +344,134 @@ async fn main() {
             );
         }
     };
+    if let (Some(floor), Some((_, r))) = (
+        ours.floor_s,
+        reference
+            .inserts
+            .iter()
+            .find(|(m, _)| m.contains("sqlite3 executemany")),
+    ) {
+        println!(
+            "why: SQLite itself inserts these rows at {:.0} rows/s (a bare prepared statement), {:.2}x sqlite3's \
+             executemany; 4x executemany would need {:.2}x SQLite's own floor",
+            ROWS as f64 / floor,
+            ROWS as f64 / floor / r,
+            4.0 * r / (ROWS as f64 / floor)
+        );
+    }
     if backend == "sqlite" {
         bar("sqlite3 executemany", 4.0);
         bar("peewee insert_many (batch 1000", 10.0);
         bar("peewee insert_many (batch 100,", 10.0);
     } else {
         bar("COPY binary", 1.5);
+    }
+}
+
+/// SQLite's own cost for the bulk write's rows: one prepared single-row `INSERT` into a
+/// copy of the result table, values bound through the C API in one transaction, with the
+/// settings our connections use (WAL, `synchronous = NORMAL`, 64 MiB cache).
+mod sqlite_floor {
+    use std::ffi::{CStr, CString, c_int};
+    use std::ptr;
+    use std::time::Instant;
+
+    use astra_targets_tests::db_support::BenchResults;
+    use libsqlite3_sys as ffi;
+
+    struct Db(*mut ffi::sqlite3);
+
+    impl Drop for Db {
+        fn drop(&mut self) {
+            // SAFETY: a handle opened by `open`, closed once.
+            unsafe { ffi::sqlite3_close(self.0) };
+        }
+    }
+
+    fn open(path: &std::path::Path) -> Db {
+        let name = CString::new(path.to_str().expect("a UTF-8 path")).expect("no NUL");
+        let mut db = ptr::null_mut();
+        // SAFETY: valid name and out-pointer.
+        let rc = unsafe { ffi::sqlite3_open(name.as_ptr(), &mut db) };
+        assert_eq!(rc, ffi::SQLITE_OK, "opening {path:?}");
+        Db(db)
+    }
+
+    fn exec(db: &Db, sql: &str) {
+        let c = CString::new(sql).expect("no NUL");
+        // SAFETY: valid handle and statement text.
+        let rc = unsafe { ffi::sqlite3_exec(db.0, c.as_ptr(), None, ptr::null_mut(), ptr::null_mut()) };
+        assert_eq!(rc, ffi::SQLITE_OK, "{sql}");
+    }
+
+    fn table_sql(db: &Db) -> String {
+        let q = CString::new("SELECT sql FROM sqlite_master WHERE name = 'bench_result'").expect("no NUL");
+        let mut stmt = ptr::null_mut();
+        // SAFETY: valid handle, statement and out-pointer; the text is copied before finalize.
+        unsafe {
+            assert_eq!(
+                ffi::sqlite3_prepare_v2(db.0, q.as_ptr(), -1, &mut stmt, ptr::null_mut()),
+                ffi::SQLITE_OK
+            );
+            assert_eq!(ffi::sqlite3_step(stmt), ffi::SQLITE_ROW, "the bench_result table");
+            let text = CStr::from_ptr(ffi::sqlite3_column_text(stmt, 0).cast())
+                .to_string_lossy()
+                .into_owned();
+            ffi::sqlite3_finalize(stmt);
+            text
+        }
+    }
+
+    /// Seconds to insert `data` (one output per task) through a bare statement.
+    pub fn run(ours_url: &str, dir: &std::path::Path, data: &[Vec<BenchResults>]) -> f64 {
+        let ours = open(std::path::Path::new(ours_url.trim_start_matches("sqlite://")));
+        let create = table_sql(&ours);
+        drop(ours);
+        let path = dir.join("floor.sqlite");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        let db = open(&path);
+        exec(
+            &db,
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536",
+        );
+        exec(&db, &create);
+        let columns = 3 + 30;
+        let insert = format!("INSERT INTO bench_result VALUES ({})", vec!["?"; columns].join(", "));
+        let insert = CString::new(insert).expect("no NUL");
+        let t0 = Instant::now();
+        exec(&db, "BEGIN");
+        let mut stmt = ptr::null_mut();
+        // SAFETY: valid handle, statement text and out-pointer; every bound text outlives
+        // the step that reads it (SQLITE_TRANSIENT copies it anyway).
+        unsafe {
+            assert_eq!(
+                ffi::sqlite3_prepare_v2(db.0, insert.as_ptr(), -1, &mut stmt, ptr::null_mut()),
+                ffi::SQLITE_OK,
+                "preparing the insert"
+            );
+            for (output, rows) in data.iter().enumerate() {
+                for (index, row) in rows.iter().enumerate() {
+                    ffi::sqlite3_bind_int64(stmt, 1, output as i64 + 1);
+                    ffi::sqlite3_bind_int64(stmt, 2, index as i64);
+                    ffi::sqlite3_bind_text(
+                        stmt,
+                        3,
+                        row.spectrum.as_ptr().cast(),
+                        row.spectrum.len() as c_int,
+                        ffi::SQLITE_TRANSIENT(),
+                    );
+                    for (k, v) in row.values.iter().enumerate() {
+                        ffi::sqlite3_bind_double(stmt, 4 + k as c_int, *v);
+                    }
+                    assert_eq!(ffi::sqlite3_step(stmt), ffi::SQLITE_DONE, "inserting a row");
+                    ffi::sqlite3_reset(stmt);
+                }
+            }
+            ffi::sqlite3_finalize(stmt);
+        }
+        exec(&db, "COMMIT");
+        t0.elapsed().as_secs_f64()
     }
 }
